@@ -1,0 +1,40 @@
+namespace Wafer.Models.Tests;
+
+/// <summary>Finds the shared fixtures (../shared from the repo root, or WAFER_FIXTURES) and skips tests when they are absent.</summary>
+internal static class Fixtures
+{
+    private static readonly Lazy<string?> Root = new(Find);
+
+    /// <summary>The fixtures folder, or null when it cannot be found.</summary>
+    public static string? RootOrNull => Root.Value;
+
+    /// <summary>Path of a fixture file relative to the fixtures root; skips the calling test when it is absent.</summary>
+    public static string Path(string relative)
+    {
+        string root = Root.Value ?? throw SkipException("fixtures folder not found (expected ../shared from the repo root, or set WAFER_FIXTURES)");
+        string path = System.IO.Path.Combine(root, relative);
+        if (!File.Exists(path) && !Directory.Exists(path)) Assert.Skip($"fixture '{relative}' not found under {root}");
+        return path;
+    }
+
+    private static Exception SkipException(string reason)
+    {
+        Assert.Skip(reason);
+        return new InvalidOperationException(reason);
+    }
+
+    private static string? Find()
+    {
+        string? fromEnv = Environment.GetEnvironmentVariable("WAFER_FIXTURES");
+        if (!string.IsNullOrEmpty(fromEnv)) return Directory.Exists(fromEnv) ? fromEnv : null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Wafer.slnx")))
+            {
+                string candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared"));
+                return Directory.Exists(candidate) ? candidate : null;
+            }
+        }
+        return null;
+    }
+}

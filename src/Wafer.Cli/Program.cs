@@ -1,0 +1,22 @@
+using System.CommandLine;
+using Wafer.Cli.Commands;
+
+namespace Wafer.Cli;
+
+/// <summary>The <c>wafer</c> command line.</summary>
+public static class Program
+{
+    /// <summary>Parses the arguments and runs the chosen verb; user errors end in one line on stderr and exit code 1.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Wafer: an inference-first LLM serving system for .NET")
+        {
+            RunCommand.Create(),
+            InspectCommand.Create(),
+            LogitsCommand.Create(),
+            PerplexityCommand.Create(),
+            FidelityCommand.Create(),
+        };
+        return CliErrors.Guard(() => root.Parse(args).Invoke());
+    }
+}

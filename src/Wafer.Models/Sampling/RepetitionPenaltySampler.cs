@@ -1,0 +1,40 @@
+namespace Wafer.Models.Sampling;
+
+/// <summary>Penalises tokens seen in the last <c>window</c> accepted tokens (llama.cpp's repeat penalty:
+/// positive logits divided, negative multiplied), plus OpenAI-style frequency and presence penalties.</summary>
+public sealed class RepetitionPenaltySampler(float penalty, int window = 64, float frequencyPenalty = 0, float presencePenalty = 0) : ISampler
+{
+    private readonly Queue<int> _history = new();
+    private readonly Dictionary<int, int> _counts = [];
+
+    public string Name => "repetition-penalty";
+
+    /// <summary>Seeds the history, e.g. with the prompt's tokens.</summary>
+    public void AcceptMany(IEnumerable<int> tokens)
+    {
+        foreach (int t in tokens) Accept(t);
+    }
+
+    public void Accept(int token)
+    {
+        if (window <= 0) return;
+        _history.Enqueue(token);
+        _counts[token] = _counts.GetValueOrDefault(token) + 1;
+        if (_history.Count > window)
+        {
+            int old = _history.Dequeue();
+            if (--_counts[old] == 0) _counts.Remove(old);
+        }
+    }
+
+    public void Apply(TokenCandidates candidates)
+    {
+        if (_counts.Count == 0 || (penalty == 1.0f && frequencyPenalty == 0 && presencePenalty == 0)) return;
+        foreach (ref var c in candidates.Items)
+        {
+            if (!_counts.TryGetValue(c.Id, out int count)) continue;
+            c.Logit = c.Logit <= 0 ? c.Logit * penalty : c.Logit / penalty;
+            c.Logit -= count * frequencyPenalty + presencePenalty;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace Wafer.Cli.Tests;
+
+/// <summary>Runs the built <c>wafer</c> CLI as a real process, bounded in time.</summary>
+internal static class WaferProcess
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+
+    public static Result Run(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "wafer.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"wafer {string.Join(' ', args)} did not finish in 120 s");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -17,6 +17,7 @@ public static class Program
             PerplexityCommand.Create(),
             FidelityCommand.Create(),
         };
-        return CliErrors.Guard(() => root.Parse(args).Invoke());
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));
     }
 }

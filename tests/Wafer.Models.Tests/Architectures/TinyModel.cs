@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+using Wafer.Kernels;
+using Wafer.Models.Gguf;
+
+namespace Wafer.Models.Tests.Architectures;
+
+/// <summary>Writes small random-weight F32 GGUF models of any supported architecture for tests.</summary>
+internal static class TinyModel
+{
+    public const int Embedding = 32, Heads = 4, KvHeads = 2, FeedForward = 48, Vocab = 40, Layers = 2, Context = 64;
+
+    public static string Write(string directory, string architecture, int seed = 1)
+    {
+        var random = new Random(seed);
+        var w = new GgufWriter();
+        string a = architecture;
+        w.Metadata.Set("general.architecture", GgufValueType.String, a);
+        w.Metadata.Set($"{a}.context_length", GgufValueType.UInt32, (uint)Context);
+        w.Metadata.Set($"{a}.embedding_length", GgufValueType.UInt32, (uint)Embedding);
+        w.Metadata.Set($"{a}.block_count", GgufValueType.UInt32, (uint)Layers);
+        w.Metadata.Set($"{a}.feed_forward_length", GgufValueType.UInt32, (uint)FeedForward);
+        w.Metadata.Set($"{a}.attention.head_count", GgufValueType.UInt32, (uint)Heads);
+        w.Metadata.Set($"{a}.attention.head_count_kv", GgufValueType.UInt32, (uint)KvHeads);
+        w.Metadata.Set($"{a}.attention.layer_norm_rms_epsilon", GgufValueType.Float32, 1e-6f);
+        w.Metadata.Set("tokenizer.ggml.model", GgufValueType.String, "llama");
+        w.Metadata.Set("tokenizer.ggml.tokens", GgufValueType.Array, Enumerable.Range(0, Vocab).Select(i => $"t{i}").ToArray());
+
+        int headDim = Embedding / Heads, kv = KvHeads * headDim;
+        void Matrix(string name, int columns, int rows) => w.AddTensor(name, GgmlType.F32, [columns, rows], Random(random, columns * rows, 0.2f, 0));
+        void Vector(string name, int length, float scale, float offset) => w.AddTensor(name, GgmlType.F32, [length], Random(random, length, scale, offset));
+        Matrix("token_embd.weight", Embedding, Vocab);
+        Vector("output_norm.weight", Embedding, 0.1f, 1);
+        for (int l = 0; l < Layers; l++)
+        {
+            string B(string s) => $"blk.{l}.{s}";
+            Vector(B("attn_norm.weight"), Embedding, 0.1f, 1);
+            Matrix(B("attn_q.weight"), Embedding, Embedding);
+            Matrix(B("attn_k.weight"), Embedding, kv);
+            Matrix(B("attn_v.weight"), Embedding, kv);
+            if (a == "qwen2")
+            {
+                Vector(B("attn_q.bias"), Embedding, 0.05f, 0);
+                Vector(B("attn_k.bias"), kv, 0.05f, 0);
+                Vector(B("attn_v.bias"), kv, 0.05f, 0);
+            }
+            if (a == "qwen3")
+            {
+                Vector(B("attn_q_norm.weight"), headDim, 0.1f, 1);
+                Vector(B("attn_k_norm.weight"), headDim, 0.1f, 1);
+            }
+            Matrix(B("attn_output.weight"), Embedding, Embedding);
+            Vector(B("ffn_norm.weight"), Embedding, 0.1f, 1);
+            Matrix(B("ffn_gate.weight"), Embedding, FeedForward);
+            Matrix(B("ffn_up.weight"), Embedding, FeedForward);
+            Matrix(B("ffn_down.weight"), FeedForward, Embedding);
+        }
+        string path = Path.Combine(directory, $"tiny-{a}-{seed}.gguf");
+        w.Write(path);
+        return path;
+    }
+
+    private static byte[] Random(Random random, int count, float scale, float offset)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = offset + scale * (float)(random.NextDouble() * 2 - 1);
+        return MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+    }
+}

@@ -31,7 +31,7 @@ public sealed unsafe class WeightMatrix
         if (info.Dimensions.Length != 2)
             throw new GgufFormatException($"model file '{fileName}': tensor '{info.Name}' has {info.Dimensions.Length} dimensions, expected 2");
         if (!TensorTypes.IsSupported(info.Type))
-            throw new NotSupportedException($"model file '{fileName}': tensor '{info.Name}' has type {(int)info.Type} ({info.Type}). {TensorTypes.Get(info.Type)}");
+            throw new NotSupportedException($"model file '{fileName}': tensor '{info.Name}' has type {(int)info.Type} ({info.Type}), which Wafer does not support yet; supported: {string.Join(", ", TensorTypes.Supported)}");
         Type = info.Type;
         Columns = checked((int)info.Dimensions[0]);
         Rows = checked((int)info.Dimensions[1]);

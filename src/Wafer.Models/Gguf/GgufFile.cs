@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using Wafer.Kernels;
+using Wafer.Kernels.Quantization;
 
 namespace Wafer.Models.Gguf;
 
@@ -113,7 +114,7 @@ public sealed unsafe class GgufFile : IDisposable
     private static long ByteCountOf(GgufCursor cursor, string name, uint typeId, long[] dims)
     {
         var type = (GgmlType)typeId;
-        if (!GgmlTypeSize.IsKnown(type)) throw cursor.Error($"tensor '{name}' has unknown type id {typeId}");
+        if (!TensorTypes.HasLayout(type)) throw cursor.Error($"tensor '{name}' has unknown type id {typeId}");
         long elements = 1;
         foreach (var d in dims)
         {
@@ -121,10 +122,10 @@ public sealed unsafe class GgufFile : IDisposable
             elements *= d;
         }
         long rowLength = dims.Length == 0 ? 1 : dims[0];
-        int blockSize = GgmlTypeSize.BlockSize(type);
+        int blockSize = TensorTypes.BlockSize(type);
         if (rowLength % blockSize != 0)
             throw cursor.Error($"tensor '{name}' has rows of {rowLength} elements, not a multiple of the {type} block size {blockSize}");
-        return elements / blockSize * GgmlTypeSize.BlockBytes(type);
+        return elements / blockSize * TensorTypes.BlockBytes(type);
     }
 
     private void ValidateTensors(GgufCursor cursor, List<GgufTensorInfo> tensors)

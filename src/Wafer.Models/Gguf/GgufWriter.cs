@@ -1,5 +1,6 @@
 using System.Text;
 using Wafer.Kernels;
+using Wafer.Kernels.Quantization;
 
 namespace Wafer.Models.Gguf;
 
@@ -19,7 +20,7 @@ public sealed class GgufWriter
     {
         long elements = 1;
         foreach (var d in dimensions) elements *= d;
-        long expected = elements / GgmlTypeSize.BlockSize(type) * GgmlTypeSize.BlockBytes(type);
+        long expected = elements / TensorTypes.BlockSize(type) * TensorTypes.BlockBytes(type);
         if (data.Length != expected)
             throw new ArgumentException($"tensor '{name}' of type {type} and shape [{string.Join(", ", dimensions)}] needs {expected} bytes, got {data.Length}", nameof(data));
         _tensors.Add((name, type, dimensions, data));

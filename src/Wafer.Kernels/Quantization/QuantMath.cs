@@ -1,0 +1,44 @@
+namespace Wafer.Kernels.Quantization;
+
+/// <summary>Rounding helpers and constants shared by the quantizers, with ggml's exact semantics.</summary>
+internal static class QuantMath
+{
+    /// <summary>Elements per K-quant super-block (ggml's QK_K).</summary>
+    public const int SuperBlockSize = 256;
+
+    /// <summary>Below this absolute maximum a group counts as all zero (ggml's GROUP_MAX_EPS).</summary>
+    public const float GroupMaxEps = 1e-15f;
+
+    /// <summary>ggml's <c>nearest_int</c>: rounds half to even by adding 1.5·2^23; valid for |value| ≤ 4194303.</summary>
+    public static int NearestInt(float value)
+    {
+        float shifted = value + 12582912f;
+        return (BitConverter.SingleToInt32Bits(shifted) & 0x007fffff) - 0x00400000;
+    }
+
+    /// <summary>C's <c>roundf</c>: halves round away from zero.</summary>
+    public static float RoundAwayFromZero(float value) => MathF.Round(value, MidpointRounding.AwayFromZero);
+
+    /// <summary>The value after a round trip through F16 (GGML_FP16_TO_FP32(GGML_FP32_TO_FP16(x))).</summary>
+    public static float ThroughHalf(float value) => (float)(Half)value;
+
+    /// <summary>Throws unless <paramref name="count"/> is a non-negative multiple of <paramref name="blockSize"/>.</summary>
+    public static int BlockCount(int count, int blockSize)
+    {
+        if (count < 0 || count % blockSize != 0)
+        {
+            throw new ArgumentException($"element count {count} is not a multiple of the block size {blockSize}", nameof(count));
+        }
+
+        return count / blockSize;
+    }
+
+    /// <summary>Throws unless <paramref name="span"/> holds at least <paramref name="bytes"/> bytes.</summary>
+    public static void RequireBytes(int spanLength, long bytes, string name)
+    {
+        if (spanLength < bytes)
+        {
+            throw new ArgumentException($"{name} holds {spanLength} bytes but {bytes} are needed", name);
+        }
+    }
+}

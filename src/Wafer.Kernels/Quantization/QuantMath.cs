@@ -33,7 +33,7 @@ internal static class QuantMath
         return count / blockSize;
     }
 
-    /// <summary>Throws unless <paramref name="span"/> holds at least <paramref name="bytes"/> bytes.</summary>
+    /// <summary>Throws unless a span of <paramref name="spanLength"/> bytes holds at least <paramref name="bytes"/> bytes.</summary>
     public static void RequireBytes(int spanLength, long bytes, string name)
     {
         if (spanLength < bytes)

@@ -43,6 +43,14 @@ public class SimdDotTests
 
     [Theory]
     [MemberData(nameof(BlockCounts))]
+    public void DotAvx2_Q4_1_MatchesScalar(int blockCount)
+    {
+        Assert.SkipUnless(Avx2.IsSupported && Fma.IsSupported, "needs AVX2 and FMA");
+        Compare(GgmlType.Q4_1, blockCount, Q4_1Kernels.DotAvx2, Q4_1Kernels.DotScalar);
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockCounts))]
     public void DotAvx2_Q4_K_MatchesScalar(int blockCount)
     {
         Assert.SkipUnless(Avx2.IsSupported && Fma.IsSupported, "needs AVX2 and FMA");

@@ -19,10 +19,9 @@ public static unsafe class MatMul
     public static void Compute(ITensorTypeKernels kernels, byte* weights, int rows, int columns,
         ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool)
     {
-        var activationKernels = TensorTypes.Get(kernels.ActivationType);
         int activationRowBytes = (int)TensorTypes.RowBytes(kernels.ActivationType, columns);
         for (int b = 0; b < batch; b++)
-            activationKernels.Quantize(input.Slice(b * columns, columns), scratch.Slice(b * activationRowBytes, activationRowBytes));
+            ActivationQuantizer.Quantize(kernels.ActivationType, input.Slice(b * columns, columns), scratch.Slice(b * activationRowBytes, activationRowBytes));
 
         long weightRowBytes = TensorTypes.RowBytes(kernels.Type, columns);
         fixed (byte* activations = scratch)

@@ -1,9 +1,81 @@
+using System.Text;
 using Wafer.Models.Gguf;
 
 namespace Wafer.Models.Tokenization;
 
-/// <summary>Byte-level BPE tokenizer (GGUF "gpt2").</summary>
-internal sealed class BytePairTokenizer
+/// <summary>Byte-level BPE tokenizer (GGUF "gpt2"): regex pre-tokenizer chosen by <c>tokenizer.ggml.pre</c>, then rank-ordered merges.</summary>
+/// <remarks>
+/// Written from llama.cpp's llama-vocab.cpp / unicode.cpp rather than on Microsoft.ML.Tokenizers:
+/// llama.cpp's pre-tokenizers differ from the Hugging Face regexes in ways that change ids
+/// (Unicode categories are collapsed before std::regex runs, hand-written GPT-2/Llama-3 splitters,
+/// ignore_merges, special-token splitting), and matching llama.cpp exactly is the requirement.
+/// </remarks>
+internal sealed class BytePairTokenizer : Tokenizer
 {
-    public static Tokenizer Create(GgufMetadata metadata, string fileName) => throw new NotSupportedException(fileName);
+    private readonly PreTokenizer _preTokenizer;
+    private readonly BytePairMerger _merger;
+
+    private BytePairTokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos, PreTokenizer preTokenizer, BytePairMerger merger)
+        : base(vocabulary, special, addBos, addEos)
+    {
+        _preTokenizer = preTokenizer;
+        _merger = merger;
+    }
+
+    public override TokenizerKind Kind => TokenizerKind.BytePair;
+
+    public static BytePairTokenizer Create(GgufMetadata metadata, string fileName)
+    {
+        string pre = metadata.GetStringOrDefault("tokenizer.ggml.pre") ?? "";
+        var settings = PreTokenizerPatterns.For(pre)
+            ?? throw new NotSupportedException($"model file '{fileName}' has tokenizer.ggml.pre = \"{pre}\", a pre-tokenizer Wafer does not know; supported: llama-bpe, qwen2, gpt-2, deepseek-coder, deepseek-llm, starcoder, falcon, phi-2, refact, command-r, smollm and others listed in PreTokenizerPatterns");
+        string[] merges = metadata.GetArrayOrDefault<string>("tokenizer.ggml.merges")
+            ?? throw new InvalidDataException($"model file '{fileName}' is a BPE vocabulary without tokenizer.ggml.merges");
+        var vocabulary = Vocabulary.Load(metadata, fileName);
+        var special = SpecialTokens.Resolve(metadata, vocabulary, TokenizerKind.BytePair, pre);
+        bool addBos = metadata.GetBoolOrDefault("tokenizer.ggml.add_bos_token", settings.AddBos);
+        bool addEos = metadata.GetBoolOrDefault("tokenizer.ggml.add_eos_token", false);
+        TokenizerChecks.RequireSpecial(fileName, addBos, special.Bos, "add_bos_token", "bos_token_id");
+        TokenizerChecks.RequireSpecial(fileName, addEos, special.Eos, "add_eos_token", "eos_token_id");
+        var merger = new BytePairMerger(vocabulary, Ranks(merges), settings.IgnoreMerges);
+        return new BytePairTokenizer(vocabulary, special, addBos, addEos, new PreTokenizer(settings.Patterns, byteEncode: true), merger);
+    }
+
+    private protected override void Encode(string text, List<TokenFragment> fragments, bool addSpecial, List<int> output)
+    {
+        if (addSpecial && AddBos) output.Add(Special.Bos);
+        foreach (var fragment in fragments)
+        {
+            if (!fragment.IsText) { output.Add(fragment.TokenId); continue; }
+            foreach (string word in _preTokenizer.Split(text.Substring(fragment.Offset, fragment.Length)))
+                _merger.Tokenize(word, output);
+        }
+        if (addSpecial && AddEos) output.Add(Special.Eos);
+    }
+
+    private protected override byte[] NormalPiece(string text)
+    {
+        var bytes = new List<byte>(text.Length);
+        foreach (char c in text)
+        {
+            if (ByteLevelEncoding.TryDecode(c, out byte b)) { bytes.Add(b); continue; }
+            // llama.cpp's llama_decode_text writes this marker for characters outside the byte alphabet.
+            string marker = "[UNK_BYTE_0x" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(c.ToString())) + text + "]";
+            bytes.AddRange(Encoding.UTF8.GetBytes(marker));
+        }
+        return [.. bytes];
+    }
+
+    /// <summary>Merge rank by "left right" text; the first occurrence of a pair wins, as with std::map::emplace.</summary>
+    private static Dictionary<string, int> Ranks(string[] merges)
+    {
+        var ranks = new Dictionary<string, int>(merges.Length, StringComparer.Ordinal);
+        for (int i = 0; i < merges.Length; i++)
+        {
+            // llama.cpp splits at the first space after the first character.
+            int space = merges[i].Length > 1 ? merges[i].IndexOf(' ', 1) : -1;
+            if (space >= 0) ranks.TryAdd(merges[i], i);
+        }
+        return ranks;
+    }
 }

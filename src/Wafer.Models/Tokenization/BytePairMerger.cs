@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Wafer.Models.Tokenization;
 
 /// <summary>Merges the characters of one pre-tokenized word by BPE rank (llama.cpp's <c>llm_tokenizer_bpe_session</c>).</summary>
@@ -6,7 +8,7 @@ namespace Wafer.Models.Tokenization;
 /// that are not vocabulary tokens fall back to their single-character tokens, characters without a
 /// token being dropped, as llama.cpp does.
 /// </remarks>
-internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, int> ranks, bool ignoreMerges)
+internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, int> ranks, bool ignoreMerges, bool byteEncoded, bool keepNewlineRuns)
 {
     private struct Symbol
     {
@@ -24,7 +26,9 @@ internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, i
 
     public void Tokenize(string word, List<int> output)
     {
-        if (ignoreMerges && vocabulary.Find(word) is int whole and >= 0)
+        // Gemma 4 keeps a run of newlines whole when the vocabulary has it (llama.cpp PR 21343).
+        bool wholeWord = ignoreMerges || (keepNewlineRuns && word.AsSpan().TrimStart('\n').IsEmpty);
+        if (wholeWord && vocabulary.Find(word) is int whole and >= 0)
         {
             output.Add(whole);
             return;
@@ -79,6 +83,13 @@ internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, i
         var text = _word.AsSpan(symbol.Start, symbol.Length);
         int id = vocabulary.Find(text);
         if (id >= 0) { output.Add(id); return; }
+        if (!byteEncoded)
+        {
+            // Raw UTF-8 vocabularies fall back to <0xXX> byte tokens.
+            foreach (byte b in Encoding.UTF8.GetBytes(text.ToString()))
+                if (vocabulary.Find($"<0x{b:X2}>") is int byteId and >= 0) output.Add(byteId);
+            return;
+        }
         // llama.cpp looks up each UTF-8 byte as a one-byte string; only ASCII bytes can be tokens.
         foreach (char c in text)
         {

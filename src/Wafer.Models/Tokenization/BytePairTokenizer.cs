@@ -14,31 +14,35 @@ internal sealed class BytePairTokenizer : Tokenizer
 {
     private readonly PreTokenizer _preTokenizer;
     private readonly BytePairMerger _merger;
+    private readonly bool _escapeWhitespaces;
 
-    private BytePairTokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos, PreTokenizer preTokenizer, BytePairMerger merger)
+    private BytePairTokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos, PreTokenizer preTokenizer, BytePairMerger merger, bool escapeWhitespaces)
         : base(vocabulary, special, addBos, addEos)
     {
         _preTokenizer = preTokenizer;
         _merger = merger;
+        _escapeWhitespaces = escapeWhitespaces;
     }
 
     public override TokenizerKind Kind => TokenizerKind.BytePair;
 
-    public static BytePairTokenizer Create(GgufMetadata metadata, string fileName)
+    /// <summary>Reads a "gpt2" vocabulary, or a "gemma4" one (BPE over raw UTF-8 with ▁ for spaces).</summary>
+    public static BytePairTokenizer Create(GgufMetadata metadata, string fileName, bool gemma4 = false)
     {
-        string pre = metadata.GetStringOrDefault("tokenizer.ggml.pre") ?? "";
+        string pre = gemma4 ? "gemma4" : metadata.GetStringOrDefault("tokenizer.ggml.pre") ?? "";
         var settings = PreTokenizerPatterns.For(pre)
             ?? throw new NotSupportedException($"model file '{fileName}' has tokenizer.ggml.pre = \"{pre}\", a pre-tokenizer Wafer does not know; supported: llama-bpe, qwen2, gpt-2, deepseek-coder, deepseek-llm, starcoder, falcon, phi-2, refact, command-r, smollm and others listed in PreTokenizerPatterns");
         string[] merges = metadata.GetArrayOrDefault<string>("tokenizer.ggml.merges")
             ?? throw new InvalidDataException($"model file '{fileName}' is a BPE vocabulary without tokenizer.ggml.merges");
         var vocabulary = Vocabulary.Load(metadata, fileName);
         var special = SpecialTokens.Resolve(metadata, vocabulary, TokenizerKind.BytePair, pre);
-        bool addBos = metadata.GetBoolOrDefault("tokenizer.ggml.add_bos_token", settings.AddBos);
+        bool addBos = metadata.GetBoolOrDefault("tokenizer.ggml.add_bos_token", settings.AddBos) || pre == "gemma4";
         bool addEos = metadata.GetBoolOrDefault("tokenizer.ggml.add_eos_token", false);
         TokenizerChecks.RequireSpecial(fileName, addBos, special.Bos, "add_bos_token", "bos_token_id");
         TokenizerChecks.RequireSpecial(fileName, addEos, special.Eos, "add_eos_token", "eos_token_id");
-        var merger = new BytePairMerger(vocabulary, Ranks(merges), settings.IgnoreMerges);
-        return new BytePairTokenizer(vocabulary, special, addBos, addEos, new PreTokenizer(settings.Patterns, byteEncode: true), merger);
+        var merger = new BytePairMerger(vocabulary, Ranks(merges), settings.IgnoreMerges, settings.ByteEncode, keepNewlineRuns: pre == "gemma4");
+        var preTokenizer = new PreTokenizer(settings.Patterns, settings.ByteEncode);
+        return new BytePairTokenizer(vocabulary, special, addBos, addEos, preTokenizer, merger, settings.EscapeWhitespaces);
     }
 
     private protected override void Encode(string text, List<TokenFragment> fragments, bool addSpecial, List<int> output)
@@ -47,7 +51,9 @@ internal sealed class BytePairTokenizer : Tokenizer
         foreach (var fragment in fragments)
         {
             if (!fragment.IsText) { output.Add(fragment.TokenId); continue; }
-            foreach (string word in _preTokenizer.Split(text.Substring(fragment.Offset, fragment.Length)))
+            string piece = text.Substring(fragment.Offset, fragment.Length);
+            if (_escapeWhitespaces) piece = piece.Replace(' ', '\u2581');
+            foreach (string word in _preTokenizer.Split(piece))
                 _merger.Tokenize(word, output);
         }
         if (addSpecial && AddEos) output.Add(Special.Eos);
@@ -55,6 +61,7 @@ internal sealed class BytePairTokenizer : Tokenizer
 
     private protected override byte[] NormalPiece(string text)
     {
+        if (_escapeWhitespaces) return Encoding.UTF8.GetBytes(text.Replace('\u2581', ' '));
         var bytes = new List<byte>(text.Length);
         foreach (char c in text)
         {

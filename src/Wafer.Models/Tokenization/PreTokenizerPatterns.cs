@@ -14,7 +14,11 @@ internal static class PreTokenizerPatterns
     private const string DeepseekLlmLetters = @"\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+";
 
     /// <summary>How a <c>tokenizer.ggml.pre</c> value configures the BPE tokenizer.</summary>
-    public sealed record Settings(string[] Patterns, bool IgnoreMerges = false, bool AddBos = false);
+    /// <remarks>
+    /// <paramref name="ByteEncode"/> false: the vocabulary is spelled in raw UTF-8 with ▁ for spaces
+    /// (<paramref name="EscapeWhitespaces"/>) and &lt;0xXX&gt; byte tokens, as Gemma 4's.
+    /// </remarks>
+    public sealed record Settings(string[] Patterns, bool IgnoreMerges = false, bool AddBos = false, bool ByteEncode = true, bool EscapeWhitespaces = false);
 
     /// <summary>The settings for a pre-tokenizer name, or null when llama.cpp does not know it either.</summary>
     public static Settings? For(string pre) => pre switch
@@ -36,6 +40,8 @@ internal static class PreTokenizerPatterns
         "viking" => new([Poro, @"\p{N}"]),
         "tekken" => new([Tekken], IgnoreMerges: true, AddBos: true),
         "chameleon" => new(["<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )", @"\p{N}", @"[\p{P}!-/:-@\[-`{-~]", Gpt2], AddBos: true),
+        // SentencePiece-style BPE: only newlines split words; BOS is always added (llama.cpp overrides add_bos).
+        "gemma4" or "granite-embed-multi-311m" => new(["[^\n]+|[\n]+"], AddBos: true, ByteEncode: false, EscapeWhitespaces: true),
         "gpt-4o" or "llama4" or "kanana2" or "talkie" or "minimax-m2" => new([Gpt4o]),
         _ => null,
     };

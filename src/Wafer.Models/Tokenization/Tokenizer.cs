@@ -7,7 +7,7 @@ namespace Wafer.Models.Tokenization;
 public abstract class Tokenizer
 {
     private const string ModelKey = "tokenizer.ggml.model";
-    private const string SupportedModels = "\"llama\" (SentencePiece), \"gpt2\" (byte-level BPE), \"bert\" (WordPiece)";
+    private const string SupportedModels = "\"llama\" (SentencePiece), \"gpt2\" (byte-level BPE), \"bert\" (WordPiece), \"gemma4\" (BPE over UTF-8)";
 
     private readonly byte[][] _pieces;
 
@@ -55,6 +55,7 @@ public abstract class Tokenizer
             "llama" => SentencePieceTokenizer.Create(metadata, fileName),
             "gpt2" => BytePairTokenizer.Create(metadata, fileName),
             "bert" => WordPieceTokenizer.Create(metadata, fileName),
+            "gemma4" => BytePairTokenizer.Create(metadata, fileName, gemma4: true),
             _ => throw new NotSupportedException($"model file '{fileName}' has {ModelKey} = \"{model}\", which Wafer does not support; supported: {SupportedModels}"),
         };
     }

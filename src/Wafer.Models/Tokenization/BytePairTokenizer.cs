@@ -13,14 +13,14 @@ namespace Wafer.Models.Tokenization;
 internal sealed class BytePairTokenizer : Tokenizer
 {
     private readonly PreTokenizer _preTokenizer;
-    private readonly BytePairMerger _merger;
+    private readonly Func<BytePairMerger> _newMerger; // mergers hold per-call state, so Encode is thread-safe
     private readonly bool _escapeWhitespaces;
 
-    private BytePairTokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos, PreTokenizer preTokenizer, BytePairMerger merger, bool escapeWhitespaces)
+    private BytePairTokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos, PreTokenizer preTokenizer, Func<BytePairMerger> newMerger, bool escapeWhitespaces)
         : base(vocabulary, special, addBos, addEos)
     {
         _preTokenizer = preTokenizer;
-        _merger = merger;
+        _newMerger = newMerger;
         _escapeWhitespaces = escapeWhitespaces;
     }
 
@@ -40,21 +40,23 @@ internal sealed class BytePairTokenizer : Tokenizer
         bool addEos = metadata.GetBoolOrDefault("tokenizer.ggml.add_eos_token", false);
         TokenizerChecks.RequireSpecial(fileName, addBos, special.Bos, "add_bos_token", "bos_token_id");
         TokenizerChecks.RequireSpecial(fileName, addEos, special.Eos, "add_eos_token", "eos_token_id");
-        var merger = new BytePairMerger(vocabulary, Ranks(merges), settings.IgnoreMerges, settings.ByteEncode, keepNewlineRuns: pre == "gemma4");
+        var ranks = Ranks(merges);
+        BytePairMerger NewMerger() => new(vocabulary, ranks, settings.IgnoreMerges, settings.ByteEncode, keepNewlineRuns: pre == "gemma4");
         var preTokenizer = new PreTokenizer(settings.Patterns, settings.ByteEncode);
-        return new BytePairTokenizer(vocabulary, special, addBos, addEos, preTokenizer, merger, settings.EscapeWhitespaces);
+        return new BytePairTokenizer(vocabulary, special, addBos, addEos, preTokenizer, NewMerger, settings.EscapeWhitespaces);
     }
 
     private protected override void Encode(string text, List<TokenFragment> fragments, bool addSpecial, List<int> output)
     {
         if (addSpecial && AddBos) output.Add(Special.Bos);
+        var merger = _newMerger();
         foreach (var fragment in fragments)
         {
             if (!fragment.IsText) { output.Add(fragment.TokenId); continue; }
             string piece = text.Substring(fragment.Offset, fragment.Length);
             if (_escapeWhitespaces) piece = piece.Replace(' ', '\u2581');
             foreach (string word in _preTokenizer.Split(piece))
-                _merger.Tokenize(word, output);
+                merger.Tokenize(word, output);
         }
         if (addSpecial && AddEos) output.Add(Special.Eos);
     }

@@ -80,12 +80,15 @@ public abstract class Tokenizer
     {
         ArgumentNullException.ThrowIfNull(ids);
         var bytes = new List<byte>();
-        foreach (int id in ids) bytes.AddRange(TokenBytes(id));
+        foreach (int id in ids) bytes.AddRange(Piece(id));
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     /// <summary>The bytes a token contributes to output text (llama.cpp's <c>token_to_piece</c> with special tokens rendered).</summary>
-    public byte[] TokenBytes(int id)
+    public byte[] TokenBytes(int id) => Piece(id).ToArray();
+
+    /// <summary>The cached piece bytes; callers must not modify them.</summary>
+    internal byte[] Piece(int id)
     {
         CheckId(id);
         return _pieces[id] ??= ComputePiece(id);

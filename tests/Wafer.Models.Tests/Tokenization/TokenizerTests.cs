@@ -61,4 +61,15 @@ public class TokenizerTests
         Assert.Equal(" world"u8.ToArray(), qwen.TokenBytes(id));
         Assert.Equal("Ġworld", qwen.TokenText(id));
     }
+
+    [Fact]
+    public void Encode_ConcurrentCalls_GiveSameIdsAsSequential()
+    {
+        var qwen = TokenizerCache.Get("models/synth-qwen2-2L-128-Q8_0.gguf");
+        string[] texts = [.. Enumerable.Range(0, 64).Select(i => $"def f{i}(x):\n    return x ** {i}  # 🌸 café {i * 7919}")];
+        var expected = texts.Select(t => qwen.Encode(t)).ToArray();
+        var actual = new IReadOnlyList<int>[texts.Length];
+        Parallel.For(0, texts.Length, i => actual[i] = qwen.Encode(texts[i]));
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(expected[i], actual[i]);
+    }
 }

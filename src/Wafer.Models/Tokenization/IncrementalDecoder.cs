@@ -17,7 +17,7 @@ public sealed class IncrementalDecoder
     internal IncrementalDecoder(Tokenizer tokenizer) => _tokenizer = tokenizer;
 
     /// <summary>Adds one token and returns the text it completes (possibly empty while a character is split across tokens).</summary>
-    public string Append(int id) => Convert(_tokenizer.TokenBytes(id), flush: false);
+    public string Append(int id) => Convert(_tokenizer.Piece(id), flush: false);
 
     /// <summary>Ends the stream: returns what is left, with an incomplete trailing character as U+FFFD.</summary>
     public string Flush() => Convert([], flush: true);

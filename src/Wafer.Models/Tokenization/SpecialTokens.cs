@@ -103,6 +103,8 @@ internal sealed class SpecialTokens
         {
             case TokenizerKind.SentencePiece: Bos = 1; Eos = 2; Unk = 0; break;
             case TokenizerKind.WordPiece: Bos = 101; Unk = 100; Sep = 102; Pad = 0; Mask = 103; break;
+            // Gemma 4 takes every special id from the file.
+            case TokenizerKind.BytePair when pre == "gemma4": break;
             case TokenizerKind.BytePair: Bos = pre is "glm4" or "chatglm-bpe" ? -1 : 11; Eos = 11; break;
         }
     }

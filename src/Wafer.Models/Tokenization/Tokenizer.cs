@@ -7,7 +7,7 @@ namespace Wafer.Models.Tokenization;
 public abstract class Tokenizer
 {
     private const string ModelKey = "tokenizer.ggml.model";
-    private const string SupportedModels = "\"llama\" (SentencePiece), \"gpt2\" (byte-level BPE), \"bert\" (WordPiece)";
+    private const string SupportedModels = "\"llama\" (SentencePiece), \"gpt2\" (byte-level BPE), \"bert\" (WordPiece), \"gemma4\" (BPE over UTF-8)";
 
     private readonly byte[][] _pieces;
 
@@ -55,6 +55,7 @@ public abstract class Tokenizer
             "llama" => SentencePieceTokenizer.Create(metadata, fileName),
             "gpt2" => BytePairTokenizer.Create(metadata, fileName),
             "bert" => WordPieceTokenizer.Create(metadata, fileName),
+            "gemma4" => BytePairTokenizer.Create(metadata, fileName, gemma4: true),
             _ => throw new NotSupportedException($"model file '{fileName}' has {ModelKey} = \"{model}\", which Wafer does not support; supported: {SupportedModels}"),
         };
     }
@@ -79,12 +80,15 @@ public abstract class Tokenizer
     {
         ArgumentNullException.ThrowIfNull(ids);
         var bytes = new List<byte>();
-        foreach (int id in ids) bytes.AddRange(TokenBytes(id));
+        foreach (int id in ids) bytes.AddRange(Piece(id));
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     /// <summary>The bytes a token contributes to output text (llama.cpp's <c>token_to_piece</c> with special tokens rendered).</summary>
-    public byte[] TokenBytes(int id)
+    public byte[] TokenBytes(int id) => Piece(id).ToArray();
+
+    /// <summary>The cached piece bytes; callers must not modify them.</summary>
+    internal byte[] Piece(int id)
     {
         CheckId(id);
         return _pieces[id] ??= ComputePiece(id);

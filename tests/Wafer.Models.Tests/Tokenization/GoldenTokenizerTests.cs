@@ -5,7 +5,7 @@ namespace Wafer.Models.Tests.Tokenization;
 /// <summary>golden/tokenizer.json: llama-server /tokenize (add_special false, parse_special true) and /detokenize.</summary>
 public class GoldenTokenizerTests
 {
-    public static TheoryData<string> Tokenizers => ["synth-llama", "stories260K"];
+    public static TheoryData<string> Tokenizers => ["synth-llama", "synth-qwen2", "synth-bert", "stories260K"];
 
     [Theory]
     [MemberData(nameof(Tokenizers))]

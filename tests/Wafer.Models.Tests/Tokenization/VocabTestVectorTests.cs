@@ -7,7 +7,7 @@ public class VocabTestVectorTests
 {
     public static TheoryData<string> Vocabularies =>
     [
-        "llama-spm", "phi-3",
+        "llama-spm", "phi-3", "llama-bpe", "qwen2", "gpt-2", "deepseek-coder", "starcoder", "falcon", "bert-bge", "gemma-4",
     ];
 
     [Theory]

@@ -9,8 +9,8 @@ internal static class VocabTestVectors
     {
         string[] inputs = File.ReadAllText(ggufPath + ".inp").Split(Separator);
         string[] outputs = File.ReadAllText(ggufPath + ".out").Split('\n');
-        // The .inp file ends with a final separator line, leaving one empty trailing element.
-        int count = inputs.Length - 1;
+        // Usually the .inp file ends with a separator, leaving an empty last element; gemma-4's does not.
+        int count = inputs[^1].Length == 0 ? inputs.Length - 1 : inputs.Length;
         var result = new List<(string, int[])>(count);
         for (int i = 0; i < count; i++)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Wafer.Cli.Commands;
+using Wafer.Cli.Commands.Bench;
 
 namespace Wafer.Cli;
 
@@ -16,6 +17,7 @@ public static class Program
             LogitsCommand.Create(),
             PerplexityCommand.Create(),
             FidelityCommand.Create(),
+            BenchCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

@@ -1,0 +1,64 @@
+using System.Text;
+using Wafer.Models.Tokenization;
+
+namespace Wafer.Engine.Execution;
+
+/// <summary>Turns a request's generated tokens into text, cutting at the first stop string and holding back
+/// any tail that could still become one, so streamed text never shows part of a stop string.</summary>
+internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stopStrings)
+{
+    private readonly IncrementalDecoder _decoder = tokenizer.CreateIncrementalDecoder();
+    private readonly StringBuilder _pending = new();
+
+    /// <summary>True once a stop string matched.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>Adds a token's text (<paramref name="silent"/>: a stop/end token whose text is not output) and returns what can be shown now.</summary>
+    public string Append(int token, bool silent)
+    {
+        if (!silent) _pending.Append(_decoder.Append(token));
+        return Release(final: false);
+    }
+
+    /// <summary>Everything still held back (call when the generation ends for another reason).</summary>
+    public string Finish()
+    {
+        if (!Stopped) _pending.Append(_decoder.Flush());
+        return Release(final: true);
+    }
+
+    private string Release(bool final)
+    {
+        if (Stopped) return "";
+        string text = _pending.ToString();
+        int cut = -1;
+        foreach (var stop in stopStrings)
+        {
+            int at = text.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+        }
+        if (cut >= 0)
+        {
+            Stopped = true;
+            _pending.Clear();
+            return text[..cut];
+        }
+        int keep = final ? 0 : HeldBack(text);
+        _pending.Remove(0, text.Length - keep);
+        return text[..(text.Length - keep)];
+    }
+
+    /// <summary>Length of the longest tail of <paramref name="text"/> that is a proper prefix of a stop string.</summary>
+    private int HeldBack(string text)
+    {
+        int keep = 0;
+        foreach (var stop in stopStrings)
+            for (int n = Math.Min(stop.Length - 1, text.Length); n > keep; n--)
+                if (text.AsSpan(text.Length - n).SequenceEqual(stop.AsSpan(0, n)))
+                {
+                    keep = n;
+                    break;
+                }
+        return keep;
+    }
+}

@@ -1,0 +1,60 @@
+using Wafer.Models.Sampling;
+
+namespace Wafer.Engine.Requests;
+
+/// <summary>A request inside the engine: its tokens so far and how many of them the KV cache holds.</summary>
+public sealed class EngineRequest
+{
+    private readonly List<int> _tokens;
+
+    /// <summary>Creates the engine-side state of <paramref name="spec"/>.</summary>
+    public EngineRequest(long id, GenerationRequest spec, long arrivalOrder)
+    {
+        Id = id;
+        Spec = spec;
+        ArrivalOrder = arrivalOrder;
+        _tokens = [.. spec.PromptTokens];
+        PromptCount = _tokens.Count;
+    }
+
+    public long Id { get; }
+
+    public GenerationRequest Spec { get; }
+
+    /// <summary>Tie-breaker among equal priorities: smaller arrived earlier.</summary>
+    public long ArrivalOrder { get; }
+
+    public RequestPriority Priority => Spec.Priority;
+
+    /// <summary>Prompt followed by generated tokens.</summary>
+    public IReadOnlyList<int> Tokens => _tokens;
+
+    /// <summary>The tokens as a span (valid until the next append).</summary>
+    public ReadOnlySpan<int> TokenSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens);
+
+    public int PromptCount { get; }
+
+    public int OutputCount => _tokens.Count - PromptCount;
+
+    /// <summary>Tokens whose keys and values are in the cache; the rest still need a forward pass.</summary>
+    public int ComputedCount { get; set; }
+
+    public RequestStatus Status { get; set; } = RequestStatus.Waiting;
+
+    public FinishReason? FinishReason { get; set; }
+
+    /// <summary>Times this request was preempted and recomputed.</summary>
+    public int PreemptionCount { get; set; }
+
+    /// <summary>Prompt tokens served from the prefix cache the first time the request was scheduled.</summary>
+    public int CachedPromptCount { get; set; }
+
+    /// <summary>The request's own sampler chain (its own seeded random source), set by the engine.</summary>
+    public SamplerChain? Sampler { get; set; }
+
+    /// <summary>Adds a generated token.</summary>
+    public void Append(int token) => _tokens.Add(token);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"request {Id} ({Status}, {ComputedCount}/{_tokens.Count} computed)";
+}

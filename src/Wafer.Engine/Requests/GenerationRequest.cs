@@ -1,0 +1,31 @@
+using Wafer.Models.Sampling;
+
+namespace Wafer.Engine.Requests;
+
+/// <summary>What a caller asks the engine for: a tokenized prompt and how to continue it.</summary>
+public sealed record GenerationRequest
+{
+    /// <summary>The prompt, already tokenized (with BOS where the model wants it).</summary>
+    public required IReadOnlyList<int> PromptTokens { get; init; }
+
+    /// <summary>Sampling parameters; greedy by default.</summary>
+    public SamplingOptions Sampling { get; init; } = SamplingOptions.Greedy;
+
+    /// <summary>Most tokens to generate.</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>Texts that end generation; the text is cut before them.</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>Token ids that end generation (in addition to the vocabulary's end-of-generation tokens).</summary>
+    public IReadOnlyCollection<int> StopTokens { get; init; } = [];
+
+    /// <summary>Keep going past end-of-generation tokens (benchmarks).</summary>
+    public bool IgnoreEndOfGeneration { get; init; }
+
+    /// <summary>How many most likely alternatives to report per generated token (0 = none; the chosen token's logprob is reported when ≥ 0).</summary>
+    public int TopLogprobs { get; init; } = -1;
+
+    /// <summary>Scheduling class.</summary>
+    public RequestPriority Priority { get; init; } = RequestPriority.Normal;
+}

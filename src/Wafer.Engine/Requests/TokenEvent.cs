@@ -1,0 +1,17 @@
+using Wafer.Engine.Execution;
+
+namespace Wafer.Engine.Requests;
+
+/// <summary>One step of a generation as the caller sees it: a token and the text it completes; the last event carries why it ended and the usage.</summary>
+/// <param name="Token">The generated token id (−1 for a closing event that carries no token).</param>
+/// <param name="Text">Text to append to the output (may be empty while a UTF-8 character or a possible stop string is incomplete).</param>
+/// <param name="Logprobs">Logprobs of the token, when asked for.</param>
+/// <param name="FinishReason">Set on the last event.</param>
+/// <param name="Usage">Set on the last event.</param>
+public sealed record TokenEvent(int Token, string Text, TokenLogprobs? Logprobs, FinishReason? FinishReason = null, GenerationUsage? Usage = null);
+
+/// <summary>Token counts of one finished generation.</summary>
+/// <param name="PromptTokens">Prompt tokens.</param>
+/// <param name="CompletionTokens">Generated tokens (including a final end-of-generation token).</param>
+/// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
+public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens);

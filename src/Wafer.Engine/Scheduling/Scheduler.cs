@@ -1,0 +1,226 @@
+using Wafer.Engine.KvCache;
+using Wafer.Engine.Requests;
+
+namespace Wafer.Engine.Scheduling;
+
+/// <summary>Continuous batching as a synchronous state machine: <see cref="Schedule"/> picks the work of one step,
+/// <see cref="Update"/> applies its results. No model, no threads: tests drive it directly.</summary>
+/// <remarks>
+/// Each step fills a token budget. Step 1: running requests first (one decode token each, or the next chunk
+/// of a prompt still being prefilled), preempting the lowest-priority, newest request when blocks run out.
+/// Step 2: waiting requests in priority order (their cached prefix attached first), in chunks that fit the
+/// remaining budget — so a long prompt never stalls everyone's next token. There is no prefill or decode
+/// "phase": a request simply moves its computed-token count toward its token count.
+/// </remarks>
+public sealed class Scheduler
+{
+    private readonly SchedulerOptions _options;
+    private readonly KvCacheManager _kv;
+    private readonly Func<int, bool> _isEndOfGeneration;
+    private readonly SortedSet<EngineRequest> _waiting = new(WaitingOrder.Instance);
+    private readonly List<EngineRequest> _running = [];
+    private readonly Dictionary<long, EngineRequest> _byId = [];
+
+    /// <summary>Creates a scheduler over <paramref name="kv"/>; <paramref name="isEndOfGeneration"/> tells which tokens end a generation.</summary>
+    public Scheduler(SchedulerOptions options, KvCacheManager kv, Func<int, bool> isEndOfGeneration)
+    {
+        _options = options.Validate();
+        _kv = kv;
+        _isEndOfGeneration = isEndOfGeneration;
+        if ((long)kv.TotalBlocks * kv.BlockSize < options.ContextLength)
+            throw new ArgumentException($"the KV cache holds {(long)kv.TotalBlocks * kv.BlockSize} tokens, less than one context of {options.ContextLength}; give it more memory or lower the context length");
+    }
+
+    public int WaitingCount => _waiting.Count;
+
+    public int RunningCount => _running.Count;
+
+    /// <summary>Requests the scheduler holds (waiting or running).</summary>
+    public int RequestCount => _byId.Count;
+
+    /// <summary>Prompt tokens of waiting requests not yet computed.</summary>
+    public long WaitingTokenCount { get; private set; }
+
+    /// <summary>True when some request is waiting or running.</summary>
+    public bool HasWork => _byId.Count > 0;
+
+    /// <summary>Queues a request.</summary>
+    public void Add(EngineRequest request)
+    {
+        if (request.Tokens.Count == 0) throw new ArgumentException("the prompt is empty");
+        if (request.Tokens.Count >= _options.ContextLength)
+            throw new ArgumentException($"the prompt has {request.Tokens.Count} tokens; the context holds {_options.ContextLength}");
+        if (!_byId.TryAdd(request.Id, request)) throw new ArgumentException($"request {request.Id} is already scheduled");
+        request.Status = RequestStatus.Waiting;
+        AddWaiting(request);
+    }
+
+    /// <summary>Removes a request wherever it is and frees its blocks; false when unknown (e.g. already finished).</summary>
+    public bool Cancel(long requestId) => Finish(requestId, FinishReason.Cancelled, RequestStatus.Cancelled);
+
+    /// <summary>Ends a request early (e.g. a stop string matched in its text) and frees its blocks.</summary>
+    public bool Finish(long requestId, FinishReason reason) => Finish(requestId, reason, RequestStatus.Finished);
+
+    /// <summary>Picks this step's work.</summary>
+    public SchedulerOutput Schedule()
+    {
+        var output = new SchedulerOutput();
+        int budget = _options.MaxBatchTokens;
+        ScheduleRunning(output, ref budget);
+        if (output.Preempted.Count == 0) ScheduleWaiting(output, ref budget);
+        output.TokenCount = _options.MaxBatchTokens - budget;
+        return output;
+    }
+
+    private void ScheduleRunning(SchedulerOutput output, ref int budget)
+    {
+        for (int i = 0; i < _running.Count && budget > 0; i++)
+        {
+            var request = _running[i];
+            int count = Math.Min(request.Tokens.Count - request.ComputedCount, budget);
+            bool scheduled = true;
+            while (!_kv.TryAllocate(request.Id, request.ComputedCount + count))
+            {
+                var victim = PickVictim();
+                int victimIndex = _running.IndexOf(victim);
+                budget += Unschedule(output, victim);
+                Preempt(victim, output);
+                if (victimIndex < i) i--;
+                if (victim == request)
+                {
+                    scheduled = false;
+                    i--;
+                    break;
+                }
+            }
+            if (!scheduled) continue;
+            Emit(output, request, count);
+            budget -= count;
+        }
+    }
+
+    private void ScheduleWaiting(SchedulerOutput output, ref int budget)
+    {
+        while (_waiting.Count > 0 && budget > 0 && _running.Count < _options.MaxSequences)
+        {
+            var request = _waiting.Min!;
+            if (request.ComputedCount == 0)
+            {
+                request.ComputedCount = _kv.AttachCachedPrefix(request.Id, request.TokenSpan);
+                if (request.PreemptionCount == 0) request.CachedPromptCount = request.ComputedCount;
+            }
+            int count = Math.Min(request.Tokens.Count - request.ComputedCount, budget);
+            if (!_kv.TryAllocate(request.Id, request.ComputedCount + count))
+            {
+                // Do not hold cached blocks while waiting: others may need them.
+                _kv.Free(request.Id);
+                request.ComputedCount = 0;
+                break;
+            }
+            RemoveWaiting(request);
+            request.Status = RequestStatus.Running;
+            _running.Add(request);
+            Emit(output, request, count);
+            budget -= count;
+        }
+    }
+
+    private static void Emit(SchedulerOutput output, EngineRequest request, int count) =>
+        output.Chunks.Add(new ScheduledChunk(request, request.ComputedCount, count, request.ComputedCount + count == request.Tokens.Count));
+
+    /// <summary>The running request to give up first: lowest priority, then newest.</summary>
+    private EngineRequest PickVictim()
+    {
+        var victim = _running[0];
+        foreach (var r in _running)
+            if (r.Priority > victim.Priority || (r.Priority == victim.Priority && r.ArrivalOrder > victim.ArrivalOrder)) victim = r;
+        return victim;
+    }
+
+    private static int Unschedule(SchedulerOutput output, EngineRequest request)
+    {
+        int index = output.Chunks.FindIndex(c => c.Request == request);
+        if (index < 0) return 0;
+        int count = output.Chunks[index].TokenCount;
+        output.Chunks.RemoveAt(index);
+        return count;
+    }
+
+    private void Preempt(EngineRequest request, SchedulerOutput output)
+    {
+        _running.Remove(request);
+        _kv.Free(request.Id);
+        request.ComputedCount = 0;
+        request.PreemptionCount++;
+        request.Status = RequestStatus.Preempted;
+        AddWaiting(request);
+        output.Preempted.Add(request);
+    }
+
+    /// <summary>Applies a step's results: advances computed counts, registers full blocks, appends sampled tokens
+    /// (<paramref name="sampledTokens"/>[k] for chunk k, ignored where the chunk samples nothing) and finishes requests that stop.</summary>
+    public List<RequestUpdate> Update(SchedulerOutput output, ReadOnlySpan<int> sampledTokens)
+    {
+        var updates = new List<RequestUpdate>(output.Chunks.Count);
+        for (int k = 0; k < output.Chunks.Count; k++)
+        {
+            var chunk = output.Chunks[k];
+            var request = chunk.Request;
+            if (request.Status != RequestStatus.Running) continue;
+            request.ComputedCount = chunk.StartPosition + chunk.TokenCount;
+            _kv.RegisterFullBlocks(request.Id, request.TokenSpan, request.ComputedCount);
+            if (!chunk.SamplesToken) continue;
+            int token = sampledTokens[k];
+            request.Append(token);
+            var reason = StopReason(request, token);
+            if (reason != null) Finish(request.Id, reason.Value, RequestStatus.Finished);
+            updates.Add(new RequestUpdate(request, token, reason));
+        }
+        return updates;
+    }
+
+    private FinishReason? StopReason(EngineRequest request, int token)
+    {
+        var spec = request.Spec;
+        if (!spec.IgnoreEndOfGeneration && _isEndOfGeneration(token)) return FinishReason.Stop;
+        if (spec.StopTokens.Contains(token)) return FinishReason.Stop;
+        if (request.OutputCount >= spec.MaxTokens) return FinishReason.Length;
+        if (request.Tokens.Count >= _options.ContextLength) return FinishReason.ContextLength;
+        return null;
+    }
+
+    private bool Finish(long requestId, FinishReason reason, RequestStatus status)
+    {
+        if (!_byId.Remove(requestId, out var request)) return false;
+        if (!_running.Remove(request)) RemoveWaiting(request);
+        _kv.Free(request.Id);
+        request.Status = status;
+        request.FinishReason = reason;
+        return true;
+    }
+
+    private void AddWaiting(EngineRequest request)
+    {
+        _waiting.Add(request);
+        WaitingTokenCount += request.Tokens.Count;
+    }
+
+    private void RemoveWaiting(EngineRequest request)
+    {
+        if (_waiting.Remove(request)) WaitingTokenCount -= request.Tokens.Count;
+    }
+
+    /// <summary>Priority class first, then arrival.</summary>
+    private sealed class WaitingOrder : IComparer<EngineRequest>
+    {
+        public static readonly WaitingOrder Instance = new();
+
+        public int Compare(EngineRequest? a, EngineRequest? b)
+        {
+            int c = a!.Priority.CompareTo(b!.Priority);
+            if (c != 0) return c;
+            c = a.ArrivalOrder.CompareTo(b.ArrivalOrder);
+            return c != 0 ? c : a.Id.CompareTo(b.Id);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Wafer.Engine.Scheduling;
+
+/// <summary>Limits of one scheduling step; validated on creation.</summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>Most tokens one forward pass computes (decode tokens plus prefill chunks).</summary>
+    public int MaxBatchTokens { get; init; } = 512;
+
+    /// <summary>Most sequences running at once.</summary>
+    public int MaxSequences { get; init; } = 64;
+
+    /// <summary>Most tokens (prompt + output) one sequence may hold.</summary>
+    public int ContextLength { get; init; } = 4096;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid limit.</summary>
+    public SchedulerOptions Validate()
+    {
+        if (MaxBatchTokens < 1) throw new ArgumentException($"the batch token budget must be ≥ 1, got {MaxBatchTokens}");
+        if (MaxSequences < 1) throw new ArgumentException($"max sequences must be ≥ 1, got {MaxSequences}");
+        if (ContextLength < 2) throw new ArgumentException($"the context length must be ≥ 2, got {ContextLength}");
+        return this;
+    }
+}

@@ -1,0 +1,69 @@
+namespace Wafer.Models.ChatTemplates;
+
+/// <summary>Global functions every template sees: range, namespace, dict, raise_exception, strftime_now.</summary>
+internal static class Globals
+{
+    public static void AddTo(Scope scope, DateTimeOffset now)
+    {
+        scope.Set("range", Value.FromFunction(Range));
+        scope.Set("namespace", Value.FromFunction(Namespace));
+        scope.Set("dict", Value.FromFunction(Namespace));
+        scope.Set("raise_exception", Value.FromFunction(arguments =>
+            throw new TemplateRuntimeException(arguments.Count > 0 ? arguments.Positional[0].ToString() : "raise_exception called") { RaisedByTemplate = true }));
+        scope.Set("strftime_now", Value.FromFunction(arguments => Value.FromString(Strftime.Format(now, arguments.RequiredString(0, "format")))));
+    }
+
+    private static Value Range(Arguments arguments)
+    {
+        long start = 0, step = 1, stop;
+        switch (arguments.Count)
+        {
+            case 1:
+                stop = arguments.Positional[0].AsInt;
+                break;
+            case 2 or 3:
+                start = arguments.Positional[0].AsInt;
+                stop = arguments.Positional[1].AsInt;
+                step = arguments.Count == 3 ? arguments.Positional[2].AsInt : 1;
+                break;
+            default:
+                throw new TemplateRuntimeException($"range() expects 1 to 3 arguments, got {arguments.Count}");
+        }
+
+        if (step == 0)
+        {
+            throw new TemplateRuntimeException("range() step must not be zero");
+        }
+
+        var items = new List<Value>();
+        for (var i = start; step > 0 ? i < stop : i > stop; i += step)
+        {
+            items.Add(Value.FromInt(i));
+        }
+
+        return Value.FromList(items);
+    }
+
+    // namespace(a=1) and dict(a=1): a mutable mapping built from keyword arguments (and an optional dict to copy).
+    private static Value Namespace(Arguments arguments)
+    {
+        var result = Value.NewDict();
+        foreach (var positional in arguments.Positional)
+        {
+            if (positional.Kind == ValueKind.Dict)
+            {
+                foreach (var (key, value) in positional.AsDict)
+                {
+                    result.AsDict[key] = value;
+                }
+            }
+        }
+
+        foreach (var (key, value) in arguments.Keywords)
+        {
+            result.AsDict[Value.FromString(key)] = value;
+        }
+
+        return result;
+    }
+}

@@ -1,15 +1,19 @@
-namespace Wafer.Cli.Tests;
+namespace Wafer.Tests;
 
 /// <summary>Finds the shared fixtures (../shared from the repo root, or WAFER_FIXTURES) and skips tests when they are absent.</summary>
 internal static class Fixtures
 {
-    private static readonly Lazy<string?> Root = new(Find);
+    private static readonly Lazy<string?> LazyRoot = new(Find);
 
+    /// <summary>The fixtures folder, or null when it cannot be found.</summary>
+    public static string? Root => LazyRoot.Value;
+
+    /// <summary>Path of a fixture file or folder relative to the fixtures root; skips the calling test when it is absent.</summary>
     public static string Path(string relative)
     {
-        if (Root.Value == null) Assert.Skip("fixtures folder not found (expected ../shared from the repo root, or set WAFER_FIXTURES)");
-        string path = System.IO.Path.Combine(Root.Value!, relative);
-        if (!File.Exists(path) && !Directory.Exists(path)) Assert.Skip($"fixture '{relative}' not found under {Root.Value}");
+        if (Root == null) Assert.Skip("fixtures folder not found (expected ../shared from the repo root, or set WAFER_FIXTURES)");
+        string path = System.IO.Path.Combine(Root!, relative);
+        if (!File.Exists(path) && !Directory.Exists(path)) Assert.Skip($"fixture '{relative}' not found under {Root}");
         return path;
     }
 
@@ -18,11 +22,13 @@ internal static class Fixtures
         string? fromEnv = Environment.GetEnvironmentVariable("WAFER_FIXTURES");
         if (!string.IsNullOrEmpty(fromEnv)) return Directory.Exists(fromEnv) ? fromEnv : null;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "Wafer.slnx")))
             {
                 string candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared"));
                 return Directory.Exists(candidate) ? candidate : null;
             }
+        }
         return null;
     }
 }

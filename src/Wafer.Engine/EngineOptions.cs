@@ -1,0 +1,32 @@
+using Wafer.Engine.Scheduling;
+
+namespace Wafer.Engine;
+
+/// <summary>Start-up options of an <see cref="InferenceEngine"/>; validated on creation.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Scheduling limits (batch token budget, sequences, context).</summary>
+    public SchedulerOptions Scheduler { get; init; } = new();
+
+    /// <summary>Tokens per KV block.</summary>
+    public int BlockSize { get; init; } = 16;
+
+    /// <summary>KV cache size in MiB; 0 = derive from <see cref="KvCacheTokens"/> or the machine's free memory.</summary>
+    public long KvCacheMiB { get; init; }
+
+    /// <summary>KV cache size in tokens; 0 = derive from <see cref="KvCacheMiB"/> or the machine's free memory.</summary>
+    public long KvCacheTokens { get; init; }
+
+    /// <summary>Share blocks of identical prefixes between requests.</summary>
+    public bool PrefixCaching { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public EngineOptions Validate()
+    {
+        Scheduler.Validate();
+        if (BlockSize is < 1 or > 1024) throw new ArgumentException($"the KV block size must be in 1…1024, got {BlockSize}");
+        if (KvCacheMiB < 0) throw new ArgumentException($"the KV cache size must be ≥ 0 MiB, got {KvCacheMiB}");
+        if (KvCacheTokens < 0) throw new ArgumentException($"the KV cache size must be ≥ 0 tokens, got {KvCacheTokens}");
+        return this;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Wafer.Models.ChatTemplates;
+using Wafer.Models.Tokenization;
+
+namespace Wafer.Engine.Chat;
+
+/// <summary>Turns chat messages into prompt tokens: the model's chat template (as llama.cpp renders it), then the tokenizer.</summary>
+public sealed class ChatPromptRenderer(ChatTemplate template, Tokenizer tokenizer, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>The template in use.</summary>
+    public ChatTemplate Template => template;
+
+    /// <summary>Renders <paramref name="messages"/> (a JSON array of {role, content}) to text.</summary>
+    public string Render(JsonElement messages, bool addGenerationPrompt = true, JsonElement? tools = null) =>
+        LlamaCppChatFormatter.Apply(template, new ChatTemplateContext
+        {
+            Messages = messages,
+            AddGenerationPrompt = addGenerationPrompt,
+            BosToken = tokenizer.BosTokenId >= 0 ? tokenizer.TokenText(tokenizer.BosTokenId) : "",
+            EosToken = tokenizer.EosTokenId >= 0 ? tokenizer.TokenText(tokenizer.EosTokenId) : "",
+            Tools = tools,
+            Now = _clock.GetUtcNow(),
+        });
+
+    /// <summary>Renders and tokenizes (BOS added where the vocabulary wants it, special-token text parsed), as llama-server does.</summary>
+    public IReadOnlyList<int> Tokenize(JsonElement messages, bool addGenerationPrompt = true, JsonElement? tools = null) =>
+        tokenizer.Encode(Render(messages, addGenerationPrompt, tools), addSpecial: true, parseSpecial: true);
+
+    /// <summary>The model's own template (tokenizer.chat_template), or ChatML when it has none.</summary>
+    public static ChatTemplate FromModelOrChatMl(string? templateSource) =>
+        string.IsNullOrEmpty(templateSource) ? ChatTemplate.ChatMl : ChatTemplate.Parse(templateSource);
+}

@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Wafer.Engine.Requests;
+using Wafer.Models.Sampling;
+using MeaiFinishReason = Microsoft.Extensions.AI.ChatFinishReason;
+
+namespace Wafer.Engine.Chat;
+
+/// <summary>A <see cref="IChatClient"/> over an in-process <see cref="InferenceEngine"/>: chat with a local GGUF model through Microsoft.Extensions.AI.</summary>
+public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer renderer, string modelId) : IChatClient
+{
+    private readonly ChatClientMetadata _metadata = new("wafer", null, modelId);
+
+    /// <inheritdoc/>
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var text = new StringBuilder();
+        TokenEvent? last = null;
+        await foreach (var e in engine.GenerateAsync(CreateRequest(messages, options), cancellationToken).ConfigureAwait(false))
+        {
+            text.Append(e.Text);
+            last = e;
+        }
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+        {
+            ModelId = modelId,
+            FinishReason = Map(last?.FinishReason),
+            Usage = Usage(last?.Usage),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string responseId = Guid.NewGuid().ToString("N");
+        await foreach (var e in engine.GenerateAsync(CreateRequest(messages, options), cancellationToken).ConfigureAwait(false))
+        {
+            var update = new ChatResponseUpdate(ChatRole.Assistant, e.Text)
+            {
+                ModelId = modelId,
+                ResponseId = responseId,
+                FinishReason = Map(e.FinishReason),
+            };
+            if (e.Usage != null) update.Contents.Add(new UsageContent(Usage(e.Usage)!));
+            yield return update;
+        }
+    }
+
+    private GenerationRequest CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var prompt = renderer.Tokenize(ToJson(messages));
+        var sampling = new SamplingOptions
+        {
+            Temperature = options?.Temperature ?? 0.8f,
+            TopP = options?.TopP ?? 0.95f,
+            TopK = options?.TopK ?? 40,
+            Seed = options?.Seed is long seed ? (ulong)seed : null,
+            FrequencyPenalty = options?.FrequencyPenalty ?? 0,
+            PresencePenalty = options?.PresencePenalty ?? 0,
+        };
+        return new GenerationRequest
+        {
+            PromptTokens = prompt,
+            Sampling = sampling,
+            MaxTokens = options?.MaxOutputTokens ?? Math.Max(1, engine.Options.Scheduler.ContextLength - prompt.Count),
+            StopStrings = options?.StopSequences?.ToArray() ?? [],
+        };
+    }
+
+    /// <summary>Messages as the JSON array chat templates read: [{"role": …, "content": …}].</summary>
+    internal static JsonElement ToJson(IEnumerable<ChatMessage> messages)
+    {
+        var array = messages.Select(m => new Dictionary<string, string> { ["role"] = m.Role.Value, ["content"] = m.Text }).ToArray();
+        return JsonSerializer.SerializeToElement(array);
+    }
+
+    private static MeaiFinishReason? Map(FinishReason? reason) => reason switch
+    {
+        null => null,
+        FinishReason.Stop => MeaiFinishReason.Stop,
+        FinishReason.Length or FinishReason.ContextLength => MeaiFinishReason.Length,
+        _ => MeaiFinishReason.Stop,
+    };
+
+    private static UsageDetails? Usage(GenerationUsage? usage) => usage == null ? null : new UsageDetails
+    {
+        InputTokenCount = usage.PromptTokens,
+        OutputTokenCount = usage.CompletionTokens,
+        TotalTokenCount = usage.PromptTokens + usage.CompletionTokens,
+        CachedInputTokenCount = usage.CachedPromptTokens,
+    };
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey != null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : serviceType.IsInstanceOfType(engine) ? engine
+        : null;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+    }
+}

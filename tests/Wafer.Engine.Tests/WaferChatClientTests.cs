@@ -1,0 +1,40 @@
+using Microsoft.Extensions.AI;
+using Wafer.Engine.Scheduling;
+
+namespace Wafer.Engine.Tests;
+
+public class WaferChatClientTests
+{
+    private static LocalModel Load() => LocalModel.Load(Fixtures.Path(EngineFixture.ModelFile),
+        new EngineOptions { Scheduler = new SchedulerOptions { ContextLength = 512, MaxSequences = 4 }, KvCacheTokens = 2048 }, threads: 2);
+
+    [Fact]
+    public async Task GetResponseAsync_Greedy_EqualsStreamedText()
+    {
+        await using var model = Load();
+        IChatClient client = model.AsChatClient();
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 24 };
+        ChatMessage[] messages = [new(ChatRole.System, "You tell stories."), new(ChatRole.User, "Once upon a time")];
+
+        var response = await client.GetResponseAsync(messages, options);
+        var streamed = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync(messages, options)) streamed.Add(u);
+
+        Assert.False(string.IsNullOrEmpty(response.Text));
+        Assert.Equal(response.Text, string.Concat(streamed.Select(u => u.Text)));
+        Assert.Equal(24, response.Usage!.OutputTokenCount);
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal(ChatFinishReason.Length, streamed[^1].FinishReason);
+        Assert.Equal(model.Name, client.GetService<ChatClientMetadata>()!.DefaultModelId);
+    }
+
+    [Fact]
+    public void Renderer_ModelWithoutTemplate_FallsBackToChatMl()
+    {
+        var fixture = EngineFixture.Load();
+        using var _ = fixture.Model;
+        var renderer = new Chat.ChatPromptRenderer(Chat.ChatPromptRenderer.FromModelOrChatMl(null), fixture.Tokenizer);
+        string text = renderer.Render(Chat.WaferChatClient.ToJson([new ChatMessage(ChatRole.User, "hi")]));
+        Assert.Equal("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", text);
+    }
+}

@@ -13,6 +13,7 @@ public static class Program
         var root = new RootCommand("Wafer: an inference-first LLM serving system for .NET")
         {
             RunCommand.Create(),
+            ServeCommand.Create(),
             InspectCommand.Create(),
             LogitsCommand.Create(),
             PerplexityCommand.Create(),

@@ -21,14 +21,20 @@ public sealed class EngineMetrics : IDisposable
         _meter.CreateObservableGauge("wafer.kv_cache_usage_ratio", () => (double)blocksUsed() / Math.Max(1, blocksTotal()), description: "Share of KV blocks held by requests");
         _meter.CreateObservableCounter("wafer.prefix_cache_queries", prefixQueries, unit: "{token}", description: "Prompt tokens looked up in the prefix cache");
         _meter.CreateObservableCounter("wafer.prefix_cache_hits", prefixHits, unit: "{token}", description: "Prompt tokens found in the prefix cache");
-        TimeToFirstToken = _meter.CreateHistogram<double>("wafer.time_to_first_token", "s", "Time from arrival to the first generated token");
-        InterTokenLatency = _meter.CreateHistogram<double>("wafer.inter_token_latency", "s", "Time between consecutive tokens of a request");
-        QueueTime = _meter.CreateHistogram<double>("wafer.request_queue_time", "s", "Time from arrival to first scheduling");
-        EndToEnd = _meter.CreateHistogram<double>("wafer.e2e_request_latency", "s", "Time from arrival to the last token");
+        TimeToFirstToken = Seconds("wafer.time_to_first_token", "Time from arrival to the first generated token");
+        InterTokenLatency = Seconds("wafer.inter_token_latency", "Time between consecutive tokens of a request");
+        QueueTime = Seconds("wafer.request_queue_time", "Time from arrival to first scheduling");
+        EndToEnd = Seconds("wafer.e2e_request_latency", "Time from arrival to the last token");
         PromptTokens = _meter.CreateCounter<long>("wafer.prompt_tokens", "{token}", "Prompt tokens of finished requests");
         GeneratedTokens = _meter.CreateCounter<long>("wafer.generation_tokens", "{token}", "Generated tokens");
         Preemptions = _meter.CreateCounter<long>("wafer.preemptions", "{request}", "Requests preempted for lack of KV blocks");
     }
+
+    /// <summary>Latency buckets from 1 ms to 100 s.</summary>
+    private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 25, 50, 100];
+
+    private Histogram<double> Seconds(string name, string description) =>
+        _meter.CreateHistogram(name, "s", description, tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
     public Histogram<double> TimeToFirstToken { get; }
     public Histogram<double> InterTokenLatency { get; }

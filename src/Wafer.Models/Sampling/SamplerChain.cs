@@ -17,6 +17,7 @@ public sealed class SamplerChain
     {
         options.Validate();
         var chain = new List<ISampler>();
+        if (options.LogitBias is { Count: > 0 }) chain.Add(new LogitBiasSampler(options.LogitBias));
         if (options.RepetitionPenalty != 1.0f || options.FrequencyPenalty != 0 || options.PresencePenalty != 0)
             chain.Add(new RepetitionPenaltySampler(options.RepetitionPenalty, options.RepetitionWindow, options.FrequencyPenalty, options.PresencePenalty));
         if (options.Temperature == 0)

@@ -17,6 +17,9 @@ public sealed record SamplingOptions
     public int RepetitionWindow { get; init; } = 64;
     public float FrequencyPenalty { get; init; }
     public float PresencePenalty { get; init; }
+    /// <summary>Bias added to the logits of chosen token ids (OpenAI's logit_bias).</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
     /// <summary>Random seed; null draws one.</summary>
     public ulong? Seed { get; init; }
 

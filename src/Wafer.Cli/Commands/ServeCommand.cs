@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Wafer.Server.Hosting;
+
+namespace Wafer.Cli.Commands;
+
+/// <summary><c>wafer serve MODEL</c>: the OpenAI-compatible server.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string?>("MODEL") { Description = "GGUF model file (default: the only model in the local model cache)", Arity = ArgumentArity.ZeroOrOne };
+        var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Port (0 = any free port)", DefaultValueFactory = _ => 8080 };
+        var alias = new Option<string?>("--alias") { Description = "Model name clients use (default: the file name)" };
+        var apiKey = new Option<string[]>("--api-key") { Description = "Accepted API key (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var apiKeysFile = new Option<string?>("--api-keys-file") { Description = "File with one accepted API key per line" };
+        var ctx = new Option<int>("--ctx", "-c") { Description = "Context length (default: the model's, at most 4096)" };
+        var kvMb = new Option<long>("--kv-cache-mb") { Description = "KV cache size in MiB (default: from free memory)" };
+        var maxSeqs = new Option<int>("--max-seqs") { Description = "Sequences decoded together", DefaultValueFactory = _ => 16 };
+        var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait beyond --max-seqs (then 429)", DefaultValueFactory = _ => 64 };
+        var maxQueueTokens = new Option<long>("--max-queue-tokens") { Description = "Prompt tokens allowed to wait (default: 8 contexts)" };
+        var threads = CommonOptions.Threads();
+        var template = new Option<string?>("--chat-template") { Description = "Chat template FILE or NAME (chatml) replacing the model's" };
+        var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
+        var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
+        {
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, drain,
+        };
+        command.SetAction(r => Run(new ServerOptions
+        {
+            ModelPath = ResolveModel(r.GetValue(model)),
+            Host = r.GetValue(host)!,
+            Port = r.GetValue(port),
+            Alias = r.GetValue(alias),
+            ApiKeys = ApiKeys(r.GetValue(apiKey), r.GetValue(apiKeysFile)),
+            ContextLength = r.GetValue(ctx),
+            KvCacheMiB = r.GetValue(kvMb),
+            MaxSequences = r.GetValue(maxSeqs),
+            MaxQueue = r.GetValue(maxQueue),
+            MaxQueueTokens = r.GetValue(maxQueueTokens),
+            Threads = r.GetValue(threads),
+            ChatTemplate = r.GetValue(template),
+            DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
+        }));
+        return command;
+    }
+
+    private static int Run(ServerOptions options)
+    {
+        var server = WaferServer.StartAsync(options).GetAwaiter().GetResult();
+        var shutdown = server.WaitForShutdownAsync();
+        var first = Task.WhenAny(server.ModelLoaded, shutdown).GetAwaiter().GetResult();
+        if (first == server.ModelLoaded && server.ModelLoaded.IsFaulted)
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw server.ModelLoaded.Exception!.InnerException!;
+        }
+        shutdown.GetAwaiter().GetResult();
+        return 0;
+    }
+
+    private static HashSet<string> ApiKeys(string[]? keys, string? file)
+    {
+        var set = new HashSet<string>(keys ?? [], StringComparer.Ordinal);
+        if (file != null)
+        {
+            if (!File.Exists(file)) throw new FileNotFoundException($"--api-keys-file '{file}' does not exist");
+            foreach (var line in File.ReadLines(file))
+                if (line.Trim() is { Length: > 0 } key && !key.StartsWith('#')) set.Add(key);
+            if (set.Count == 0) throw new ArgumentException($"--api-keys-file '{file}' holds no keys");
+        }
+        return set;
+    }
+
+    /// <summary>The model to serve: the argument, or the only GGUF in the model cache.</summary>
+    internal static string ResolveModel(string? path)
+    {
+        if (!string.IsNullOrEmpty(path)) return path;
+        string cache = ModelCacheDirectory();
+        var models = Directory.Exists(cache) ? Directory.GetFiles(cache, "*.gguf", SearchOption.AllDirectories) : [];
+        return models.Length switch
+        {
+            1 => models[0],
+            0 => throw new ArgumentException($"no MODEL given and the local model cache ({cache}) has no .gguf file; pass one: wafer serve path/to/model.gguf"),
+            _ => throw new ArgumentException($"no MODEL given and the local model cache ({cache}) holds {models.Length} models ({string.Join(", ", models.Select(Path.GetFileName))}); pass one: wafer serve MODEL"),
+        };
+    }
+
+    /// <summary>$WAFER_MODELS, else ~/.cache/wafer/models.</summary>
+    internal static string ModelCacheDirectory() =>
+        Environment.GetEnvironmentVariable("WAFER_MODELS") is { Length: > 0 } dir ? dir
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "wafer", "models");
+}

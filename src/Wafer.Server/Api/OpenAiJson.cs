@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.Json;
+using Wafer.Engine.Execution;
+using Wafer.Engine.Requests;
+using Wafer.Models.Tokenization;
+
+namespace Wafer.Server.Api;
+
+/// <summary>Writes the OpenAI response objects (chat.completion, chat.completion.chunk, text_completion) with Utf8JsonWriter.</summary>
+internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, long created)
+{
+    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs)
+    {
+        Header(w, "chat.completion");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("message");
+        w.WriteString("role", "assistant");
+        w.WriteString("content", r.Text.ToString());
+        w.WriteEndObject();
+        if (logprobs) ChatLogprobs(w, r.Logprobs);
+        else w.WriteNull("logprobs");
+        w.WriteString("finish_reason", GenerationResult.FinishText(r.FinishReason));
+        w.WriteEndObject();
+        w.WriteEndArray();
+        Usage(w, r.Usage);
+        w.WriteEndObject();
+    }
+
+    /// <summary>One streamed chunk; <paramref name="role"/> on the first, <paramref name="finish"/> on the last.</summary>
+    public void ChatChunk(Utf8JsonWriter w, string? content, bool role, (int Token, TokenLogprobs Logprobs)? logprobs, FinishReason? finish)
+    {
+        Header(w, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        if (role) w.WriteString("role", "assistant");
+        if (content != null) w.WriteString("content", content);
+        w.WriteEndObject();
+        if (logprobs is { } lp) ChatLogprobs(w, [lp]);
+        else w.WriteNull("logprobs");
+        if (finish != null) w.WriteString("finish_reason", GenerationResult.FinishText(finish));
+        else w.WriteNull("finish_reason");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The final usage-only chunk of a stream (choices empty), for stream_options.include_usage.</summary>
+    public void UsageChunk(Utf8JsonWriter w, string objectName, GenerationUsage? usage)
+    {
+        Header(w, objectName);
+        w.WriteStartArray("choices");
+        w.WriteEndArray();
+        Usage(w, usage);
+        w.WriteEndObject();
+    }
+
+    public void TextCompletion(Utf8JsonWriter w, string text, IReadOnlyList<(int Token, TokenLogprobs Logprobs)>? logprobs, FinishReason? finish, GenerationUsage? usage, bool includeUsage)
+    {
+        Header(w, "text_completion");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteString("text", text);
+        w.WriteNumber("index", 0);
+        if (logprobs != null) CompletionLogprobs(w, logprobs);
+        else w.WriteNull("logprobs");
+        if (finish != null) w.WriteString("finish_reason", GenerationResult.FinishText(finish));
+        else w.WriteNull("finish_reason");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (includeUsage) Usage(w, usage);
+        w.WriteEndObject();
+    }
+
+    private void Header(Utf8JsonWriter w, string objectName)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("object", objectName);
+        w.WriteNumber("created", created);
+        w.WriteString("model", model);
+        w.WriteString("system_fingerprint", "wafer");
+    }
+
+    private static void Usage(Utf8JsonWriter w, GenerationUsage? u)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", u?.PromptTokens ?? 0);
+        w.WriteNumber("completion_tokens", u?.CompletionTokens ?? 0);
+        w.WriteNumber("total_tokens", (u?.PromptTokens ?? 0) + (u?.CompletionTokens ?? 0));
+        w.WriteStartObject("prompt_tokens_details");
+        w.WriteNumber("cached_tokens", u?.CachedPromptTokens ?? 0);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private void ChatLogprobs(Utf8JsonWriter w, IEnumerable<(int Token, TokenLogprobs Logprobs)> tokens)
+    {
+        w.WriteStartObject("logprobs");
+        w.WriteStartArray("content");
+        foreach (var (token, lp) in tokens)
+        {
+            w.WriteStartObject();
+            TokenFields(w, token, lp.LogProb);
+            w.WriteStartArray("top_logprobs");
+            foreach (var (alt, altLp) in lp.Top)
+            {
+                w.WriteStartObject();
+                TokenFields(w, alt, altLp);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private void CompletionLogprobs(Utf8JsonWriter w, IReadOnlyList<(int Token, TokenLogprobs Logprobs)> tokens)
+    {
+        w.WriteStartObject("logprobs");
+        w.WriteStartArray("tokens");
+        foreach (var (token, _) in tokens) w.WriteStringValue(Piece(token));
+        w.WriteEndArray();
+        w.WriteStartArray("token_logprobs");
+        foreach (var (_, lp) in tokens) w.WriteNumberValue(lp.LogProb);
+        w.WriteEndArray();
+        w.WriteStartArray("top_logprobs");
+        foreach (var (_, lp) in tokens)
+        {
+            w.WriteStartObject();
+            foreach (var (alt, altLp) in lp.Top) w.WriteNumber(Piece(alt), altLp);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("text_offset");
+        int offset = 0;
+        foreach (var (token, _) in tokens)
+        {
+            w.WriteNumberValue(offset);
+            offset += Piece(token).Length;
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private void TokenFields(Utf8JsonWriter w, int token, float logprob)
+    {
+        var bytes = tokenizer.TokenBytes(token);
+        w.WriteString("token", Encoding.UTF8.GetString(bytes));
+        w.WriteNumber("logprob", logprob);
+        w.WriteStartArray("bytes");
+        foreach (byte b in bytes) w.WriteNumberValue(b);
+        w.WriteEndArray();
+    }
+
+    private string Piece(int token) => Encoding.UTF8.GetString(tokenizer.TokenBytes(token));
+}

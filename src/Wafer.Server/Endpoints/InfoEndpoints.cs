@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Wafer.Server.Api;
+
+namespace Wafer.Server.Endpoints;
+
+/// <summary>GET /health, GET /v1/models, POST /tokenize, POST /detokenize.</summary>
+internal static class InfoEndpoints
+{
+    public static async Task HealthAsync(HttpContext http, ServerContext server)
+    {
+        bool ready = server.Host.IsReady;
+        http.Response.StatusCode = ready ? 200 : 503;
+        await GenerationEndpoints.WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("status", ready ? "ok" : server.Host.LoadError != null ? "error" : "loading");
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    public static async Task ModelsAsync(HttpContext http, ServerContext server)
+    {
+        var model = server.Host.Require();
+        await GenerationEndpoints.WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            w.WriteStartObject();
+            w.WriteString("id", model.Name);
+            w.WriteString("object", "model");
+            w.WriteNumber("created", new DateTimeOffset(File.GetLastWriteTimeUtc(server.Options.ModelPath)).ToUnixTimeSeconds());
+            w.WriteString("owned_by", "wafer");
+            w.WriteStartObject("meta");
+            w.WriteNumber("n_ctx", server.ContextLength);
+            w.WriteNumber("n_vocab", model.Tokenizer.VocabularySize);
+            w.WriteNumber("size", new FileInfo(server.Options.ModelPath).Length);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    public static async Task TokenizeAsync(HttpContext http, ServerContext server)
+    {
+        var model = server.Host.Require();
+        using var body = await RequestBody.ReadAsync(http).ConfigureAwait(false);
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object");
+        string content = JsonFields.String(root, "content") ?? throw ApiException.BadParameter("content", "'content' is required");
+        bool addSpecial = JsonFields.Bool(root, "add_special") ?? false;
+        bool parseSpecial = JsonFields.Bool(root, "parse_special") ?? true;
+        var ids = model.Tokenizer.Encode(content, addSpecial, parseSpecial);
+        await GenerationEndpoints.WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("tokens");
+            foreach (int id in ids) w.WriteNumberValue(id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    public static async Task DetokenizeAsync(HttpContext http, ServerContext server)
+    {
+        var model = server.Host.Require();
+        using var body = await RequestBody.ReadAsync(http).ConfigureAwait(false);
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array)
+            throw ApiException.BadParameter("tokens", "'tokens' must be an array of token ids");
+        var ids = new List<int>();
+        foreach (var t in tokens.EnumerateArray())
+        {
+            if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out int id) || id < 0 || id >= model.Tokenizer.VocabularySize)
+                throw ApiException.BadParameter("tokens", $"'tokens' must hold ids in 0…{model.Tokenizer.VocabularySize - 1}");
+            ids.Add(id);
+        }
+        string text = model.Tokenizer.Decode(ids);
+        await GenerationEndpoints.WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("content", text);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+}

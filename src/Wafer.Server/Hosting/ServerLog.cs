@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Wafer.Server.Hosting;
+
+/// <summary>The server's log lines, source-generated.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "wafer: serving '{Model}' ({File}, {SizeMiB:F1} MiB, {Architecture}) at {Url}; context {Context} tokens, KV cache {KvTokens} tokens ({KvMiB:F0} MiB), {MaxSequences} sequences, queue {MaxQueue}")]
+    public static partial void Ready(ILogger logger, string model, string file, double sizeMiB, string architecture, string url, int context, long kvTokens, double kvMiB, int maxSequences, int maxQueue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "wafer: the model failed to load: {Reason}")]
+    public static partial void LoadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "wafer: unhandled error on {Path}")]
+    public static partial void Unhandled(ILogger logger, Exception error, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "wafer: shutting down; waiting up to {Seconds} s for {Count} requests in flight")]
+    public static partial void Draining(ILogger logger, double seconds, int count);
+}

@@ -1,0 +1,45 @@
+namespace Wafer.Server.Hosting;
+
+/// <summary>Options of <c>wafer serve</c>; validated at start-up.</summary>
+public sealed record ServerOptions
+{
+    public required string ModelPath { get; init; }
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; } = 8080;
+    /// <summary>Name clients use in "model"; default: the file name without extension.</summary>
+    public string? Alias { get; init; }
+    /// <summary>Accepted API keys; empty = no authentication.</summary>
+    public IReadOnlySet<string> ApiKeys { get; init; } = new HashSet<string>();
+    /// <summary>Context length (0 = the model's, at most 4096).</summary>
+    public int ContextLength { get; init; }
+    /// <summary>KV cache size in MiB (0 = from free memory).</summary>
+    public long KvCacheMiB { get; init; }
+    /// <summary>Sequences decoded together.</summary>
+    public int MaxSequences { get; init; } = 16;
+    /// <summary>Requests allowed to wait beyond <see cref="MaxSequences"/>.</summary>
+    public int MaxQueue { get; init; } = 64;
+    /// <summary>Prompt tokens allowed to wait (0 = 8 contexts).</summary>
+    public long MaxQueueTokens { get; init; }
+    /// <summary>Worker threads (0 = one per core).</summary>
+    public int Threads { get; init; }
+    /// <summary>Largest request body accepted.</summary>
+    public long MaxBodyBytes { get; init; } = 8 * 1024 * 1024;
+    /// <summary>How long shutdown waits for in-flight requests.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>A chat template FILE or NAME that replaces the model's.</summary>
+    public string? ChatTemplate { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option and the fix.</summary>
+    public ServerOptions Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentException($"--port must be in 0…65535, got {Port}");
+        if (MaxSequences < 1) throw new ArgumentException($"--max-seqs must be ≥ 1, got {MaxSequences}");
+        if (MaxQueue < 0) throw new ArgumentException($"--max-queue must be ≥ 0, got {MaxQueue}");
+        if (ContextLength < 0) throw new ArgumentException($"--ctx must be ≥ 0, got {ContextLength}");
+        if (KvCacheMiB < 0) throw new ArgumentException($"--kv-cache-mb must be ≥ 0, got {KvCacheMiB}");
+        if (Threads < 0) throw new ArgumentException($"--threads must be ≥ 0, got {Threads}");
+        if (!File.Exists(ModelPath)) throw new FileNotFoundException($"model file '{ModelPath}' does not exist; pass the path of a GGUF file");
+        return this;
+    }
+}

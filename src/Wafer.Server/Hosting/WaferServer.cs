@@ -1,0 +1,188 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Wafer.Engine;
+using Wafer.Engine.Metrics;
+using Wafer.Engine.Scheduling;
+using Wafer.Models.ChatTemplates;
+using Wafer.Server.Admission;
+using Wafer.Server.Api;
+using Wafer.Server.Endpoints;
+
+namespace Wafer.Server.Hosting;
+
+/// <summary>The OpenAI-compatible HTTP server: Kestrel, minimal APIs, one model served by one engine.</summary>
+/// <remarks>
+/// Step 1: Kestrel starts listening at once; /health answers 503 while the model loads in the background.
+/// Step 2: once loaded, generation endpoints admit requests (bounded queue, else 429) and stream tokens.
+/// Step 3: on SIGTERM/Ctrl-C, Kestrel stops accepting, in-flight requests get the drain timeout, the engine stops.
+/// </remarks>
+public sealed class WaferServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ModelHost _host;
+
+    private WaferServer(WebApplication app, ModelHost host, ServerContext context)
+    {
+        _app = app;
+        _host = host;
+        Context = context;
+    }
+
+    internal ServerContext Context { get; private set; }
+
+    /// <summary>The address the server listens on, e.g. http://127.0.0.1:8080.</summary>
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>Completes once the model is loaded (faults if loading failed).</summary>
+    public Task ModelLoaded => _host.Loaded;
+
+    /// <summary>Builds the server and starts listening; the model loads in the background.</summary>
+    public static async Task<WaferServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Wafer", LogLevel.Information);
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Server");
+        var loading = new TaskCompletionSource<LocalModel>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var host = new ModelHost(loading.Task);
+        int contextLength = 0;
+        var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, new ServerMetrics(), 0);
+        var server = new WaferServer(app, host, context);
+        MapEndpoints(app, server, logger);
+        await app.StartAsync().ConfigureAwait(false);
+        server.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                var model = Load(options, out contextLength);
+                server.Context = context with
+                {
+                    ContextLength = contextLength,
+                    Admission = new AdmissionController(options.MaxSequences, options.MaxQueue,
+                        options.MaxQueueTokens > 0 ? options.MaxQueueTokens : 8L * contextLength),
+                };
+                loading.SetResult(model);
+                ServerLog.Ready(logger, model.Name, Path.GetFileName(options.ModelPath), new FileInfo(options.ModelPath).Length / 1048576.0,
+                    model.Model.Config.Architecture, server.Url.ToString().TrimEnd('/'), contextLength, model.Engine.KvCapacityTokens,
+                    model.Engine.KvCacheBytes / 1048576.0, options.MaxSequences, options.MaxQueue);
+            }
+            catch (Exception e)
+            {
+                ServerLog.LoadFailed(logger, e.Message);
+                loading.SetException(e);
+            }
+        });
+        return server;
+    }
+
+    private static LocalModel Load(ServerOptions options, out int contextLength)
+    {
+        using (var probe = Models.Gguf.GgufFile.Open(options.ModelPath))
+        {
+            int trained = (int)Models.Architectures.ModelConfig.FromGguf(probe).ContextLength;
+            contextLength = options.ContextLength > 0 ? Math.Min(options.ContextLength, trained) : Math.Min(trained, 4096);
+        }
+        var template = options.ChatTemplate != null ? ChatTemplateResolverShim.Resolve(options.ChatTemplate) : null;
+        return LocalModel.Load(options.ModelPath, new EngineOptions
+        {
+            Scheduler = new SchedulerOptions { ContextLength = contextLength, MaxSequences = options.MaxSequences },
+            KvCacheMiB = options.KvCacheMiB,
+        }, options.Threads, options.Alias, template);
+    }
+
+    private static void MapEndpoints(WebApplication app, WaferServer server, ILogger logger)
+    {
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                if (!Authorized(http, server.Context.Options)) throw new ApiException(401, "missing or invalid API key; send 'Authorization: Bearer KEY'", code: "invalid_api_key");
+                await next(http).ConfigureAwait(false);
+            }
+            catch (ApiException e)
+            {
+                await ErrorWriter.WriteAsync(http, e).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e)
+            {
+                await ErrorWriter.WriteAsync(http, new ApiException(e.StatusCode, e.StatusCode == 413 ? "the request body is too large" : "bad request")).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; its request was cancelled in the engine.
+            }
+            catch (Exception e)
+            {
+                ServerLog.Unhandled(logger, e, http.Request.Path);
+                await ErrorWriter.WriteAsync(http, new ApiException(500, "internal server error", "server_error")).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (http.Request.Path.StartsWithSegments("/v1"))
+                    server.Context.Metrics.Requests.Add(1, new KeyValuePair<string, object?>("status", http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        });
+        app.MapGet("/health", http => InfoEndpoints.HealthAsync(http, server.Context));
+        app.MapGet("/v1/models", http => InfoEndpoints.ModelsAsync(http, server.Context));
+        app.MapPost("/v1/chat/completions", http => GenerationEndpoints.ChatAsync(http, server.Context));
+        app.MapPost("/v1/completions", http => GenerationEndpoints.CompletionAsync(http, server.Context));
+        app.MapPost("/tokenize", http => InfoEndpoints.TokenizeAsync(http, server.Context));
+        app.MapPost("/detokenize", http => InfoEndpoints.DetokenizeAsync(http, server.Context));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapFallback(http => throw new ApiException(404, $"no endpoint {http.Request.Method} {http.Request.Path}", code: "not_found"));
+    }
+
+    private static bool Authorized(HttpContext http, ServerOptions options)
+    {
+        if (options.ApiKeys.Count == 0) return true;
+        var path = http.Request.Path;
+        if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics")) return true;
+        string header = http.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && options.ApiKeys.Contains(header["Bearer ".Length..].Trim());
+    }
+
+    /// <summary>Runs until SIGTERM/Ctrl-C (or <paramref name="cancellationToken"/>), then drains and stops.</summary>
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops listening, lets in-flight requests finish within the drain timeout, then stops the engine.</summary>
+    public async Task StopAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

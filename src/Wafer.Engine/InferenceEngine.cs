@@ -139,6 +139,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             // Step 1: new requests and cancellations; sleep while there is nothing to do.
             if (!_scheduler.HasWork && !reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
             while (reader.TryRead(out var command)) Apply(command);
+            PublishCounts();
             if (!_scheduler.HasWork)
             {
                 if (_stopping) break;
@@ -147,7 +148,6 @@ public sealed class InferenceEngine : IAsyncDisposable
 
             // Step 2: schedule.
             var step = _scheduler.Schedule();
-            PublishCounts();
             if (step.Preempted.Count > 0)
             {
                 Metrics.Preemptions.Add(step.Preempted.Count);

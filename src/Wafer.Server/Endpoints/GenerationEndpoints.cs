@@ -12,7 +12,7 @@ internal static class GenerationEndpoints
     public static async Task ChatAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
-        using var body = await RequestBody.ReadAsync(http).ConfigureAwait(false);
+        using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var parsed = GenerationRequestParser.ParseChat(body.RootElement, model, server.ContextLength);
         var json = new OpenAiJson(model.Tokenizer, model.Name, "chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
@@ -45,7 +45,7 @@ internal static class GenerationEndpoints
     public static async Task CompletionAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
-        using var body = await RequestBody.ReadAsync(http).ConfigureAwait(false);
+        using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var parsed = GenerationRequestParser.ParseCompletion(body.RootElement, model, server.ContextLength);
         var json = new OpenAiJson(model.Tokenizer, model.Name, "cmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);

@@ -46,7 +46,7 @@ internal static class InfoEndpoints
     public static async Task TokenizeAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
-        using var body = await RequestBody.ReadAsync(http).ConfigureAwait(false);
+        using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object");
         string content = JsonFields.String(root, "content") ?? throw ApiException.BadParameter("content", "'content' is required");
@@ -66,7 +66,7 @@ internal static class InfoEndpoints
     public static async Task DetokenizeAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
-        using var body = await RequestBody.ReadAsync(http).ConfigureAwait(false);
+        using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array)
             throw ApiException.BadParameter("tokens", "'tokens' must be an array of token ids");

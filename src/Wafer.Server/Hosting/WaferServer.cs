@@ -55,7 +55,7 @@ public sealed class WaferServer : IAsyncDisposable
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes * RequestBody.DrainFactor;
             k.AddServerHeader = false;
         });
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");

@@ -91,3 +91,18 @@ public class OpenAiSdkTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(12, response.Usage!.OutputTokenCount);
     }
 }
+
+/// <summary>The README's C# snippet, as written, against a real server.</summary>
+public class ReadmeSnippetTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    [Fact]
+    public async Task ReadmeCSharpSnippet_StreamsText()
+    {
+        var text = new System.Text.StringBuilder();
+        var client = new OpenAIClient(new System.ClientModel.ApiKeyCredential("unused"),
+            new OpenAIClientOptions { Endpoint = new Uri(shared.Server.Url, "v1") });
+        await foreach (var update in client.GetChatClient("stories260K").CompleteChatStreamingAsync("Once upon a time"))
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+        Assert.True(text.Length > 0);
+    }
+}

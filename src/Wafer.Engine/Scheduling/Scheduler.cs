@@ -77,7 +77,7 @@ public sealed class Scheduler
         for (int i = 0; i < _running.Count && budget > 0; i++)
         {
             var request = _running[i];
-            int count = Math.Min(request.Tokens.Count - request.ComputedCount, budget);
+            int count = ChunkSize(request, budget);
             bool scheduled = true;
             while (!_kv.TryAllocate(request.Id, request.ComputedCount + count))
             {
@@ -109,7 +109,7 @@ public sealed class Scheduler
                 request.ComputedCount = _kv.AttachCachedPrefix(request.Id, request.TokenSpan);
                 if (request.PreemptionCount == 0) request.CachedPromptCount = request.ComputedCount;
             }
-            int count = Math.Min(request.Tokens.Count - request.ComputedCount, budget);
+            int count = ChunkSize(request, budget);
             if (!_kv.TryAllocate(request.Id, request.ComputedCount + count))
             {
                 // Do not hold cached blocks while waiting: others may need them.
@@ -123,6 +123,13 @@ public sealed class Scheduler
             Emit(output, request, count);
             budget -= count;
         }
+    }
+
+    /// <summary>Tokens to compute for a request this step: what it lacks, within the budget and the long-prefill chunk.</summary>
+    private int ChunkSize(EngineRequest request, int budget)
+    {
+        int count = Math.Min(request.Tokens.Count - request.ComputedCount, budget);
+        return _options.LongPrefillChunk > 0 ? Math.Min(count, _options.LongPrefillChunk) : count;
     }
 
     private static void Emit(SchedulerOutput output, EngineRequest request, int count) =>

@@ -6,6 +6,10 @@ public sealed record SchedulerOptions
     /// <summary>Most tokens one forward pass computes (decode tokens plus prefill chunks).</summary>
     public int MaxBatchTokens { get; init; } = 512;
 
+    /// <summary>Most prompt tokens one request may prefill in a step (0 = the whole budget). Smaller chunks let a
+    /// short request that arrives during a long prompt's prefill start sooner, at little cost to the long one.</summary>
+    public int LongPrefillChunk { get; init; } = 128;
+
     /// <summary>Most sequences running at once.</summary>
     public int MaxSequences { get; init; } = 64;
 
@@ -16,6 +20,7 @@ public sealed record SchedulerOptions
     public SchedulerOptions Validate()
     {
         if (MaxBatchTokens < 1) throw new ArgumentException($"the batch token budget must be ≥ 1, got {MaxBatchTokens}");
+        if (LongPrefillChunk < 0) throw new ArgumentException($"the long-prefill chunk must be ≥ 0 (0 = off), got {LongPrefillChunk}");
         if (MaxSequences < 1) throw new ArgumentException($"max sequences must be ≥ 1, got {MaxSequences}");
         if (ContextLength < 2) throw new ArgumentException($"the context length must be ≥ 2, got {ContextLength}");
         return this;

@@ -72,6 +72,21 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void Schedule_LongPrefillChunk_CapsOneRequestAndLeavesBudgetForOthers()
+    {
+        var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 64, LongPrefillChunk = 16, ContextLength = 256 },
+            new KvCacheManager(64, 4), t => t == Eos);
+        var longPrompt = Request(100);
+        var chat = Request(10, firstToken: 300);
+        s.Add(longPrompt);
+        s.Add(chat);
+
+        var output = s.Schedule();
+
+        Assert.Equal([(longPrompt, 16), (chat, 10)], output.Chunks.Select(c => (c.Request, c.TokenCount)));
+    }
+
+    [Fact]
     public void Update_EndOfGeneration_FinishesAndFreesBlocks()
     {
         var kv = new KvCacheManager(16, 4);

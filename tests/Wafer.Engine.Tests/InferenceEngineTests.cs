@@ -17,13 +17,15 @@ public class InferenceEngineTests
         {
             var own = Enumerable.Range(0, random.Next(1, 60)).Select(_ => random.Next(3, 512));
             int[] prompt = [1, .. (i % 3 == 0 ? shared.Concat(own) : own)];
-            requests.Add(new GenerationRequest { PromptTokens = prompt, MaxTokens = random.Next(1, 40), TopLogprobs = topLogprobs });
+            // Half greedy, half seeded sampling: both must not depend on who shares the batch.
+            var sampling = i % 2 == 0 ? SamplingOptions.Greedy : new SamplingOptions { Temperature = 0.9f, TopK = 20, Seed = (ulong)(1000 + i) };
+            requests.Add(new GenerationRequest { PromptTokens = prompt, MaxTokens = random.Next(1, 40), TopLogprobs = topLogprobs, Sampling = sampling });
         }
         return requests;
     }
 
     [Fact]
-    public async Task GenerateAsync_50RequestsTogether_EqualOneAtATime()
+    public async Task GenerateAsync_50RequestsTogether_GreedyAndSeededEqualOneAtATime()
     {
         var (model, tokenizer) = EngineFixture.Load();
         using var _ = model;

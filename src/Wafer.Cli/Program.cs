@@ -19,6 +19,7 @@ public static class Program
             PerplexityCommand.Create(),
             FidelityCommand.Create(),
             BenchCommand.Create(),
+            QuantizeCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

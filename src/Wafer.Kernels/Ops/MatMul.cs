@@ -1,3 +1,4 @@
+using Wafer.Kernels.Gemm;
 using Wafer.Kernels.Parallelism;
 using Wafer.Kernels.Quantization;
 
@@ -5,39 +6,69 @@ namespace Wafer.Kernels.Ops;
 
 /// <summary>Matrix product of GGUF-form weights with F32 activations: y[b, r] = Σ_c W[r, c] · x[b, c].</summary>
 /// <remarks>
-/// Step 1: each activation row is converted to the weight type's activation type (Q8_0, Q8_K, F16 …), as ggml does.
-/// Step 2: weight rows are split over the worker pool; each row is dotted with every converted activation row,
-/// so a weight row is read from memory once per batch.
+/// Step 1: each activation row is converted to the weight type's activation type (Q8_0, Q8_K, F16 …), as ggml does;
+/// for the Q8_0 family (Q8_0, Q4_0, Q5_0) per-block scales and offset corrections are precomputed too.
+/// Step 2: weight rows are split over the worker pool in tiles of 4; the Q8_0 family runs register tiles of
+/// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2; other types call the
+/// type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
 /// </remarks>
 public static unsafe class MatMul
 {
     /// <summary>Bytes of scratch <see cref="Compute"/> needs for <paramref name="batch"/> activation rows of <paramref name="columns"/>.</summary>
     public static long ScratchBytes(ITensorTypeKernels weights, int columns, int batch) =>
-        TensorTypes.RowBytes(weights.ActivationType, columns) * batch;
+        TensorTypes.RowBytes(weights.ActivationType, columns) * batch
+        + (weights.ActivationType == GgmlType.Q8_0 ? Q8Activations.Bytes(batch, columns / 32) + 128 : 0); // + alignment of the two prepared arrays
 
     /// <summary>output [batch, rows] = input [batch, columns] × weightsᵀ, with weights [rows, columns] in <paramref name="kernels"/>' type.</summary>
     public static void Compute(ITensorTypeKernels kernels, byte* weights, int rows, int columns,
         ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool)
     {
         int activationRowBytes = (int)TensorTypes.RowBytes(kernels.ActivationType, columns);
+        if (scratch.Length < ScratchBytes(kernels, columns, batch))
+            throw new ArgumentException($"scratch holds {scratch.Length} bytes, {ScratchBytes(kernels, columns, batch)} needed", nameof(scratch));
+        if (output.Length < (long)batch * rows)
+            throw new ArgumentException($"output holds {output.Length} floats, {(long)batch * rows} needed", nameof(output));
         for (int b = 0; b < batch; b++)
             ActivationQuantizer.Quantize(kernels.ActivationType, input.Slice(b * columns, columns), scratch.Slice(b * activationRowBytes, activationRowBytes));
 
-        long weightRowBytes = TensorTypes.RowBytes(kernels.Type, columns);
         fixed (byte* activations = scratch)
         fixed (float* outputs = output)
         {
-            byte* a = activations;
-            float* y = outputs;
-            pool.For(rows, 16, (start, end) =>
+            var job = MatMulJob.ForThisThread;
+            job.Kernels = kernels;
+            job.Weights = weights;
+            job.WeightRowBytes = TensorTypes.RowBytes(kernels.Type, columns);
+            job.Rows = rows;
+            job.Columns = columns;
+            job.Activations = activations;
+            job.ActivationRowBytes = activationRowBytes;
+            job.Batch = batch;
+            job.Output = outputs;
+            job.Family = Q8Gemm.IsSupported ? FamilyOf(kernels.Type) : MatMulJob.WeightFamily.Other;
+            if (job.Family != MatMulJob.WeightFamily.Other)
             {
-                for (int r = start; r < end; r++)
+                int blocks = columns / 32;
+                byte* prepared = (byte*)(((nint)(activations + (long)batch * activationRowBytes) + 63) & ~(nint)63);
+                job.Scales = (float*)prepared;
+                job.Corrections = (int*)(prepared + (((long)batch * blocks * sizeof(float) + 31) & ~31L));
+                int offset = job.Family switch
                 {
-                    var row = new ReadOnlySpan<byte>(weights + r * weightRowBytes, (int)weightRowBytes);
-                    for (int b = 0; b < batch; b++)
-                        y[(long)b * rows + r] = kernels.Dot(row, new ReadOnlySpan<byte>(a + (long)b * activationRowBytes, activationRowBytes), columns);
-                }
-            });
+                    MatMulJob.WeightFamily.Q8_0 => 128,
+                    MatMulJob.WeightFamily.Q4_0 => 8,
+                    _ => 16,
+                };
+                Q8Activations.Prepare(activations, batch, blocks, offset, job.Scales, job.Corrections);
+            }
+            pool.For((rows + 3) / 4, 4, job);
+            job.Kernels = null;
         }
     }
+
+    private static MatMulJob.WeightFamily FamilyOf(GgmlType type) => type switch
+    {
+        GgmlType.Q8_0 => MatMulJob.WeightFamily.Q8_0,
+        GgmlType.Q4_0 => MatMulJob.WeightFamily.Q4_0,
+        GgmlType.Q5_0 => MatMulJob.WeightFamily.Q5_0,
+        _ => MatMulJob.WeightFamily.Other,
+    };
 }

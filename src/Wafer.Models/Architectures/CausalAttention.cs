@@ -1,57 +1,58 @@
-using System.Buffers;
 using Wafer.Kernels.Ops;
+using Wafer.Kernels.Parallelism;
 using Wafer.Models.Inference;
 
 namespace Wafer.Models.Architectures;
 
 /// <summary>Causal multi-head attention (GQA) of each batch token over its own sequence's cached keys and values.</summary>
-/// <remarks>Plain F32 math as ggml without flash attention: scores = q·k · 1/√headDim, softmax, Σ p·v.</remarks>
-internal sealed class CausalAttention(ModelConfig config, IKvCache cache, int layer, float[] queries, float[] output, int[] positions, int[] sequences)
+/// <remarks>
+/// Plain F32 math as ggml without flash attention: scores = q·k · 1/√headDim, softmax, Σ p·v.
+/// One instance per model, rebound per layer by <see cref="Bind"/>; work items are (token, head) pairs;
+/// each worker thread keeps its own score buffer, so a forward pass allocates nothing once buffers have grown.
+/// </remarks>
+internal sealed class CausalAttention(ModelConfig config) : IRangeWork
 {
+    [ThreadStatic] private static float[]? t_scores; // [max position + 1] of the current batch
+
+    private IKvCache _cache = null!;
+    private int _layer;
+    private float[] _queries = [];   // [n, heads·headDim]
+    private float[] _output = [];    // [n, heads·headDim]
+    private ForwardBatch _batch = null!;
+
+    /// <summary>Points the next <see cref="Run"/> calls at one layer's inputs.</summary>
+    public void Bind(IKvCache cache, int layer, float[] queries, float[] output, ForwardBatch batch)
+    {
+        _cache = cache;
+        _layer = layer;
+        _queries = queries;
+        _output = output;
+        _batch = batch;
+    }
+
     /// <summary>Computes work items [start, end) where item = token · heads + head.</summary>
     public void Run(int start, int end)
     {
         int headDim = config.HeadDim, heads = config.HeadCount;
         int group = heads / config.KvHeadCount;
         float scale = 1.0f / MathF.Sqrt(headDim);
-        float[] scores = ArrayPool<float>.Shared.Rent(1 + MaxPosition());
-        try
+        var positions = _batch.Positions;
+        var sequences = _batch.SequenceIds;
+        for (int item = start; item < end; item++)
         {
-            for (int item = start; item < end; item++)
-            {
-                int token = item / heads, head = item % heads;
-                int kvOffset = head / group * headDim;
-                var q = queries.AsSpan(token * config.QueryLength + head * headDim, headDim);
-                int last = positions[token], sequence = sequences[token];
-                var s = scores.AsSpan(0, last + 1);
-                for (int t = 0; t <= last; t++)
-                {
-                    var k = cache.KeyRow(layer, sequence, t).Slice(kvOffset, headDim);
-                    float dot = 0;
-                    for (int d = 0; d < headDim; d++) dot += q[d] * k[d];
-                    s[t] = dot * scale;
-                }
-                Softmax.InPlace(s);
-                var o = output.AsSpan(token * config.QueryLength + head * headDim, headDim);
-                o.Clear();
-                for (int t = 0; t <= last; t++)
-                {
-                    var v = cache.ValueRow(layer, sequence, t).Slice(kvOffset, headDim);
-                    float p = s[t];
-                    for (int d = 0; d < headDim; d++) o[d] += p * v[d];
-                }
-            }
+            int token = item / heads, head = item % heads;
+            int kvOffset = head / group * headDim;
+            var q = _queries.AsSpan(token * config.QueryLength + head * headDim, headDim);
+            int last = positions[token], sequence = sequences[token];
+            if (t_scores == null || t_scores.Length <= last) t_scores = new float[Math.Max(last + 1, 2 * (t_scores?.Length ?? 256))];
+            var s = t_scores.AsSpan(0, last + 1);
+            for (int t = 0; t <= last; t++)
+                s[t] = VectorMath.Dot(q, _cache.KeyRow(_layer, sequence, t).Slice(kvOffset, headDim)) * scale;
+            Softmax.InPlace(s);
+            var o = _output.AsSpan(token * config.QueryLength + head * headDim, headDim);
+            o.Clear();
+            for (int t = 0; t <= last; t++)
+                VectorMath.MultiplyAdd(_cache.ValueRow(_layer, sequence, t).Slice(kvOffset, headDim), s[t], o);
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scores);
-        }
-    }
-
-    private int MaxPosition()
-    {
-        int max = 0;
-        foreach (int p in positions) max = Math.Max(max, p);
-        return max;
     }
 }

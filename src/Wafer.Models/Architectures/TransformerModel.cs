@@ -1,4 +1,3 @@
-using System.Buffers;
 using Wafer.Kernels.Ops;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Gguf;
@@ -25,6 +24,7 @@ public sealed class TransformerModel : IDisposable
     private readonly WeightMatrix _output;          // [embd → vocab]
     private readonly LayerWeights[] _layers;
     private readonly float[] _ropeFactors;          // [ropeDims/2] or empty
+    private readonly CausalAttention _attention;
     private ForwardBuffers _buffers = new(0, null!);
 
     /// <summary>The model's hyper-parameters.</summary>
@@ -39,6 +39,7 @@ public sealed class TransformerModel : IDisposable
         _pool = pool;
         Config = ModelConfig.FromGguf(file);
         var c = Config;
+        _attention = new CausalAttention(c);
         _embedding = WeightMatrix.Load(file, GgufNames.TokenEmbedding, c.EmbeddingLength, c.VocabSize);
         _outputNorm = VectorLoader.Load(file, GgufNames.OutputNorm, c.EmbeddingLength);
         _output = file.TryGetTensor(GgufNames.Output, out _)
@@ -135,8 +136,8 @@ public sealed class TransformerModel : IDisposable
             v.CopyTo(cache.ValueRow(layer, sequences[i], positions[i]));
         }
 
-        var attention = new CausalAttention(c, cache, layer, b.Q, b.Attn, positions.ToArray(), sequences.ToArray());
-        _pool.For(n * c.HeadCount, 1, attention.Run);
+        _attention.Bind(cache, layer, b.Q, b.Attn, batch);
+        _pool.For(n * c.HeadCount, 1, _attention);
 
         w.Output.Multiply(b.Attn.AsSpan(0, n * c.QueryLength), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);
         Activations.Add(b.H.AsSpan(0, n * e), b.X.AsSpan(0, n * e));

@@ -59,6 +59,7 @@ public sealed unsafe class GgufFile : IDisposable
             byte* p = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             _base = p + _view.PointerOffset;
+            HugePages.Advise(_base, FileBytes); // advice only; weights stream with fewer TLB misses where the kernel can back them
             var cursor = new GgufCursor(_base, FileBytes, name);
             uint magic = cursor.U32("magic");
             if (magic != Magic) throw cursor.Error($"not a GGUF file (magic 0x{magic:X8}, expected 'GGUF')");

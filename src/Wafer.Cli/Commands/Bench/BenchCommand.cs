@@ -15,6 +15,7 @@ internal static class BenchCommand
     // One line per benchmark verb.
     private static IEnumerable<Command> Subcommands()
     {
-        yield break;
+        yield return BenchEngineCommand.Create();
+        yield return BenchMemoryCommand.Create();
     }
 }

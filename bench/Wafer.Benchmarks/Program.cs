@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+using Wafer.Benchmarks;
+
+// `dotnet run -c Release --project bench/Wafer.Benchmarks -- quick` prints a Stopwatch table in seconds;
+// anything else goes to BenchmarkDotNet (e.g. `-- --filter '*MatMul*'`), which writes JSON under BenchmarkDotNet.Artifacts/.
+if (args.Length > 0 && args[0] == "quick")
+{
+    QuickTimings.Run(args.Skip(1).ToArray());
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(MatMulBenchmarks).Assembly).Run(args);

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Globalization;
+using Wafer.Kernels;
+using Wafer.Kernels.Ops;
+using Wafer.Kernels.Parallelism;
+
+namespace Wafer.Benchmarks;
+
+/// <summary>A fast Stopwatch sweep over the matrix product (types × batch), for iterating on kernels; prints GB/s of weights and GMAC/s.</summary>
+internal static unsafe class QuickTimings
+{
+    public static void Run(string[] args)
+    {
+        int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2;
+        using var pool = new WorkerPool(threads);
+        Console.WriteLine("type   rows×cols     batch   ms/call   weight GB/s   GMAC/s");
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q6_K })
+            foreach (int batch in new[] { 1, 64 })
+            {
+                bool k = type is GgmlType.Q4_K or GgmlType.Q6_K;
+                int rows = k ? 896 : 4864, columns = k ? 4864 : 896;
+                var inputs = new MatMulInputs(type, rows, columns, batch);
+                fixed (byte* w = inputs.Weights)
+                {
+                    int calls = batch == 1 ? 400 : 20;
+                    for (int i = 0; i < 3; i++) MatMul.Compute(inputs.Kernels, w, rows, columns, inputs.Input, batch, inputs.Scratch, inputs.Output, pool);
+                    var clock = Stopwatch.StartNew();
+                    for (int i = 0; i < calls; i++) MatMul.Compute(inputs.Kernels, w, rows, columns, inputs.Input, batch, inputs.Scratch, inputs.Output, pool);
+                    double seconds = clock.Elapsed.TotalSeconds / calls;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{type,-6} {rows}×{columns,-8} {batch,5} {seconds * 1e3,9:F3} {inputs.Weights.Length / seconds / 1e9,12:F1} {(double)rows * columns * batch / seconds / 1e9,9:F1}"));
+                }
+            }
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Wafer.Kernels.Parallelism;
+using Wafer.Models.Architectures;
+using Wafer.Models.Evaluation;
+
+namespace Wafer.Cli.Commands.Bench;
+
+/// <summary><c>wafer bench engine MODEL [-p 512] [-n 128] [-t T] [-r 5] [--json F]</c>: single-stream pp/tg tokens/s, as llama-bench reports them.</summary>
+internal static class BenchEngineCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens for the pp test (0 skips it)", DefaultValueFactory = _ => 512 };
+        var generate = new Option<int>("--n-gen", "-n") { Description = "Generated tokens for the tg test (0 skips it)", DefaultValueFactory = _ => 128 };
+        var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions per test", DefaultValueFactory = _ => 5 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
+        var threads = CommonOptions.Threads();
+        var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench")
+        {
+            model, prompt, generate, repetitions, threads, json,
+        };
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath)
+    {
+        if (promptTokens < 0 || generatedTokens < 0) throw new ArgumentException("-p and -n must be 0 or more");
+        if (repetitions < 1) throw new ArgumentException($"-r {repetitions}: need at least one repetition");
+        using var pool = new WorkerPool(threads);
+        using var model = TransformerModel.Load(path, pool);
+        var results = new List<EngineBenchmark.Result>();
+        if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions));
+        if (generatedTokens > 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions));
+
+        string name = Path.GetFileName(path);
+        var table = new Table().AddColumns("model", "size", "threads", "test", "parallel", "t/s");
+        string size = $"{new FileInfo(path).Length / 1e6:F0} MB";
+        foreach (var r in results)
+            table.AddRow(Markup.Escape(name), size, $"{pool.ThreadCount}", r.Test, $"{r.Parallel}",
+                string.Create(CultureInfo.InvariantCulture, $"{r.Mean:F2} ± {r.StandardDeviation:F2}"));
+        AnsiConsole.Write(table);
+
+        if (jsonPath != null)
+        {
+            var document = new
+            {
+                model = name,
+                threads = pool.ThreadCount,
+                results = results.Select(r => new { test = r.Test, parallel = r.Parallel, tokens_per_second = r.Mean, stddev = r.StandardDeviation, samples = r.TokensPerSecond }),
+            };
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(document, JsonOptions));
+        }
+        return 0;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+}

@@ -1,0 +1,80 @@
+using Wafer.Kernels.Gemm;
+using Wafer.Kernels.Parallelism;
+using Wafer.Kernels.Quantization;
+
+namespace Wafer.Kernels.Ops;
+
+/// <summary>One matrix product handed to the worker pool: items are tiles of 4 weight rows.</summary>
+/// <remarks>One reusable instance per calling thread, so a forward pass allocates nothing.</remarks>
+internal sealed unsafe class MatMulJob : IRangeWork
+{
+    /// <summary>Which kernel runs the tiles.</summary>
+    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0 }
+
+    private const int RowTile = 4;
+    private const int ActivationChunkBytes = 256 * 1024; // activation rows per pass stay well inside the 1 MiB L2
+
+    [ThreadStatic] private static MatMulJob? s_forThisThread;
+
+    public static MatMulJob ForThisThread => s_forThisThread ??= new MatMulJob();
+
+    public ITensorTypeKernels? Kernels;
+    public WeightFamily Family;
+    public byte* Weights;            // [Rows, WeightRowBytes]
+    public long WeightRowBytes;
+    public int Rows, Columns, Batch;
+    public byte* Activations;        // [Batch, ActivationRowBytes]
+    public int ActivationRowBytes;
+    public float* Scales;            // [Batch, blocks] (Q8_0 family)
+    public int* Corrections;         // [Batch, blocks, 8] (Q8_0 family)
+    public float* Output;            // [Batch, Rows]
+
+    public void Run(int start, int end)
+    {
+        int rowStart = start * RowTile, rowEnd = Math.Min(Rows, end * RowTile);
+        switch (Family)
+        {
+            case WeightFamily.Q8_0: RunQ8<Q8_0WeightBlock>(rowStart, rowEnd); break;
+            case WeightFamily.Q4_0: RunQ8<Q4_0WeightBlock>(rowStart, rowEnd); break;
+            case WeightFamily.Q5_0: RunQ8<Q5_0WeightBlock>(rowStart, rowEnd); break;
+            default: RunDots(rowStart, rowEnd); break;
+        }
+    }
+
+    private void RunQ8<T>(int rowStart, int rowEnd) where T : unmanaged, IQ8WeightBlock
+    {
+        int blocks = Columns / 32;
+        int chunk = Math.Max(4, ActivationChunkBytes / (blocks * 70) & ~3);
+        for (int b0 = 0; b0 < Batch; b0 += chunk)
+        {
+            int b1 = Math.Min(Batch, b0 + chunk);
+            int r = rowStart;
+            for (; r + RowTile <= rowEnd; r += RowTile)
+            {
+                byte* w = Weights + r * WeightRowBytes;
+                int b = b0;
+                for (; b + 4 <= b1; b += 4)
+                    Q8Gemm.Tile4x4<T>(w, WeightRowBytes, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                        Scales + (long)b * blocks, Corrections + (long)b * blocks * 8, blocks, Output + (long)b * Rows + r, Rows);
+                for (; b < b1; b++)
+                    Q8Gemm.Tile4x1<T>(w, WeightRowBytes, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                        Scales + (long)b * blocks, Corrections + (long)b * blocks * 8, blocks, Output + (long)b * Rows + r, Rows);
+            }
+            for (; r < rowEnd; r++)
+                for (int b = b0; b < b1; b++)
+                    Output[(long)b * Rows + r] = Q8Gemm.Dot1x1<T>(Weights + r * WeightRowBytes, Activations + (long)b * ActivationRowBytes,
+                        Scales + (long)b * blocks, Corrections + (long)b * blocks * 8, blocks);
+        }
+    }
+
+    private void RunDots(int rowStart, int rowEnd)
+    {
+        var kernels = Kernels!;
+        for (int r = rowStart; r < rowEnd; r++)
+        {
+            var row = new ReadOnlySpan<byte>(Weights + r * WeightRowBytes, (int)WeightRowBytes);
+            for (int b = 0; b < Batch; b++)
+                Output[(long)b * Rows + r] = kernels.Dot(row, new ReadOnlySpan<byte>(Activations + (long)b * ActivationRowBytes, ActivationRowBytes), Columns);
+        }
+    }
+}

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using Wafer.Cli.Benchmarking;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Evaluation;
@@ -19,15 +20,18 @@ internal static class BenchEngineCommand
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions per test", DefaultValueFactory = _ => 5 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
         var threads = CommonOptions.Threads();
+        var parallel = new Option<string?>("--parallel") { Description = "Concurrent sequences through the batching engine, e.g. 1,4,16,64 (one tg result per level)" };
+        var mixed = new Option<bool>("--ttft") { Description = "Also measure time to first token: shared 1,000-token system prompt with and without the prefix cache, and short chats while a 2,000-token prompt is prefilled" };
         var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench")
         {
-            model, prompt, generate, repetitions, threads, json,
+            model, prompt, generate, repetitions, threads, json, parallel, mixed,
         };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json)));
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
+            EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed)));
         return command;
     }
 
-    private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath)
+    private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft)
     {
         if (promptTokens < 0 || generatedTokens < 0) throw new ArgumentException("-p and -n must be 0 or more");
         if (repetitions < 1) throw new ArgumentException($"-r {repetitions}: need at least one repetition");
@@ -35,7 +39,9 @@ internal static class BenchEngineCommand
         using var model = TransformerModel.Load(path, pool);
         var results = new List<EngineBenchmark.Result>();
         if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions));
-        if (generatedTokens > 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions));
+        if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions));
+        if (generatedTokens > 0 && parallelLevels.Length > 0) results.AddRange(EngineLoadOptions.ParallelDecode(model, parallelLevels, generatedTokens, repetitions));
+        var ttftResults = ttft ? EngineLoadOptions.TimeToFirstToken(model) : null;
 
         string name = Path.GetFileName(path);
         var table = new Table().AddColumns("model", "size", "threads", "test", "parallel", "t/s");
@@ -44,6 +50,7 @@ internal static class BenchEngineCommand
             table.AddRow(Markup.Escape(name), size, $"{pool.ThreadCount}", r.Test, $"{r.Parallel}",
                 string.Create(CultureInfo.InvariantCulture, $"{r.Mean:F2} ± {r.StandardDeviation:F2}"));
         AnsiConsole.Write(table);
+        if (ttftResults != null) EngineLoadOptions.Print(ttftResults);
 
         if (jsonPath != null)
         {
@@ -52,6 +59,7 @@ internal static class BenchEngineCommand
                 model = name,
                 threads = pool.ThreadCount,
                 results = results.Select(r => new { test = r.Test, parallel = r.Parallel, tokens_per_second = r.Mean, stddev = r.StandardDeviation, samples = r.TokensPerSecond }),
+                ttft = ttftResults,
             };
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(document, JsonOptions));
         }

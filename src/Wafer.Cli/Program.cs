@@ -18,6 +18,9 @@ public static class Program
             PerplexityCommand.Create(),
             FidelityCommand.Create(),
             BenchCommand.Create(),
+            TokenizeCommand.Create(),
+            DetokenizeCommand.Create(),
+            TemplateCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

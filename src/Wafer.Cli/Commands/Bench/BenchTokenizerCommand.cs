@@ -99,15 +99,17 @@ internal static class BenchTokenizerCommand
     {
         var table = new Table().AddColumns(
             new TableColumn("tokenizer"), new TableColumn("kind"), new TableColumn("vocab").RightAligned(), new TableColumn("tokens").RightAligned(),
-            new TableColumn("bytes/token").RightAligned(), new TableColumn("encode MB/s").RightAligned(), new TableColumn("decode MB/s").RightAligned());
+            new TableColumn("B/tok").RightAligned(), new TableColumn("encode MB/s").RightAligned(), new TableColumn("decode MB/s").RightAligned());
         foreach (var r in results)
         {
-            table.AddRow(Markup.Escape(r.Name), r.Kind, r.VocabularySize.ToString("N0", CultureInfo.InvariantCulture), r.TokenCount.ToString("N0", CultureInfo.InvariantCulture),
+            table.AddRow(Markup.Escape(ShortName(r.Name)), r.Kind, r.VocabularySize.ToString("N0", CultureInfo.InvariantCulture), r.TokenCount.ToString("N0", CultureInfo.InvariantCulture),
                 ((double)textBytes / Math.Max(1, r.TokenCount)).ToString("F2", CultureInfo.InvariantCulture), r.EncodeMBps.ToString(), r.DecodeMBps.ToString());
         }
 
         AnsiConsole.Write(table);
     }
+
+    private static string ShortName(string fileName) => Path.GetFileNameWithoutExtension(fileName).Replace("ggml-vocab-", "", StringComparison.Ordinal);
 
     private static string Machine() =>
         $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical CPUs, .NET {Environment.Version}";

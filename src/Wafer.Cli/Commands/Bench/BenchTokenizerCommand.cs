@@ -102,7 +102,7 @@ internal static class BenchTokenizerCommand
             new TableColumn("B/tok").RightAligned(), new TableColumn("encode MB/s").RightAligned(), new TableColumn("decode MB/s").RightAligned());
         foreach (var r in results)
         {
-            table.AddRow(Markup.Escape(ShortName(r.Name)), r.Kind, r.VocabularySize.ToString("N0", CultureInfo.InvariantCulture), r.TokenCount.ToString("N0", CultureInfo.InvariantCulture),
+            table.AddRow(Markup.Escape(ShortName(r.Name)), ShortKind(r.Kind), r.VocabularySize.ToString("N0", CultureInfo.InvariantCulture), r.TokenCount.ToString("N0", CultureInfo.InvariantCulture),
                 ((double)textBytes / Math.Max(1, r.TokenCount)).ToString("F2", CultureInfo.InvariantCulture), r.EncodeMBps.ToString(), r.DecodeMBps.ToString());
         }
 
@@ -110,6 +110,8 @@ internal static class BenchTokenizerCommand
     }
 
     private static string ShortName(string fileName) => Path.GetFileNameWithoutExtension(fileName).Replace("ggml-vocab-", "", StringComparison.Ordinal);
+
+    private static string ShortKind(string kind) => kind switch { "SentencePiece" => "SPM", "BytePair" => "BPE", _ => kind };
 
     private static string Machine() =>
         $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} logical CPUs, .NET {Environment.Version}";

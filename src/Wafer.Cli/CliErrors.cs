@@ -1,3 +1,4 @@
+using Wafer.Models.ChatTemplates;
 using Wafer.Models.Gguf;
 
 namespace Wafer.Cli;
@@ -24,7 +25,7 @@ internal static class CliErrors
 
     private static bool IsUserError(Exception e) => e is GgufFormatException or NotSupportedException or FileNotFoundException
         or DirectoryNotFoundException or ArgumentException or FormatException or IOException or UnauthorizedAccessException
-        or InvalidDataException;
+        or InvalidDataException or TemplateException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

@@ -20,6 +20,9 @@ public static class Program
             FidelityCommand.Create(),
             BenchCommand.Create(),
             QuantizeCommand.Create(),
+            TokenizeCommand.Create(),
+            DetokenizeCommand.Create(),
+            TemplateCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

@@ -45,7 +45,7 @@ public sealed class LocalModel : IAsyncDisposable
             options ??= new EngineOptions();
             if (options.Scheduler.ContextLength > model.Config.ContextLength)
                 options = options with { Scheduler = options.Scheduler with { ContextLength = model.Config.ContextLength } };
-            var template = chatTemplate ?? ChatPromptRenderer.FromModelOrChatMl(model.File.Metadata.GetStringOrDefault(GgufNames.ChatTemplate));
+            var template = chatTemplate ?? Models.ChatTemplates.ChatTemplateResolver.FromModel(model.File.Metadata, fileName);
             var engine = new InferenceEngine(model, tokenizer, options);
             return new LocalModel(model, tokenizer, engine, new ChatPromptRenderer(template, tokenizer), name ?? Path.GetFileNameWithoutExtension(path));
         }

@@ -33,7 +33,7 @@ public class WaferChatClientTests
     {
         var fixture = EngineFixture.Load();
         using var _ = fixture.Model;
-        var renderer = new Chat.ChatPromptRenderer(Chat.ChatPromptRenderer.FromModelOrChatMl(null), fixture.Tokenizer);
+        var renderer = new Chat.ChatPromptRenderer(Models.ChatTemplates.ChatTemplateResolver.FromModel(fixture.Model.File.Metadata, "stories260K.gguf"), fixture.Tokenizer);
         string text = renderer.Render(Chat.WaferChatClient.ToJson([new ChatMessage(ChatRole.User, "hi")]));
         Assert.Equal("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", text);
     }

@@ -21,14 +21,12 @@ public sealed class ChatPromptRenderer(ChatTemplate template, Tokenizer tokenize
             BosToken = tokenizer.BosTokenId >= 0 ? tokenizer.TokenText(tokenizer.BosTokenId) : "",
             EosToken = tokenizer.EosTokenId >= 0 ? tokenizer.TokenText(tokenizer.EosTokenId) : "",
             Tools = tools,
+            TokenizerAddsBos = tokenizer.AddBos,
+            TokenizerAddsEos = tokenizer.AddEos,
             Now = _clock.GetUtcNow(),
         });
 
     /// <summary>Renders and tokenizes (BOS added where the vocabulary wants it, special-token text parsed), as llama-server does.</summary>
     public IReadOnlyList<int> Tokenize(JsonElement messages, bool addGenerationPrompt = true, JsonElement? tools = null) =>
         tokenizer.Encode(Render(messages, addGenerationPrompt, tools), addSpecial: true, parseSpecial: true);
-
-    /// <summary>The model's own template (tokenizer.chat_template), or ChatML when it has none.</summary>
-    public static ChatTemplate FromModelOrChatMl(string? templateSource) =>
-        string.IsNullOrEmpty(templateSource) ? ChatTemplate.ChatMl : ChatTemplate.Parse(templateSource);
 }

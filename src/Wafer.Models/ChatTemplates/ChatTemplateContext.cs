@@ -17,6 +17,12 @@ public sealed record ChatTemplateContext
     /// <summary>The model's EOS token text, exposed as <c>eos_token</c>.</summary>
     public string EosToken { get; init; } = string.Empty;
 
+    /// <summary>Whether the tokenizer adds BOS itself; llama.cpp then strips one leading <see cref="BosToken"/> from the render.</summary>
+    public bool TokenizerAddsBos { get; init; } = true;
+
+    /// <summary>Whether the tokenizer adds EOS itself; llama.cpp then strips one trailing <see cref="EosToken"/> from the render.</summary>
+    public bool TokenizerAddsEos { get; init; }
+
     /// <summary>JSON array of tool definitions; null leaves <c>tools</c> undefined, as llama.cpp does without tools.</summary>
     public JsonElement? Tools { get; init; }
 

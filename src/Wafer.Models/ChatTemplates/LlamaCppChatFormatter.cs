@@ -9,7 +9,7 @@ namespace Wafer.Models.ChatTemplates;
 /// Step 2: format-specific variables llama.cpp sets for a few template families are applied.
 /// Step 3: the template renders; a template that rejects the system role is re-rendered with the
 /// system message folded into the first user message, as llama.cpp's polyfill does.
-/// Step 4: one leading BOS string is removed, because the tokenizer adds BOS itself.
+/// Step 4: one leading BOS (trailing EOS) string is removed when the tokenizer adds BOS (EOS) itself.
 /// </remarks>
 public static class LlamaCppChatFormatter
 {
@@ -42,9 +42,14 @@ public static class LlamaCppChatFormatter
         }
 
         // Step 4
-        if (context.BosToken.Length > 0 && prompt.StartsWith(context.BosToken, StringComparison.Ordinal))
+        if (context.TokenizerAddsBos && context.BosToken.Length > 0 && prompt.StartsWith(context.BosToken, StringComparison.Ordinal))
         {
             prompt = prompt[context.BosToken.Length..];
+        }
+
+        if (context.TokenizerAddsEos && context.EosToken.Length > 0 && prompt.EndsWith(context.EosToken, StringComparison.Ordinal))
+        {
+            prompt = prompt[..^context.EosToken.Length];
         }
 
         return prompt;

@@ -10,10 +10,9 @@ internal static class ByteLevelEncoding
     /// <summary>The vocabulary spelling of UTF-8 bytes.</summary>
     public static string Encode(ReadOnlySpan<byte> bytes)
     {
-        return string.Create(bytes.Length, bytes.ToArray(), static (chars, b) =>
-        {
-            for (int i = 0; i < b.Length; i++) chars[i] = ByteToChar[b[i]];
-        });
+        Span<char> chars = bytes.Length <= 256 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++) chars[i] = ByteToChar[bytes[i]];
+        return new string(chars);
     }
 
     /// <summary>The byte a vocabulary character stands for, or false when it is not one of the 256.</summary>

@@ -18,10 +18,13 @@ internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, i
         public int Length;
     }
 
-    private readonly record struct Bigram(int Left, int Right, string Text, int Rank);
+    /// <summary>A candidate merge; the symbols' lengths when it was queued tell a stale entry from a live one.</summary>
+    private readonly record struct Bigram(int Left, int Right, int Length);
 
     private readonly List<Symbol> _symbols = [];
     private readonly PriorityQueue<Bigram, (int Rank, int Left)> _queue = new();
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _rankLookup = ranks.GetAlternateLookup<ReadOnlySpan<char>>();
+    private char[] _pair = new char[64]; // "left right" lookup key, reused
     private string _word = "";
 
     public void Tokenize(string word, List<int> output)
@@ -55,10 +58,9 @@ internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, i
         {
             ref var left = ref symbols[bigram.Left];
             ref var right = ref symbols[bigram.Right];
-            if (left.Length == 0 || right.Length == 0) continue;
-            // Skip pairs whose symbols changed since the pair was queued.
-            if (left.Length + right.Length != bigram.Text.Length || left.Start + left.Length != right.Start
-                || string.CompareOrdinal(_word, left.Start, bigram.Text, 0, bigram.Text.Length) != 0) continue;
+            // Skip pairs whose symbols changed since the pair was queued. Symbols only grow by absorbing
+            // their right neighbour, so a live pair has the same total length (and therefore text) as queued.
+            if (left.Length == 0 || right.Length == 0 || left.Length + right.Length != bigram.Length) continue;
             left.Length += right.Length;
             right.Length = 0;
             left.Next = right.Next;
@@ -73,9 +75,13 @@ internal sealed class BytePairMerger(Vocabulary vocabulary, Dictionary<string, i
         if (left == -1 || right == -1) return;
         var l = _symbols[left];
         var r = _symbols[right];
-        string key = string.Concat(_word.AsSpan(l.Start, l.Length), " ", _word.AsSpan(r.Start, r.Length));
-        if (!ranks.TryGetValue(key, out int rank)) return;
-        _queue.Enqueue(new Bigram(left, right, _word.Substring(l.Start, l.Length + r.Length), rank), (rank, left));
+        int keyLength = l.Length + 1 + r.Length;
+        if (_pair.Length < keyLength) _pair = new char[Math.Max(keyLength, _pair.Length * 2)];
+        _word.CopyTo(l.Start, _pair, 0, l.Length);
+        _pair[l.Length] = ' ';
+        _word.CopyTo(r.Start, _pair, l.Length + 1, r.Length);
+        if (!_rankLookup.TryGetValue(_pair.AsSpan(0, keyLength), out int rank)) return;
+        _queue.Enqueue(new Bigram(left, right, l.Length + r.Length), (rank, left));
     }
 
     private void Emit(Symbol symbol, List<int> output)

@@ -29,12 +29,25 @@ internal enum CodepointFlags
 /// <summary>Looks up <see cref="CodepointFlags"/> for a codepoint.</summary>
 internal static class Codepoints
 {
-    public static CodepointFlags Flags(int codepoint)
+    // The pre-tokenizers ask for the flags of every codepoint several times; the BMP is tabulated once (128 KiB).
+    private static readonly ushort[] BmpFlags = BuildBmpFlags();
+
+    public static CodepointFlags Flags(int codepoint) =>
+        (uint)codepoint <= 0xFFFF ? (CodepointFlags)BmpFlags[codepoint] : ComputeFlags(codepoint);
+
+    private static CodepointFlags ComputeFlags(int codepoint)
     {
         if ((uint)codepoint > 0x10FFFF) return CodepointFlags.Undefined;
         var flags = Category(CharUnicodeInfo.GetUnicodeCategory(codepoint));
         if (IsWhitespace(codepoint)) flags |= CodepointFlags.Whitespace;
         return flags;
+    }
+
+    private static ushort[] BuildBmpFlags()
+    {
+        var table = new ushort[0x10000];
+        for (int cp = 0; cp < table.Length; cp++) table[cp] = (ushort)ComputeFlags(cp);
+        return table;
     }
 
     /// <summary>The Unicode White_Space property (what llama.cpp's <c>unicode_set_whitespace</c> lists).</summary>
@@ -50,8 +63,13 @@ internal static class Codepoints
 
     public static string ToString(ReadOnlySpan<int> codepoints)
     {
-        var builder = new System.Text.StringBuilder(codepoints.Length);
-        foreach (int cp in codepoints) builder.Append(char.ConvertFromUtf32(cp));
+        var builder = new System.Text.StringBuilder(codepoints.Length + 8);
+        Span<char> pair = stackalloc char[2];
+        foreach (int cp in codepoints)
+        {
+            if (cp <= 0xFFFF) builder.Append((char)cp);
+            else builder.Append(pair[..new System.Text.Rune(cp).EncodeToUtf16(pair)]);
+        }
         return builder.ToString();
     }
 

@@ -29,7 +29,7 @@ internal sealed class RegexSplitter
     {
         UsesCategories = UsesAnyCategory(pattern);
         string converted = UsesCategories ? Collapse(pattern) : pattern;
-        _regex = new Regex(converted, RegexOptions.ECMAScript | RegexOptions.CultureInvariant);
+        _regex = new Regex(converted, RegexOptions.ECMAScript | RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
 
     /// <summary>Whether this regex runs on the collapsed text.</summary>

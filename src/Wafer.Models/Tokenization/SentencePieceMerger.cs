@@ -18,46 +18,34 @@ internal sealed class SentencePieceMerger(Vocabulary vocabulary, int[] byteToken
         public int Length; // 0 once merged into its left neighbour
     }
 
-    private readonly record struct Bigram(int Left, int Right, float Score, int Length);
-
-    /// <summary>Highest score first, then the leftmost pair.</summary>
-    private sealed class BigramOrder : IComparer<Bigram>
-    {
-        public static readonly BigramOrder Instance = new();
-
-        public int Compare(Bigram x, Bigram y)
-        {
-            int byScore = y.Score.CompareTo(x.Score);
-            return byScore != 0 ? byScore : x.Left.CompareTo(y.Left);
-        }
-    }
+    private readonly record struct Bigram(int Left, int Right, int Length);
 
     private readonly List<Symbol> _symbols = [];
-    private readonly PriorityQueue<Bigram, Bigram> _queue = new(BigramOrder.Instance);
-    private readonly Dictionary<string, (int Left, int Right)> _reverseMerges = new(StringComparer.Ordinal);
+
+    // Highest score first, then the leftmost pair: one long compares both (see Priority).
+    private readonly PriorityQueue<Bigram, long> _queue = new();
     private string _text = "";
 
-    public void Tokenize(string text, List<int> output)
+    /// <summary>Tokenizes <c>text[start..(start + length)]</c> as one session.</summary>
+    public void Tokenize(string text, int start, int length, List<int> output)
     {
         _text = text;
         _symbols.Clear();
         _queue.Clear();
-        _reverseMerges.Clear();
-        SplitCharacters();
+        SplitCharacters(start, start + length);
         for (int i = 1; i < _symbols.Count; i++) TryAddBigram(i - 1, i);
         MergeAll();
         for (int i = _symbols.Count == 0 ? -1 : 0; i != -1; i = _symbols[i].Next) Resegment(i, output);
     }
 
-    private void SplitCharacters()
+    private void SplitCharacters(int offset, int end)
     {
-        int offset = 0;
-        while (offset < _text.Length)
+        while (offset < end)
         {
-            int length = char.IsHighSurrogate(_text[offset]) && offset + 1 < _text.Length && char.IsLowSurrogate(_text[offset + 1]) ? 2 : 1;
+            int length = char.IsHighSurrogate(_text[offset]) && offset + 1 < end && char.IsLowSurrogate(_text[offset + 1]) ? 2 : 1;
             int index = _symbols.Count;
             offset += length;
-            _symbols.Add(new Symbol { Prev = index - 1, Next = offset == _text.Length ? -1 : index + 1, Start = offset - length, Length = length });
+            _symbols.Add(new Symbol { Prev = index - 1, Next = offset == end ? -1 : index + 1, Start = offset - length, Length = length });
         }
     }
 
@@ -82,11 +70,21 @@ internal sealed class SentencePieceMerger(Vocabulary vocabulary, int[] byteToken
     private void TryAddBigram(int left, int right)
     {
         if (left == -1 || right == -1) return;
-        string text = _text.Substring(_symbols[left].Start, _symbols[left].Length + _symbols[right].Length);
-        int id = vocabulary.Find(text);
+        int length = _symbols[left].Length + _symbols[right].Length;
+        int id = vocabulary.Find(_text.AsSpan(_symbols[left].Start, length));
         if (id < 0) return;
-        _queue.Enqueue(new Bigram(left, right, vocabulary.Scores[id], text.Length), new Bigram(left, right, vocabulary.Scores[id], text.Length));
-        _reverseMerges[text] = (left, right);
+        _queue.Enqueue(new Bigram(left, right, length), Priority(vocabulary.Scores[id], left));
+    }
+
+    /// <summary>A key whose ascending order is descending score, then ascending left index.</summary>
+    private static long Priority(float score, int left)
+    {
+        // Map the float to an unsigned integer with the same order as float.CompareTo (-0 equals +0, NaN
+        // lowest), invert it so higher scores come first, and append the index; flipping the sign bit
+        // keeps the unsigned order in a signed long.
+        uint bits = BitConverter.SingleToUInt32Bits(score == 0 ? 0f : score);
+        uint ordered = float.IsNaN(score) ? 0 : (bits & 0x8000_0000) != 0 ? ~bits : bits | 0x8000_0000;
+        return (long)((((ulong)~ordered << 32) | (uint)left) ^ 0x8000_0000_0000_0000UL);
     }
 
     private void Resegment(int index, List<int> output)
@@ -95,12 +93,8 @@ internal sealed class SentencePieceMerger(Vocabulary vocabulary, int[] byteToken
         var text = _text.AsSpan(symbol.Start, symbol.Length);
         int id = vocabulary.Find(text);
         if (id >= 0) { output.Add(id); return; }
-        if (_reverseMerges.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var parts))
-        {
-            Resegment(parts.Left, output);
-            Resegment(parts.Right, output);
-            return;
-        }
+        // llama.cpp then looks the text up in its reverse-merge map, but every merge it records is a
+        // vocabulary token, so that lookup cannot succeed here: unmatched symbols are single characters.
         Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
         int count = Encoding.UTF8.GetBytes(text, bytes);
         foreach (byte b in bytes[..count])

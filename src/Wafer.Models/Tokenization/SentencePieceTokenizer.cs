@@ -9,12 +9,14 @@ internal sealed class SentencePieceTokenizer : Tokenizer
     private const char SpaceMarker = '\u2581'; // ▁
     private readonly bool _addSpacePrefix;
     private readonly int[] _byteTokens;
+    private readonly bool _wordsAreIndependent;
 
     private SentencePieceTokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos, bool addSpacePrefix)
         : base(vocabulary, special, addBos, addEos)
     {
         _addSpacePrefix = addSpacePrefix;
         _byteTokens = ByteTokens(vocabulary);
+        _wordsAreIndependent = !vocabulary.Tokens.Any(HasMarkerAfterOtherChar);
     }
 
     public override TokenizerKind Kind => TokenizerKind.SentencePiece;
@@ -50,10 +52,37 @@ internal sealed class SentencePieceTokenizer : Tokenizer
             if (_addSpacePrefix && previousIsSpecial) piece.Append(' ');
             piece.Append(text, fragment.Offset, fragment.Length);
             piece.Replace(' ', SpaceMarker);
-            merger.Tokenize(piece.ToString(), output);
+            string escaped = piece.ToString();
+            if (_wordsAreIndependent) TokenizeWords(merger, escaped, output);
+            else merger.Tokenize(escaped, 0, escaped.Length, output);
             previousIsSpecial = false;
         }
         if (addSpecial && AddEos) output.Add(Special.Eos);
+    }
+
+    /// <summary>Runs one merge session per word (a run of ▁ and the text up to the next run).</summary>
+    /// <remarks>
+    /// llama.cpp merges a whole fragment in one session. When no token has ▁ right after another
+    /// character, no merge can join a word to the ▁ that starts the next one, and merges never
+    /// interact across that boundary, so per-word sessions give the same tokens with small queues.
+    /// </remarks>
+    private static void TokenizeWords(SentencePieceMerger merger, string text, List<int> output)
+    {
+        int start = 0;
+        for (int i = 1; i < text.Length; i++)
+        {
+            if (text[i] != SpaceMarker || text[i - 1] == SpaceMarker) continue;
+            merger.Tokenize(text, start, i - start, output);
+            start = i;
+        }
+        if (start < text.Length) merger.Tokenize(text, start, text.Length - start, output);
+    }
+
+    private static bool HasMarkerAfterOtherChar(string token)
+    {
+        for (int i = token.IndexOf(SpaceMarker, 1); i > 0; i = i + 1 < token.Length ? token.IndexOf(SpaceMarker, i + 1) : -1)
+            if (token[i - 1] != SpaceMarker) return true;
+        return false;
     }
 
     private protected override byte[] NormalPiece(string text) => Encoding.UTF8.GetBytes(text.Replace(SpaceMarker, ' '));

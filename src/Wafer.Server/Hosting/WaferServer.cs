@@ -107,7 +107,7 @@ public sealed class WaferServer : IAsyncDisposable
             int trained = (int)Models.Architectures.ModelConfig.FromGguf(probe).ContextLength;
             contextLength = options.ContextLength > 0 ? Math.Min(options.ContextLength, trained) : Math.Min(trained, 4096);
         }
-        var template = options.ChatTemplate != null ? ChatTemplateResolverShim.Resolve(options.ChatTemplate) : null;
+        var template = options.ChatTemplate != null ? ChatTemplateResolver.Resolve(options.ChatTemplate) : null;
         return LocalModel.Load(options.ModelPath, new EngineOptions
         {
             Scheduler = new SchedulerOptions { ContextLength = contextLength, MaxSequences = options.MaxSequences },

@@ -56,4 +56,24 @@ public sealed class LlamaCppChatFormatterTests
 
         Assert.Equal("False", template.Render(Context("[]")));
     }
+
+    [Fact]
+    public void Apply_TokenizerDoesNotAddBos_KeepsLeadingBos()
+    {
+        var template = ChatTemplate.Parse("{{ bos_token }}{{ messages[0].content }}");
+
+        var prompt = LlamaCppChatFormatter.Apply(template, Context("[{\"role\":\"user\",\"content\":\"hi\"}]") with { TokenizerAddsBos = false });
+
+        Assert.Equal("<s>hi", prompt);
+    }
+
+    [Fact]
+    public void Apply_TokenizerAddsEos_StripsOneTrailingEos()
+    {
+        var template = ChatTemplate.Parse("{{ messages[0].content }}{{ eos_token }}{{ eos_token }}");
+
+        var prompt = LlamaCppChatFormatter.Apply(template, Context("[{\"role\":\"user\",\"content\":\"hi\"}]") with { TokenizerAddsEos = true });
+
+        Assert.Equal("hi</s>", prompt);
+    }
 }

@@ -17,5 +17,6 @@ internal static class BenchCommand
     {
         yield return BenchEngineCommand.Create();
         yield return BenchMemoryCommand.Create();
+        yield return BenchTokenizerCommand.Create();
     }
 }

@@ -9,7 +9,7 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads", "-t")
     {
-        Description = "Worker threads (default: one per core)",
+        Description = "Worker threads, the calling thread included (default: one per physical core)",
         DefaultValueFactory = _ => 0,
     };
 }

@@ -9,7 +9,8 @@ namespace Wafer.Kernels.Ops;
 /// Step 1: each activation row is converted to the weight type's activation type (Q8_0, Q8_K, F16 …), as ggml does;
 /// for the Q8_0 family (Q8_0, Q4_0, Q5_0) per-block scales and offset corrections are precomputed too.
 /// Step 2: weight rows are split over the worker pool in tiles of 4; the Q8_0 family runs register tiles of
-/// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2; other types call the
+/// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2; Q4_K runs 1 row × 4 activations
+/// (<see cref="Q4KGemm"/>); other types call the
 /// type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
 /// </remarks>
 public static unsafe class MatMul
@@ -44,8 +45,8 @@ public static unsafe class MatMul
             job.ActivationRowBytes = activationRowBytes;
             job.Batch = batch;
             job.Output = outputs;
-            job.Family = Q8Gemm.IsSupported ? FamilyOf(kernels.Type) : MatMulJob.WeightFamily.Other;
-            if (job.Family != MatMulJob.WeightFamily.Other)
+            job.Family = FamilyOf(kernels.Type);
+            if (job.Family is MatMulJob.WeightFamily.Q8_0 or MatMulJob.WeightFamily.Q4_0 or MatMulJob.WeightFamily.Q5_0)
             {
                 int blocks = columns / 32;
                 byte* prepared = (byte*)(((nint)(activations + (long)batch * activationRowBytes) + 63) & ~(nint)63);
@@ -66,9 +67,10 @@ public static unsafe class MatMul
 
     private static MatMulJob.WeightFamily FamilyOf(GgmlType type) => type switch
     {
-        GgmlType.Q8_0 => MatMulJob.WeightFamily.Q8_0,
-        GgmlType.Q4_0 => MatMulJob.WeightFamily.Q4_0,
-        GgmlType.Q5_0 => MatMulJob.WeightFamily.Q5_0,
+        GgmlType.Q8_0 when Q8Gemm.IsSupported => MatMulJob.WeightFamily.Q8_0,
+        GgmlType.Q4_0 when Q8Gemm.IsSupported => MatMulJob.WeightFamily.Q4_0,
+        GgmlType.Q5_0 when Q8Gemm.IsSupported => MatMulJob.WeightFamily.Q5_0,
+        GgmlType.Q4_K when Q4KGemm.IsSupported => MatMulJob.WeightFamily.Q4_K,
         _ => MatMulJob.WeightFamily.Other,
     };
 }

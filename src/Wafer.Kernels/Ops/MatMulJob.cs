@@ -9,7 +9,7 @@ namespace Wafer.Kernels.Ops;
 internal sealed unsafe class MatMulJob : IRangeWork
 {
     /// <summary>Which kernel runs the tiles.</summary>
-    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0 }
+    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K }
 
     private const int RowTile = 4;
     private const int ActivationChunkBytes = 256 * 1024; // activation rows per pass stay well inside the 1 MiB L2
@@ -37,6 +37,7 @@ internal sealed unsafe class MatMulJob : IRangeWork
             case WeightFamily.Q8_0: RunQ8<Q8_0WeightBlock>(rowStart, rowEnd); break;
             case WeightFamily.Q4_0: RunQ8<Q4_0WeightBlock>(rowStart, rowEnd); break;
             case WeightFamily.Q5_0: RunQ8<Q5_0WeightBlock>(rowStart, rowEnd); break;
+            case WeightFamily.Q4_K: RunQ4K(rowStart, rowEnd); break;
             default: RunDots(rowStart, rowEnd); break;
         }
     }
@@ -64,6 +65,22 @@ internal sealed unsafe class MatMulJob : IRangeWork
                 for (int b = b0; b < b1; b++)
                     Output[(long)b * Rows + r] = Q8Gemm.Dot1x1<T>(Weights + r * WeightRowBytes, Activations + (long)b * ActivationRowBytes,
                         Scales + (long)b * blocks, Corrections + (long)b * blocks * 8, blocks);
+        }
+    }
+
+    private void RunQ4K(int rowStart, int rowEnd)
+    {
+        var kernels = Kernels!;
+        int blocks = Columns / 256;
+        for (int r = rowStart; r < rowEnd; r++)
+        {
+            byte* w = Weights + r * WeightRowBytes;
+            int b = 0;
+            for (; b + 4 <= Batch; b += 4)
+                Q4KGemm.Tile1x4(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes, blocks, Output + (long)b * Rows + r, Rows);
+            for (; b < Batch; b++)
+                Output[(long)b * Rows + r] = kernels.Dot(new ReadOnlySpan<byte>(w, (int)WeightRowBytes),
+                    new ReadOnlySpan<byte>(Activations + (long)b * ActivationRowBytes, ActivationRowBytes), Columns);
         }
     }
 

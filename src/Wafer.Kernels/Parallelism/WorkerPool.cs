@@ -33,8 +33,8 @@ public sealed class WorkerPool : IDisposable
         ThreadCount = threadCount > 0 ? threadCount : DefaultThreadCount;
     }
 
-    /// <summary>The default thread count: the processor count (this machine exposes physical cores only).</summary>
-    public static int DefaultThreadCount => Math.Max(1, Environment.ProcessorCount);
+    /// <summary>The default thread count: one per physical core.</summary>
+    public static int DefaultThreadCount => Math.Max(1, PhysicalCores.Value);
 
     /// <summary>Threads used by <see cref="For(int, int, IRangeWork)"/>, the caller included.</summary>
     public int ThreadCount { get; }

@@ -25,6 +25,7 @@ public sealed class TransformerModel : IDisposable
     private readonly LayerWeights[] _layers;
     private readonly float[] _ropeFactors;          // [ropeDims/2] or empty
     private readonly CausalAttention _attention;
+    private readonly SwiGluWork _swiGlu = new();
     private ForwardBuffers _buffers = new(0, null!);
 
     /// <summary>The model's hyper-parameters.</summary>
@@ -158,7 +159,8 @@ public sealed class TransformerModel : IDisposable
             RmsNorm.Apply(b.X.AsSpan(i * e, e), w.FeedForwardNorm, c.RmsEpsilon, b.H.AsSpan(i * e, e));
         w.Gate.Multiply(b.H.AsSpan(0, n * e), n, b.Scratch, b.Gate.AsSpan(0, n * f), _pool);
         w.Up.Multiply(b.H.AsSpan(0, n * e), n, b.Scratch, b.Up.AsSpan(0, n * f), _pool);
-        Activations.SwiGlu(b.Gate.AsSpan(0, n * f), b.Up.AsSpan(0, n * f));
+        _swiGlu.Bind(b.Gate, b.Up);
+        _pool.For(n * f, 8192, _swiGlu);
         w.Down.Multiply(b.Gate.AsSpan(0, n * f), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);
         Activations.Add(b.H.AsSpan(0, n * e), b.X.AsSpan(0, n * e));
     }

@@ -88,6 +88,12 @@ public sealed class Backend
     /// <summary>The circuit breaker every call and probe runs through.</summary>
     internal ResiliencePipeline Pipeline { get; }
 
+    /// <summary>Passive ejection: a refused connection takes the backend out of rotation until a probe passes again (only while probing, which brings it back).</summary>
+    internal void MarkUnreachable()
+    {
+        if (_probing) ProbeHealthy = false;
+    }
+
     /// <summary>Counts a request as in flight until the returned lease is disposed.</summary>
     internal Lease Begin(long estimatedTokens)
     {

@@ -84,6 +84,7 @@ internal sealed class Attempt : IAsyncDisposable
                 }
                 catch (Exception e) when (e is HttpRequestException or IOException)
                 {
+                    if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }) Backend.MarkUnreachable();
                     throw new UpstreamException($"backend '{Backend.Name}' failed: {e.Message}", 502, true, true, e) { BackendName = Backend.Name };
                 }
             }, _cts.Token).ConfigureAwait(false);

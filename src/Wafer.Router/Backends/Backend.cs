@@ -17,6 +17,7 @@ public sealed class Backend
     private readonly TimeProvider _time;
     private readonly TimeSpan _breakDuration;
     private readonly bool _probing;
+    private readonly Action<Backend>? _onEjected;
     private int _outstanding;
     private long _tokensInFlight;
     private long _openedAtTicks;
@@ -24,6 +25,7 @@ public sealed class Backend
     internal Backend(BackendConfig config, HealthConfig health, TimeProvider time, Action<Backend>? onEjected = null, Action<Backend>? onRecovered = null)
     {
         Config = config;
+        _onEjected = onEjected;
         _time = time;
         _breakDuration = TimeSpan.FromMilliseconds(health.BreakMs);
         _probing = health.ProbeIntervalMs > 0;
@@ -91,7 +93,9 @@ public sealed class Backend
     /// <summary>Passive ejection: a refused connection takes the backend out of rotation until a probe passes again (only while probing, which brings it back).</summary>
     internal void MarkUnreachable()
     {
-        if (_probing) ProbeHealthy = false;
+        if (!_probing || !ProbeHealthy) return;
+        ProbeHealthy = false;
+        _onEjected?.Invoke(this);
     }
 
     /// <summary>Counts a request as in flight until the returned lease is disposed.</summary>

@@ -79,7 +79,7 @@ internal sealed class HedgedSender(RouterContext context)
                 foreach (var (loser, task) in pending)
                 {
                     loser.Cancel();
-                    _ = task.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
+                    _ = task.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.FromResult(t.Exception), // observed: a loser's failure is expected
                         CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
                 if (done.Result.IsHedge) context.Metrics.HedgesWon.Add(1, RouterMetrics.Tag("route", route.Config.Model));

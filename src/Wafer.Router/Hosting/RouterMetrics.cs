@@ -15,7 +15,7 @@ internal sealed class RouterMetrics : IDisposable
         Retries = _meter.CreateCounter<long>("wafer.router.retries", "{request}", "Retries sent after a backend failed before anything reached the client");
         HedgesSent = _meter.CreateCounter<long>("wafer.router.hedges_sent", "{request}", "Hedged copies sent because the first token was late");
         HedgesWon = _meter.CreateCounter<long>("wafer.router.hedges_won", "{request}", "Hedged copies that produced the first token first");
-        Ejections = _meter.CreateCounter<long>("wafer.router.ejections", "{event}", "Backends ejected by their circuit breaker");
+        Ejections = _meter.CreateCounter<long>("wafer.router.ejections", "{event}", "Backends taken out of rotation (circuit opened, or connection refused)");
         Escalations = _meter.CreateCounter<long>("wafer.router.cascade_escalations", "{request}", "Cascade answers that failed a check and went to the next tier");
         Cost = _meter.CreateCounter<double>("wafer.router.cost", null, "Cost of answered requests (config units), by route and tier");
         RateLimited = _meter.CreateCounter<long>("wafer.router.rate_limited", "{request}", "Requests refused with 429 by per-key limits");

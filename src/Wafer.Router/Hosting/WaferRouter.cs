@@ -94,6 +94,19 @@ public sealed class WaferRouter : IAsyncDisposable
             c => RouterState.Build(c, context.State, options.Time, options.Random, Ejected, Recovered));
 
         // Step 3
+        MapEndpoints(app, context, logger);
+        await app.StartAsync().ConfigureAwait(false);
+        router.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        RouterLog.Listening(logger, config.Routes.Count, config.Backends.Count, router.Url.ToString().TrimEnd('/'));
+
+        // Step 4
+        router._background.Add(Guard(new HealthProber(context).RunAsync(router._stop.Token)));
+        router._background.Add(Guard(router.Watcher.RunAsync(router._stop.Token)));
+        return router;
+    }
+
+    private static void MapEndpoints(WebApplication app, RouterContext context, ILogger logger)
+    {
         var forwarder = new RequestForwarder(context);
         app.Use(async (http, next) =>
         {
@@ -116,14 +129,6 @@ public sealed class WaferRouter : IAsyncDisposable
         app.MapPost("/v1/completions", forwarder.ForwardAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapFallback(http => ErrorJson.WriteAsync(http, 404, $"no route for {http.Request.Method} {http.Request.Path}; the router serves /health, /v1/models, /v1/chat/completions, /v1/completions, /metrics", "invalid_request_error"));
-        await app.StartAsync().ConfigureAwait(false);
-        router.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        RouterLog.Listening(logger, config.Routes.Count, config.Backends.Count, router.Url.ToString().TrimEnd('/'));
-
-        // Step 4
-        router._background.Add(Guard(new HealthProber(context).RunAsync(router._stop.Token)));
-        router._background.Add(Guard(router.Watcher.RunAsync(router._stop.Token)));
-        return router;
     }
 
     private static async Task Guard(Task task)

@@ -140,4 +140,15 @@ public sealed class ForwardingTests
         Assert.Equal(3, a.Requests);
         Assert.Equal(1, await router.MetricAsync("wafer_router_rate_limited"));
     }
+    [Fact]
+    public async Task Metrics_AfterTraffic_ExposesTheDocumentedNames()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"], "power-of-two", "\"hedging\": {\"delayMs\": 1000}")]));
+        Assert.True((await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", true), true)).Ok);
+        string text = await router.Http.GetStringAsync("metrics");
+        foreach (var name in (string[])["wafer_router_requests_total", "wafer_router_upstream_requests_total", "wafer_router_added_latency_milliseconds_bucket", "wafer_router_time_to_first_token_milliseconds_bucket"])
+            Assert.Contains(name, text);
+        Assert.Equal(1, Metrics.Sum(text, "wafer_router_requests_total"));
+    }
 }

@@ -14,6 +14,7 @@ public static class Program
         {
             RunCommand.Create(),
             ServeCommand.Create(),
+            RouteCommand.Create(),
             InspectCommand.Create(),
             LogitsCommand.Create(),
             PerplexityCommand.Create(),

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Wafer.Router.Tests.Support;
+
+namespace Wafer.Router.Tests.Cluster;
+
+/// <summary>Three real <c>wafer serve</c> replicas of stories260K behind a real <c>wafer route</c> process.</summary>
+public sealed class ClusterTests(ITestOutputHelper output)
+{
+    private static async Task<(List<WaferProcess> Replicas, WaferProcess Router, string ConfigPath)> StartAsync(string route)
+    {
+        Fixtures.Path("models/stories260K.gguf");
+        var replicas = (await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WaferProcess.ServeAsync()))).ToList();
+        string config = Configs.Router(replicas.Select((r, i) => Configs.Backend($"r{i}", r.Url, "\"stories\"")), [route],
+            "\"health\": {\"probeIntervalMs\": 200, \"probeTimeoutMs\": 500}");
+        string path = Path.Combine(Path.GetTempPath(), $"wafer-router-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, config);
+        try
+        {
+            return (replicas, await WaferProcess.RouteAsync(path), path);
+        }
+        catch
+        {
+            foreach (var r in replicas) await r.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task StopAsync(List<WaferProcess> replicas, WaferProcess router, string path)
+    {
+        await router.DisposeAsync();
+        foreach (var r in replicas) await r.DisposeAsync();
+        File.Delete(path);
+    }
+
+    [Fact]
+    public async Task KillNine_OneReplicaUnderSteadyLoad_NoRequestThatHadNotStartedStreamingFails()
+    {
+        var (replicas, router, path) = await StartAsync(Configs.Route("stories", ["r0", "r1", "r2"], "least-outstanding"));
+        try
+        {
+            var outcomes = new System.Collections.Concurrent.ConcurrentBag<(LoadClient.Outcome Outcome, bool Stream, double At)>();
+            var watch = Stopwatch.StartNew();
+            var load = BenchScale.Duration(TimeSpan.FromSeconds(4));
+            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                for (int i = 0; watch.Elapsed < load; i++)
+                {
+                    bool stream = (i + w) % 2 == 0;
+                    string body = $"{{\"model\":\"stories\",\"prompt\":\"Once upon a time {w} {i}\",\"max_tokens\":24,\"stream\":{(stream ? "true" : "false")}}}";
+                    var outcome = await LoadClient.SendAsync(router.Http, "v1/completions", body, stream);
+                    outcomes.Add((outcome, stream, watch.Elapsed.TotalSeconds));
+                }
+            })).ToList();
+            await Task.Delay(load / 3);
+            replicas[1].KillHard();
+            double killedAt = watch.Elapsed.TotalSeconds;
+            await Task.WhenAll(workers);
+
+            var failed = outcomes.Where(o => !o.Outcome.Ok).ToList();
+            var afterKill = outcomes.Count(o => o.At > killedAt && o.Outcome.Ok);
+            Report.Line(output, $"kill -9 under load: {outcomes.Count} requests (4 workers, {load.TotalSeconds:0} s), {failed.Count} failed, all after streaming had started: {failed.All(f => f.Outcome.Started)}; {afterKill} succeeded after the kill; router retries {await router.MetricAsync("wafer_router_retries")}");
+            Assert.All(failed, f => Assert.True(f.Stream && f.Outcome.Started, $"a request failed before anything was streamed to it: {f.Outcome.Body}"));
+            Assert.True(failed.Count <= 4, $"{failed.Count} streams broke; at most the 4 in flight on the killed replica may");
+            Assert.True(afterKill > 10, $"only {afterKill} requests succeeded after the kill");
+            Assert.Contains("\"name\":\"r1\"", await router.Http.GetStringAsync("health"));
+        }
+        finally
+        {
+            await StopAsync(replicas, router, path);
+        }
+    }
+
+    [Fact]
+    public async Task PrefixAffinity_SharedSystemPrompt_OneReplicaServesAndHitsItsPrefixCache()
+    {
+        var (replicas, router, path) = await StartAsync(Configs.Route("stories", ["r0", "r1", "r2"], "prefix-affinity", "\"prefixChars\": 200"));
+        try
+        {
+            string shared = string.Concat(Enumerable.Repeat("Lily and Tom went to the park to play with a big red ball. ", 5));
+            var backends = new List<string?>();
+            for (int i = 0; i < 8; i++)
+            {
+                string body = $"{{\"model\":\"stories\",\"prompt\":\"{shared}Then number {i} said\",\"max_tokens\":4}}";
+                var outcome = await LoadClient.SendAsync(router.Http, "v1/completions", body, stream: false);
+                Assert.True(outcome.Ok, outcome.Body);
+                backends.Add(outcome.Backend);
+            }
+            string owner = Assert.Single(backends.Distinct())!;
+            var hits = await Task.WhenAll(replicas.Select(r => r.MetricAsync("wafer_prefix_cache_hits_total")));
+            Report.Line(output, $"prefix affinity: 8 requests sharing a {shared.Length}-char prefix all went to {owner}; wafer_prefix_cache_hits_total per replica: {string.Join(", ", hits)}");
+            int ownerIndex = int.Parse(owner[1..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(hits[ownerIndex] > 0, "the owner's prefix cache was hit");
+            Assert.Equal(0, hits.Where((_, i) => i != ownerIndex).Sum());
+        }
+        finally
+        {
+            await StopAsync(replicas, router, path);
+        }
+    }
+}

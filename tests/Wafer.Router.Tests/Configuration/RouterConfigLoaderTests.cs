@@ -1,0 +1,59 @@
+using Wafer.Router.Configuration;
+
+namespace Wafer.Router.Tests.Configuration;
+
+public sealed class RouterConfigLoaderTests
+{
+    private const string Backends = "\"backends\": [{\"name\": \"r0\", \"url\": \"http://127.0.0.1:8081\", \"models\": [\"stories\"]}]";
+
+    [Fact]
+    public void Parse_MinimalConfig_FillsDefaults()
+    {
+        var config = RouterConfigLoader.Parse("{" + Backends + ", \"routes\": [{\"model\": \"stories\", \"backends\": [\"r0\"]}]}", "t.json");
+        var route = Assert.Single(config.Routes);
+        Assert.Equal("least-outstanding", route.Policy);
+        Assert.Equal(3, route.MaxAttempts);
+        Assert.Null(route.Hedging);
+        Assert.Equal(1, config.Backends[0].Weight);
+    }
+
+    [Fact]
+    public void Parse_RouteNamesUnknownBackend_ErrorNamesItAndTheDefinedOnes()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => RouterConfigLoader.Parse("{" + Backends + ", \"routes\": [{\"model\": \"stories\", \"backends\": [\"r9\"]}]}", "t.json"));
+        Assert.Contains("routes[0].backends names 'r9'", e.Message);
+        Assert.Contains("defined: r0", e.Message);
+    }
+
+    [Fact]
+    public void Parse_UnknownPolicy_ErrorListsPolicies()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => RouterConfigLoader.Parse("{" + Backends + ", \"routes\": [{\"model\": \"stories\", \"backends\": [\"r0\"], \"policy\": \"random\"}]}", "t.json"));
+        Assert.Contains("'random' is unknown", e.Message);
+        Assert.Contains("prefix-affinity", e.Message);
+    }
+
+    [Fact]
+    public void Parse_MisspelledField_ErrorNamesIt()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => RouterConfigLoader.Parse("{" + Backends + ", \"routes\": [{\"model\": \"stories\", \"backend\": [\"r0\"]}]}", "t.json"));
+        Assert.Contains("backend", e.Message);
+        Assert.Contains("t.json", e.Message);
+    }
+
+    [Fact]
+    public void Parse_BadUrlAndDuplicateName_Rejected()
+    {
+        Assert.Contains("not an absolute http(s) address", Assert.Throws<InvalidDataException>(() => RouterConfigLoader.Parse(
+            "{\"backends\": [{\"name\": \"r0\", \"url\": \"127.0.0.1:8081\"}], \"routes\": [{\"model\": \"m\", \"backends\": [\"r0\"]}]}", "t.json")).Message);
+        Assert.Contains("used twice", Assert.Throws<InvalidDataException>(() => RouterConfigLoader.Parse(
+            "{\"backends\": [{\"name\": \"r0\", \"url\": \"http://a\"}, {\"name\": \"r0\", \"url\": \"http://b\"}], \"routes\": [{\"model\": \"m\", \"backends\": [\"r0\"]}]}", "t.json")).Message);
+    }
+
+    [Fact]
+    public void Load_MissingFile_SaysSo()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => RouterConfigLoader.Load("/nonexistent/router.json"));
+        Assert.Contains("--config", e.Message);
+    }
+}

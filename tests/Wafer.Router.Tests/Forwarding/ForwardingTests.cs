@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Wafer.Router.Tests.Support;
+
+namespace Wafer.Router.Tests.Forwarding;
+
+public sealed class ForwardingTests
+{
+    [Fact]
+    public async Task Forward_Streaming_PassesEventsThroughAndNamesBackend()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        var outcome = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", stream: true), stream: true);
+        Assert.True(outcome.Ok, outcome.Body);
+        Assert.Equal("a", outcome.Backend);
+        Assert.Contains("\" upon\"", outcome.Body);
+        Assert.Contains("\"finish_reason\":\"stop\"", outcome.Body);
+    }
+
+    [Fact]
+    public async Task Forward_BackendAnswers500_RetriedOnAnotherAndEjectionCounted()
+    {
+        await using var bad = await FakeBackend.StartAsync();
+        await using var good = await FakeBackend.StartAsync();
+        bad.Status = 500;
+        await using var router = await InProcessRouter.StartAsync(Configs.Router(
+            [Configs.Backend("bad", bad.Url), Configs.Backend("good", good.Url)],
+            [Configs.Route("m", ["bad", "good"], "round-robin", "\"retryBudgetRatio\": 0.5")],
+            "\"health\": {\"probeIntervalMs\": 0, \"minimumThroughput\": 2, \"breakMs\": 60000}"));
+        for (int i = 0; i < 8; i++)
+        {
+            var outcome = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", stream: i % 2 == 0), stream: i % 2 == 0);
+            Assert.True(outcome.Ok, outcome.Body);
+            Assert.Equal("good", outcome.Backend);
+        }
+        Assert.Equal(2, bad.Requests); // the breaker opened after two failures and took it out
+        Assert.Equal(1, await router.MetricAsync("wafer_router_ejections"));
+        Assert.Equal(2, await router.MetricAsync("wafer_router_retries"));
+    }
+
+    [Fact]
+    public async Task Forward_BackendUnreachable_RetriedAndProbeBringsItBack()
+    {
+        await using var good = await FakeBackend.StartAsync();
+        await using var flaky = await FakeBackend.StartAsync();
+        flaky.Healthy = false;
+        await using var router = await InProcessRouter.StartAsync(Configs.Router(
+            [Configs.Backend("dead", new Uri("http://127.0.0.1:1")), Configs.Backend("good", good.Url), Configs.Backend("flaky", flaky.Url)],
+            [Configs.Route("m", ["dead", "good", "flaky"], "round-robin")],
+            "\"health\": {\"probeIntervalMs\": 50}"));
+        var wait = DateTime.UtcNow.AddSeconds(5);
+        while ((await router.Http.GetStringAsync("health")).Contains("\"name\":\"flaky\",\"url\":\"" + flaky.Url.ToString().TrimEnd('/') + "\",\"available\":true", StringComparison.Ordinal) && DateTime.UtcNow < wait)
+            await Task.Delay(20);
+        for (int i = 0; i < 6; i++)
+            Assert.True((await LoadClient.SendAsync(router.Http, "v1/completions", "{\"model\":\"m\",\"prompt\":\"x\"}", stream: false)).Ok);
+        Assert.Equal(0, flaky.Requests);
+        flaky.Healthy = true;
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (flaky.Requests == 0 && DateTime.UtcNow < deadline)
+            Assert.True((await LoadClient.SendAsync(router.Http, "v1/completions", "{\"model\":\"m\",\"prompt\":\"x\"}", stream: false)).Ok);
+        Assert.True(flaky.Requests > 0);
+    }
+
+    [Fact]
+    public async Task Forward_BackendAnswers400_PassedThroughWithoutRetry()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var b = await FakeBackend.StartAsync();
+        a.Status = b.Status = 400;
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url), Configs.Backend("b", b.Url)], [Configs.Route("m", ["a", "b"])]));
+        using var response = await router.Http.PostAsync("v1/chat/completions", new StringContent(LoadClient.ChatBody("m", "hi", false), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(1, a.Requests + b.Requests);
+    }
+
+    [Fact]
+    public async Task Forward_UnknownModelOrBadJson_OpenAiErrors()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        using var unknown = await router.Http.PostAsync("v1/chat/completions", new StringContent(LoadClient.ChatBody("nope", "hi", false), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var doc = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync());
+        Assert.Equal("model_not_found", doc.RootElement.GetProperty("error").GetProperty("code").GetString());
+        using var bad = await router.Http.PostAsync("v1/chat/completions", new StringContent("{nope", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(0, a.Requests);
+    }
+
+    [Fact]
+    public async Task HealthAndModels_AnsweredByTheRouter()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url, "\"m\", \"n\"")], [Configs.Route("m", ["a"]), Configs.Route("n", ["a"], "prefix-affinity")]));
+        using var health = JsonDocument.Parse(await router.Http.GetStringAsync("health"));
+        Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("a", health.RootElement.GetProperty("backends")[0].GetProperty("name").GetString());
+        using var models = JsonDocument.Parse(await router.Http.GetStringAsync("v1/models"));
+        Assert.Equal(["m", "n"], models.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).Order());
+        Assert.Equal(0, a.Requests);
+    }
+
+    [Fact]
+    public async Task ConfigFile_Changed_ReloadedAndInvalidEditKeepsPrevious()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var b = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        await File.WriteAllTextAsync(router.ConfigPath, "{ broken");
+        await Task.Delay(400);
+        Assert.True((await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", false), false)).Ok);
+        await File.WriteAllTextAsync(router.ConfigPath, Configs.Router([Configs.Backend("b", b.Url, "\"m2\"")], [Configs.Route("m2", ["b"])]));
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!(await router.Http.GetStringAsync("v1/models")).Contains("m2", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        var outcome = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m2", "hi", false), false);
+        Assert.True(outcome.Ok);
+        Assert.Equal("b", outcome.Backend);
+    }
+
+    [Fact]
+    public async Task RateLimit_KeyOverItsRequestsPerMinute_429WithRetryAfter()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])],
+            "\"rateLimits\": {\"requestsPerMinute\": 2, \"keys\": {\"big\": {\"requestsPerMinute\": 100}}}"));
+        async Task<HttpResponseMessage> Send(string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(LoadClient.ChatBody("m", "hi", false), Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = LoadClient.Bearer(key);
+            return await router.Http.SendAsync(request);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Send("small")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Send("small")).StatusCode);
+        using var refused = await Send("small");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(30, (int)refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds);
+        Assert.Equal(HttpStatusCode.OK, (await Send("big")).StatusCode);
+        Assert.Equal(3, a.Requests);
+        Assert.Equal(1, await router.MetricAsync("wafer_router_rate_limited"));
+    }
+    [Fact]
+    public async Task Metrics_AfterTraffic_ExposesTheDocumentedNames()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"], "power-of-two", "\"hedging\": {\"delayMs\": 1000}")]));
+        Assert.True((await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", true), true)).Ok);
+        string text = await router.Http.GetStringAsync("metrics");
+        foreach (var name in (string[])["wafer_router_requests_total", "wafer_router_upstream_requests_total", "wafer_router_added_latency_milliseconds_bucket", "wafer_router_time_to_first_token_milliseconds_bucket"])
+            Assert.Contains(name, text);
+        Assert.Equal(1, Metrics.Sum(text, "wafer_router_requests_total"));
+    }
+}

@@ -15,6 +15,6 @@ internal static class BenchCommand
     // One line per benchmark verb.
     private static IEnumerable<Command> Subcommands()
     {
-        yield break;
+        yield return BenchServeCommand.Create();
     }
 }

@@ -34,20 +34,21 @@ public class MeasurementAccuracyTests(ITestOutputHelper output)
             $"{run.OutputTokenThroughput:0.0} tok/s (server {throughputTruth:0.0}, schedule {concurrency * OutputTokens / (FirstToken + Interval * (OutputTokens - 1)).TotalSeconds:0.0}); {run.RequestThroughput:0.00} req/s");
         Assert.Equal(requestCount, run.RequestsCompleted);
         Assert.Equal(requestCount, served.Length);
-        SkipWhenServerMissedSchedule(ttftTruth, itlTruth);
-        AssertClose(ttftTruth, run.TtftMs.Mean, "mean TTFT");
         AssertClose(itlTruth, run.ItlMs.Mean, "mean ITL");
         AssertClose(throughputTruth, run.OutputTokenThroughput, "output token throughput");
         Assert.All(run.Result.Records, r => Assert.Equal(OutputTokens, r.OutputTokens));
+        // After 50 idle ms both sides' threads sleep; on an oversubscribed CPU waking them costs several ms, more than
+        // the 2.5 ms a 5 % TTFT bound allows, for any client. ITL and throughput (above) do not depend on it.
+        double loadPerCore = LoadPerCore();
+        output.WriteLine($"load average per core: {loadPerCore:0.00}");
+        if (loadPerCore <= 1) AssertClose(ttftTruth, run.TtftMs.Mean, "mean TTFT");
+        else Assert.True(run.TtftMs.Mean >= ttftTruth, $"measured TTFT {run.TtftMs.Mean:0.00} ms cannot be below the server's {ttftTruth:0.00} ms");
     }
 
-    // When the machine is so busy that the fake server itself runs 10 % late, loopback delivery is just as late
-    // and no client could be judged against a 5 % bound: the test says so instead of failing at random.
-    private static void SkipWhenServerMissedSchedule(double ttftTruth, double itlTruth)
-    {
-        if (ttftTruth > FirstToken.TotalMilliseconds * 1.10 || Math.Abs(itlTruth / Interval.TotalMilliseconds - 1) > 0.10)
-            Assert.Skip($"machine too busy to judge accuracy: the fake server's own TTFT was {ttftTruth:0.0} ms (schedule {FirstToken.TotalMilliseconds}) and ITL {itlTruth:0.00} ms (schedule {Interval.TotalMilliseconds})");
-    }
+    /// <summary>The 1-minute load average per core (Linux), or 0 where it is unknown.</summary>
+    private static double LoadPerCore() => File.Exists("/proc/loadavg")
+        ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / Environment.ProcessorCount
+        : 0;
 
     private static void AssertClose(double truth, double measured, string what) =>
         Assert.True(Math.Abs(measured / truth - 1) <= Tolerance, $"{what}: measured {measured:0.###}, truth {truth:0.###} (±{Tolerance:P0})");

@@ -16,5 +16,6 @@ internal static class BenchCommand
     private static IEnumerable<Command> Subcommands()
     {
         yield return BenchServeCommand.Create();
+        yield return BenchReportCommand.Create();
     }
 }

@@ -42,8 +42,10 @@ internal sealed class LoadDriver(IRequestSender sender, TimeProvider time)
             var inFlight = new Task[requests.Count];
             for (int i = 0; i < requests.Count; i++)
             {
-                var wait = TimeSpan.FromSeconds(offsets[i]) - time.GetElapsedTime(start);
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                // Timers run on a coarse clock (4 ms on Linux) and may fire early: wait again until the arrival time has passed.
+                for (var wait = TimeSpan.FromSeconds(offsets[i]) - time.GetElapsedTime(start); wait > TimeSpan.Zero;
+                     wait = TimeSpan.FromSeconds(offsets[i]) - time.GetElapsedTime(start))
+                    await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
                 int index = i;
                 inFlight[i] = Task.Run(() => SendOne(index), cancellationToken);
             }

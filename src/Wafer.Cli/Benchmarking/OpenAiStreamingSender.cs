@@ -55,6 +55,11 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
         {
             return stream.Failed("connection_error", e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else a misbehaving server provokes is one failed request, never the end of the run.
+            return stream.Failed("client_error", $"{e.GetType().Name}: {e.Message}");
+        }
     }
 
     private static string Classify(HttpRequestException e)

@@ -13,7 +13,7 @@ internal sealed record RequestRecord
     /// <summary>HTTP status, or 0 when no response came (refused, timed out).</summary>
     public int StatusCode { get; init; }
 
-    /// <summary>Null on success; else the HTTP status ("429", "500") or a failure name ("connection_refused", "timeout", "connection_error", "stream_error", "no_tokens").</summary>
+    /// <summary>Null on success; else the HTTP status ("429", "500") or a failure name ("connection_refused", "timeout", "connection_error", "stream_error", "no_tokens", "client_error").</summary>
     public string? ErrorKind { get; init; }
 
     /// <summary>Details of the failure (server message or exception), or null.</summary>

@@ -8,6 +8,7 @@ namespace Wafer.Cli.Commands.Bench;
 /// <summary><c>wafer bench serve --url URL --model NAME …</c>: load-tests any OpenAI-compatible server and reports TTFT, ITL, throughput and goodput.</summary>
 internal static class BenchServeCommand
 {
+    private const int Cancelled = 130; // the shell's code for Ctrl+C
     private static readonly Option<string> Url = new("--url") { Description = "Server base URL, e.g. http://127.0.0.1:8080 (a trailing /v1 is fine)", Required = true };
     private static readonly Option<string> Model = new("--model") { Description = "Model name sent in every request", Required = true };
     private static readonly Option<string?> ApiKey = new("--api-key") { Description = "Bearer token (default: $OPENAI_API_KEY, if set)" };
@@ -39,7 +40,18 @@ internal static class BenchServeCommand
         foreach (Option option in (Option[])[Url, Model, ApiKey, Endpoint, Requests, Concurrency, Rate, Sweep, SweepOver, PromptTokens, OutputTokens,
                      Workload, LongPromptTokens, LongFraction, PrefixGroups, PrefixTokens, Seed, SloTtft, SloItl, Json, Warmup, TimeoutSeconds, IgnoreEos, Label])
             command.Add(option);
-        command.SetAction((r, ct) => RunAsync(Options(r), r.GetValue(Json), ct));
+        command.SetAction(async (r, ct) =>
+        {
+            try
+            {
+                return await RunAsync(Options(r), r.GetValue(Json), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("wafer: bench serve cancelled; no results written").ConfigureAwait(false);
+                return Cancelled;
+            }
+        });
         return command;
     }
 

@@ -23,7 +23,7 @@ internal static class BenchReportCommand
         var series = files.Select(BenchSeries.Load).ToList();
         var console = AnsiConsole.Console;
         if (!console.Profile.Capabilities.Interactive) console.Profile.Width = Math.Max(console.Profile.Width, 200);
-        console.Write(BenchConsoleTable.Build(series));
+        console.Write(BenchConsoleTable.Build(series, console.Profile.Width));
         if (htmlPath != null)
         {
             File.WriteAllText(htmlPath, HtmlReportWriter.Write(series, TimeProvider.System.GetUtcNow()));

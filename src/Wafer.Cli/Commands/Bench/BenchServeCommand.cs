@@ -127,7 +127,7 @@ internal static class BenchServeCommand
         foreach (var failed in await runner.WarmupAsync(cancellationToken).ConfigureAwait(false))
             console.MarkupLine($"[yellow]warm-up request failed:[/] {Markup.Escape($"{failed.ErrorKind}: {failed.ErrorMessage}")}");
         var runs = await BenchServeProgress.RunLevelsAsync(console, runner, options, cancellationToken).ConfigureAwait(false);
-        console.Write(BenchConsoleTable.Build([new BenchSeries(options.EffectiveLabel, "", [.. runs.Select(BenchRunRow.From)])]));
+        console.Write(BenchConsoleTable.Build([new BenchSeries(options.EffectiveLabel, "", [.. runs.Select(BenchRunRow.From)])], console.Profile.Width));
         foreach (var run in runs.Where(r => r.Errors > 0))
             console.MarkupLine(Markup.Escape($"{run.Level}: errors {string.Join(", ", run.ErrorsByStatus.Select(e => $"{e.Key} × {e.Value}"))}"));
         if (jsonPath != null)

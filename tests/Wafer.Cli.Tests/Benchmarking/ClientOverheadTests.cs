@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text;
+using Wafer.Cli.Benchmarking;
+
+namespace Wafer.Cli.Tests.Benchmarking;
+
+/// <summary>How much the benchmark itself costs: the numbers quoted in docs/bench-serve.md come from these tests' output.</summary>
+[Collection(TimingCollection.Name)]
+public class ClientOverheadTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task ParseStream_ManyChunksInMemory_FewMicrosecondsPerChunk()
+    {
+        const int chunkCount = 50_000;
+        var text = new StringBuilder();
+        for (int i = 0; i < chunkCount; i++) text.Append("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word\"}}]}\n\n");
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        await CountAsync(bytes); // JIT
+
+        long start = Stopwatch.GetTimestamp();
+        int counted = await CountAsync(bytes);
+        double microsPerChunk = Stopwatch.GetElapsedTime(start).TotalMicroseconds / chunkCount;
+
+        output.WriteLine($"client parse cost: {microsPerChunk:0.00} µs per SSE chunk (read line + JSON parse + timestamp)");
+        Assert.Equal(chunkCount, counted);
+        Assert.True(microsPerChunk < 50, $"{microsPerChunk:0.0} µs per chunk");
+    }
+
+    [Fact]
+    public async Task RunLevel_InstantServer_ClientSustainsThousandsOfTokensPerSecond()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(TimeSpan.Zero, TimeSpan.Zero);
+        using var http = BenchHttpClient.Create(16);
+        var options = BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(16), 160, outputTokens: 64);
+        await BenchTestKit.RunAsync(options with { RequestCount = 32 }, http);
+
+        var run = await BenchTestKit.RunAsync(options, http);
+
+        output.WriteLine($"instant server, c=16, 64 tokens: {run.RequestThroughput:0} req/s, {run.OutputTokenThroughput:0} tok/s, " +
+            $"TTFT p50 {run.TtftMs.P50:0.00} p99 {run.TtftMs.P99:0.00} ms, ITL p50 {run.ItlMs.P50 * 1000:0} µs, E2E p50 {run.E2eMs.P50:0.00} ms, on {Environment.ProcessorCount} cores");
+        Assert.Equal(160, run.RequestsCompleted);
+        Assert.True(run.OutputTokenThroughput > 2000, $"{run.OutputTokenThroughput:0} tok/s");
+    }
+
+    private static async Task<int> CountAsync(byte[] bytes)
+    {
+        using var reader = new SseReader(new MemoryStream(bytes));
+        int count = 0;
+        while (await reader.ReadEventAsync(CancellationToken.None) is string data)
+        {
+            _ = Stopwatch.GetTimestamp();
+            if (StreamChunk.Parse(data).HasContent) count++;
+        }
+        return count;
+    }
+}

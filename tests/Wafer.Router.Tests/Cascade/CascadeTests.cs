@@ -4,6 +4,7 @@ using Wafer.Router.Tests.Support;
 
 namespace Wafer.Router.Tests.Cascade;
 
+[Collection(Wafer.Router.Tests.Support.InProcessRouterCollection.Name)]
 public sealed class CascadeTests : IAsyncLifetime
 {
     private FakeBackend _small = null!;

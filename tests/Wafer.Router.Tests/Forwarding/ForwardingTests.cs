@@ -5,6 +5,7 @@ using Wafer.Router.Tests.Support;
 
 namespace Wafer.Router.Tests.Forwarding;
 
+[Collection(Wafer.Router.Tests.Support.InProcessRouterCollection.Name)]
 public sealed class ForwardingTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using Wafer.Router.Tests.Support;
 
 namespace Wafer.Router.Tests.Forwarding;
 
+[Collection(Wafer.Router.Tests.Support.InProcessRouterCollection.Name)]
 public sealed class HedgingTests(ITestOutputHelper output)
 {
     /// <summary>Share of requests whose first token each fake backend delays.</summary>

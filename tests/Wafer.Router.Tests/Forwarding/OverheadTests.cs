@@ -4,6 +4,7 @@ using Wafer.Router.Tests.Support;
 
 namespace Wafer.Router.Tests.Forwarding;
 
+[Collection(Wafer.Router.Tests.Support.InProcessRouterCollection.Name)]
 public sealed class OverheadTests(ITestOutputHelper output)
 {
     [Fact]

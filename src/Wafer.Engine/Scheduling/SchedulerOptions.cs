@@ -6,9 +6,10 @@ public sealed record SchedulerOptions
     /// <summary>Most tokens one forward pass computes (decode tokens plus prefill chunks).</summary>
     public int MaxBatchTokens { get; init; } = 512;
 
-    /// <summary>Most prompt tokens one request may prefill in a step (0 = the whole budget). Smaller chunks let a
-    /// short request that arrives during a long prompt's prefill start sooner, at little cost to the long one.</summary>
-    public int LongPrefillChunk { get; init; } = 128;
+    /// <summary>Most prompt tokens one request may prefill in a step (0 = the whole budget). Small chunks let short
+    /// requests that arrive during a long prompt's prefill start within a step or two, at some cost in prefill speed
+    /// (measured in docs/benchmarks.md).</summary>
+    public int LongPrefillChunk { get; init; } = 64;
 
     /// <summary>Most sequences running at once.</summary>
     public int MaxSequences { get; init; } = 64;

@@ -7,7 +7,7 @@ public sealed class DistributionSampler(Random random) : ISampler
 
     public void Apply(TokenCandidates candidates)
     {
-        candidates.ComputeProbabilities();
+        candidates.ComputeProbabilities(sort: false);
         var items = candidates.Items;
         double r = random.NextDouble(), cumulative = 0;
         int chosen = items.Length - 1;

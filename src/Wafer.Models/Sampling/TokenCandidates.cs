@@ -42,12 +42,14 @@ public sealed class TokenCandidates
     /// <summary>Keeps the first <paramref name="count"/> candidates (after sorting).</summary>
     public void Truncate(int count) => Count = Math.Clamp(count, 1, Count);
 
-    /// <summary>Fills <see cref="TokenCandidate.Probability"/> with the softmax of the logits and sorts.</summary>
-    public void ComputeProbabilities()
+    /// <summary>Fills <see cref="TokenCandidate.Probability"/> with the softmax of the logits; sorts first unless <paramref name="sort"/> is false
+    /// (drawing a token needs no order, and sorting a 150k vocabulary costs more than the forward pass of a small model).</summary>
+    public void ComputeProbabilities(bool sort = true)
     {
-        Sort();
+        if (sort) Sort();
         var items = Items;
-        float max = items[0].Logit;
+        float max = float.NegativeInfinity;
+        foreach (var c in items) max = MathF.Max(max, c.Logit);
         double sum = 0;
         for (int i = 0; i < items.Length; i++)
         {

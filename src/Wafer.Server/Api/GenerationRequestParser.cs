@@ -8,7 +8,7 @@ namespace Wafer.Server.Api;
 
 /// <summary>Validates OpenAI chat and completion requests and turns them into engine requests; errors name the parameter.</summary>
 /// <remarks>Unknown fields are ignored, as OpenAI does. Defaults follow the OpenAI API (temperature 1, top_p 1);
-/// top_k, min_p and repetition_penalty are accepted as llama.cpp/vLLM extensions.</remarks>
+/// top_k, min_p, repetition_penalty and ignore_eos are accepted as llama.cpp/vLLM extensions.</remarks>
 internal static class GenerationRequestParser
 {
     private const int MaxStopStrings = 16;
@@ -71,6 +71,7 @@ internal static class GenerationRequestParser
             Sampling = Sampling(body, model.Tokenizer.VocabularySize),
             StopStrings = JsonFields.Stop(body, MaxStopStrings, MaxStopLength),
             TopLogprobs = logprobs ? top : -1,
+            IgnoreEndOfGeneration = JsonFields.Bool(body, "ignore_eos") ?? false,
         };
         return new ParsedGeneration(request, stream, includeUsage, logprobs, top);
     }

@@ -187,6 +187,11 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     private void Apply(Command command)
     {
+        if (command.Embed != null)
+        {
+            Embed(command.Embed);
+            return;
+        }
         if (command.Id == CancelAllId)
         {
             FailAll(new OperationCanceledException("the engine shut down before this request finished"));
@@ -216,6 +221,34 @@ public sealed class InferenceEngine : IAsyncDisposable
             return;
         }
         _active[command.Id] = new ActiveRequest(request, command.Events!, new OutputText(_tokenizer, command.Request.StopStrings), command.ArrivalTimestamp);
+    }
+
+    /// <summary>Runs an embedding on the engine thread (between steps), on a scratch KV cache of its own.</summary>
+    private void Embed(EmbeddingJob job)
+    {
+        try
+        {
+            job.Result.TrySetResult(MeanPooledEmbedding.Compute(_model, job.Tokens));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            job.Result.TrySetException(e);
+        }
+    }
+
+    /// <summary>A sentence embedding of <paramref name="tokens"/>: the model's final normalised hidden states, mean-pooled and L2-normalised.</summary>
+    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
+    {
+        if (_stopping) throw new ObjectDisposedException(nameof(InferenceEngine), "the engine is shutting down");
+        if (tokens.Count == 0) throw new ArgumentException("nothing to embed: the text has no tokens");
+        if (tokens.Count > _options.Scheduler.ContextLength)
+            throw new ArgumentException($"the text has {tokens.Count} tokens; the context holds {_options.Scheduler.ContextLength}");
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)_model.Config.VocabSize) throw new ArgumentException($"token {t} is outside the vocabulary (size {_model.Config.VocabSize})");
+        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new Command(0, null, null, 0) { Embed = new EmbeddingJob(tokens, result) }))
+            throw new ObjectDisposedException(nameof(InferenceEngine), "the engine is shut down");
+        return result.Task.WaitAsync(cancellationToken);
     }
 
     private void Deliver(RequestUpdate update, TokenLogprobs? logprobs)
@@ -294,6 +327,12 @@ public sealed class InferenceEngine : IAsyncDisposable
     private const long WakeId = -1;
     private const long CancelAllId = -2;
 
-    /// <summary>A message to the engine thread: a new request, or (Request null) a cancellation.</summary>
-    private sealed record Command(long Id, GenerationRequest? Request, ChannelWriter<TokenEvent>? Events, long ArrivalTimestamp);
+    /// <summary>A message to the engine thread: a new request, a cancellation (Request null), or an embedding (Embed set).</summary>
+    private sealed record Command(long Id, GenerationRequest? Request, ChannelWriter<TokenEvent>? Events, long ArrivalTimestamp)
+    {
+        public EmbeddingJob? Embed { get; init; }
+    }
+
+    /// <summary>Tokens to embed and where the vector goes.</summary>
+    private sealed record EmbeddingJob(IReadOnlyList<int> Tokens, TaskCompletionSource<float[]> Result);
 }

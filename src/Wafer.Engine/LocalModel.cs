@@ -59,6 +59,9 @@ public sealed class LocalModel : IAsyncDisposable
     /// <summary>This model as a Microsoft.Extensions.AI chat client.</summary>
     public IChatClient AsChatClient() => new WaferChatClient(Engine, Renderer, Name);
 
+    /// <summary>This model as a Microsoft.Extensions.AI embedding generator (mean-pooled final hidden states).</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> AsEmbeddingGenerator() => new WaferEmbeddingGenerator(Engine, Tokenizer, Name);
+
     /// <summary>Stops the engine and unmaps the model.</summary>
     public async ValueTask DisposeAsync()
     {

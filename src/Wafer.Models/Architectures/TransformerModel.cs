@@ -12,7 +12,8 @@ namespace Wafer.Models.Architectures;
 /// Step 2: per layer, RMSNorm → q/k/v projections (+bias, +q/k norm) → rope → write k/v to the cache →
 /// causal attention of each token over its own sequence → output projection → residual;
 /// RMSNorm → SwiGLU feed-forward → residual.
-/// Step 3: final RMSNorm and the vocabulary projection, only for entries that want logits.
+/// Step 3: final RMSNorm and the vocabulary projection, only for entries that want logits (or, for
+/// <see cref="ForwardHidden(ForwardBatch, IKvCache, Span{float})"/>, the normalised hidden states).
 /// Numerics follow ggml's order of operations so results agree with llama.cpp.
 /// </remarks>
 public sealed class TransformerModel : IDisposable
@@ -72,10 +73,29 @@ public sealed class TransformerModel : IDisposable
     public void Forward(ForwardBatch batch, IKvCache cache, Span<float> logits)
     {
         var c = Config;
-        int n = batch.Count;
         if (logits.Length < (long)batch.OutputCount * c.VocabSize)
             throw new ArgumentException($"logits needs {batch.OutputCount} × {c.VocabSize} floats", nameof(logits));
-        if (n == 0) return;
+        int o = ForwardHidden(batch, cache);
+        // Step 3b: the vocabulary projection of the normalised hidden states.
+        if (o > 0) _output.Multiply(_buffers.H.AsSpan(0, o * c.EmbeddingLength), o, _buffers.Scratch, logits[..(o * c.VocabSize)], _pool);
+    }
+
+    /// <summary>Runs <paramref name="batch"/> and writes the final normalised hidden states [batch.OutputCount, embd]
+    /// of the entries that want output (what embedding models pool).</summary>
+    public void ForwardHidden(ForwardBatch batch, IKvCache cache, Span<float> hidden)
+    {
+        int length = batch.OutputCount * Config.EmbeddingLength;
+        if (hidden.Length < length) throw new ArgumentException($"hidden needs {batch.OutputCount} × {Config.EmbeddingLength} floats", nameof(hidden));
+        int o = ForwardHidden(batch, cache);
+        _buffers.H.AsSpan(0, o * Config.EmbeddingLength).CopyTo(hidden);
+    }
+
+    /// <summary>Steps 1, 2 and 3a; leaves the normalised hidden states of the wanted entries in the H buffer and returns their count.</summary>
+    private int ForwardHidden(ForwardBatch batch, IKvCache cache)
+    {
+        var c = Config;
+        int n = batch.Count;
+        if (n == 0) return 0;
         var b = EnsureBuffers(n);
 
         // Step 1: embeddings.
@@ -94,7 +114,7 @@ public sealed class TransformerModel : IDisposable
             FeedForward(_layers[l], n, b);
         }
 
-        // Step 3: logits for the wanted entries.
+        // Step 3a: final norm of the wanted entries.
         int o = 0;
         var wanted = batch.WantLogits;
         for (int i = 0; i < n; i++)
@@ -103,7 +123,7 @@ public sealed class TransformerModel : IDisposable
             RmsNorm.Apply(b.X.AsSpan(i * c.EmbeddingLength, c.EmbeddingLength), _outputNorm, c.RmsEpsilon, b.H.AsSpan(o * c.EmbeddingLength, c.EmbeddingLength));
             o++;
         }
-        if (o > 0) _output.Multiply(b.H.AsSpan(0, o * c.EmbeddingLength), o, b.Scratch, logits[..(o * c.VocabSize)], _pool);
+        return o;
     }
 
     private void Attention(int layer, ForwardBatch batch, IKvCache cache, ForwardBuffers b)

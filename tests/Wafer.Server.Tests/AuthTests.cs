@@ -8,7 +8,7 @@ public class AuthTests
     [Fact]
     public async Task ApiKey_MissingOrWrong_401_RightKey_200_HealthOpen()
     {
-        await using var server = await ServerProcess.StartAsync("--api-key", "sekret");
+        await using var server = await WaferServerProcess.ServeAsync("--api-key", "sekret");
         static StringContent Body() => new("""{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}""", System.Text.Encoding.UTF8, "application/json");
 
         using (var none = await server.Http.PostAsync("v1/chat/completions", Body())) Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);

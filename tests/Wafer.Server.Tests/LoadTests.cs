@@ -25,7 +25,7 @@ public class LoadTests
     [Fact]
     public async Task Streaming_64Concurrent_AllCompleteWithCorrectUsage()
     {
-        await using var server = await ServerProcess.StartAsync("--max-seqs", "16", "--max-queue", "64");
+        await using var server = await WaferServerProcess.ServeAsync("--max-seqs", "16", "--max-queue", "64");
         var random = new Random(1);
         var limits = Enumerable.Range(0, 64).Select(_ => random.Next(8, 48)).ToArray();
 
@@ -55,7 +55,7 @@ public class LoadTests
     [Fact]
     public async Task Burst_MaxQueue8_Gets429WithRetryAfter_AndAdmittedComplete()
     {
-        await using var server = await ServerProcess.StartAsync("--max-seqs", "4", "--max-queue", "8");
+        await using var server = await WaferServerProcess.ServeAsync("--max-seqs", "4", "--max-queue", "8");
 
         var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
         {
@@ -77,7 +77,7 @@ public class LoadTests
     [Fact]
     public async Task Disconnect_200ClientsMidStream_FreeEverything()
     {
-        await using var server = await ServerProcess.StartAsync("--max-seqs", "16", "--max-queue", "256");
+        await using var server = await WaferServerProcess.ServeAsync("--max-seqs", "16", "--max-queue", "256");
 
         await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
         {
@@ -107,7 +107,7 @@ public class LoadTests
     [Fact]
     public async Task Sigterm_InFlightStreamFinishes_Exit0()
     {
-        var server = await ServerProcess.StartAsync("--drain-timeout", "30");
+        var server = await WaferServerProcess.ServeAsync("--drain-timeout", "30");
         try
         {
             using var response = await server.Http.SendAsync(Chat(300, stream: true, seed: 3), HttpCompletionOption.ResponseHeadersRead);

@@ -6,17 +6,17 @@ namespace Wafer.Router.Tests.Cluster;
 /// <summary>Three real <c>wafer serve</c> replicas of stories260K behind a real <c>wafer route</c> process.</summary>
 public sealed class ClusterTests(ITestOutputHelper output)
 {
-    private static async Task<(List<WaferProcess> Replicas, WaferProcess Router, string ConfigPath)> StartAsync(string route)
+    private static async Task<(List<WaferServerProcess> Replicas, WaferServerProcess Router, string ConfigPath)> StartAsync(string route)
     {
         Fixtures.Path("models/stories260K.gguf");
-        var replicas = (await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WaferProcess.ServeAsync()))).ToList();
+        var replicas = (await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WaferServerProcess.ServeAsync("--alias", "stories")))).ToList();
         string config = Configs.Router(replicas.Select((r, i) => Configs.Backend($"r{i}", r.Url, "\"stories\"")), [route],
             "\"health\": {\"probeIntervalMs\": 200, \"probeTimeoutMs\": 500}");
         string path = Path.Combine(Path.GetTempPath(), $"wafer-router-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(path, config);
         try
         {
-            return (replicas, await WaferProcess.RouteAsync(path), path);
+            return (replicas, await WaferServerProcess.RouteAsync(path), path);
         }
         catch
         {
@@ -25,7 +25,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task StopAsync(List<WaferProcess> replicas, WaferProcess router, string path)
+    private static async Task StopAsync(List<WaferServerProcess> replicas, WaferServerProcess router, string path)
     {
         await router.DisposeAsync();
         foreach (var r in replicas) await r.DisposeAsync();
@@ -58,7 +58,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
             var failed = outcomes.Where(o => !o.Outcome.Ok).ToList();
             var afterKill = outcomes.Count(o => o.At > killedAt && o.Outcome.Ok);
-            Report.Line(output, $"kill -9 under load: {outcomes.Count} requests (4 workers, {load.TotalSeconds:0} s), {failed.Count} failed, all after streaming had started: {failed.All(f => f.Outcome.Started)}; {afterKill} succeeded after the kill; router retries {await router.MetricAsync("wafer_router_retries")}");
+            Report.Line(output, $"kill -9 under load: {outcomes.Count} requests (4 workers, {load.TotalSeconds:0} s), {failed.Count} failed, all after streaming had started: {failed.All(f => f.Outcome.Started)}; {afterKill} succeeded after the kill; router retries {await router.MetricAsync("wafer_router_retries_total")}");
             Assert.All(failed, f => Assert.True(f.Stream && f.Outcome.Started, $"a request failed before anything was streamed to it: {f.Outcome.Body}"));
             Assert.True(failed.Count <= 4, $"{failed.Count} streams broke; at most the 4 in flight on the killed replica may");
             Assert.True(afterKill > 10, $"only {afterKill} requests succeeded after the kill");

@@ -34,11 +34,7 @@ public static class Q8_1Kernels
         for (int i = 0; i < nb; i++)
         {
             ReadOnlySpan<float> x = source.Slice(i * Qk, Qk);
-            float amax = 0.0f;
-            for (int j = 0; j < Qk; j++)
-            {
-                amax = MathF.Max(amax, MathF.Abs(x[j]));
-            }
+            float amax = QuantMath.AbsMax(x);
 
             float d = amax / ((1 << 7) - 1);
             float id = d != 0 ? 1.0f / d : 0.0f;
@@ -69,11 +65,7 @@ public static class Q8_1Kernels
         for (int i = 0; i < nb; i++)
         {
             ReadOnlySpan<float> x = source.Slice(i * Qk, Qk);
-            float amax = 0.0f;
-            for (int j = 0; j < Qk; j++)
-            {
-                amax = MathF.Max(amax, MathF.Abs(x[j]));
-            }
+            float amax = QuantMath.AbsMax(x);
 
             float d = amax / 127.0f;
             float id = amax != 0.0f ? 127.0f / amax : 0.0f;

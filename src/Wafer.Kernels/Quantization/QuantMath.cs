@@ -16,6 +16,14 @@ internal static class QuantMath
         return (BitConverter.SingleToInt32Bits(shifted) & 0x007fffff) - 0x00400000;
     }
 
+    /// <summary>max |x| over <paramref name="values"/> (0 for none), the block scale source of every Q8 quantizer.</summary>
+    public static float AbsMax(ReadOnlySpan<float> values)
+    {
+        float amax = 0.0f;
+        foreach (float v in values) amax = MathF.Max(amax, MathF.Abs(v));
+        return amax;
+    }
+
     /// <summary>C's <c>roundf</c>: halves round away from zero.</summary>
     public static float RoundAwayFromZero(float value) => MathF.Round(value, MidpointRounding.AwayFromZero);
 

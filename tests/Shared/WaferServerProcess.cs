@@ -40,6 +40,10 @@ internal sealed class WaferServerProcess : IAsyncDisposable
     public static Task<WaferServerProcess> RouteAsync(string configPath) =>
         StartAsync(port => ["route", "--config", configPath, "--port", $"{port}"]);
 
+    /// <summary><c>wafer bench fake-server EXTRA…</c>: a fake OpenAI-compatible backend (known token schedule, injected stragglers).</summary>
+    public static Task<WaferServerProcess> FakeServerAsync(params string[] extraArgs) =>
+        StartAsync(port => ["bench", "fake-server", "--port", $"{port}", .. extraArgs]);
+
     private static async Task<WaferServerProcess> StartAsync(Func<int, string[]> args)
     {
         int port = FreePort();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Wafer.Cli.Benchmarking;
 
 namespace Wafer.Cli.Tests.Benchmarking;
 
@@ -20,7 +21,7 @@ public class BenchServeJsonTests
     [Fact]
     public async Task BenchServe_SweepAgainstFakeServer_WritesContractJson()
     {
-        await using var server = await FakeOpenAiServer.StartAsync(TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(1));
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions { FirstTokenDelay = TimeSpan.FromMilliseconds(2), TokenInterval = TimeSpan.FromMilliseconds(1) });
         string json = Path.Combine(Path.GetTempPath(), $"wafer-bench-{Guid.NewGuid():N}.json");
         try
         {

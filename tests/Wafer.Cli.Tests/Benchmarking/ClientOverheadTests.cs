@@ -29,7 +29,7 @@ public class ClientOverheadTests(ITestOutputHelper output)
     [Fact]
     public async Task RunLevel_InstantServer_ClientSustainsThousandsOfTokensPerSecond()
     {
-        await using var server = await FakeOpenAiServer.StartAsync(TimeSpan.Zero, TimeSpan.Zero);
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions());
         using var http = BenchHttpClient.Create(16);
         var options = BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(16), 160, outputTokens: 64);
         await BenchTestKit.RunAsync(options with { RequestCount = 32 }, http);

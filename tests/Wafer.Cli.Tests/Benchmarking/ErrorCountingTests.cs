@@ -8,8 +8,10 @@ public class ErrorCountingTests
     public async Task RunLevel_Server429And500_CountsErrorsByStatus()
     {
         // Arrival n: every 3rd is throttled, every 5th (not 3rd) fails; 12 requests → 4 × 429, 2 × 500, 6 ok.
-        await using var server = await FakeOpenAiServer.StartAsync(TimeSpan.Zero, TimeSpan.Zero,
-            failWith: n => n % 3 == 0 ? 429 : n % 5 == 0 ? 500 : null);
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions
+        {
+            FailWith = n => n % 3 == 0 ? 429 : n % 5 == 0 ? 500 : null,
+        });
         using var http = BenchHttpClient.Create(4);
 
         var run = await BenchTestKit.RunAsync(BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(1), 12), http);
@@ -37,7 +39,7 @@ public class ErrorCountingTests
     [Fact]
     public async Task RunLevel_ServerSlowerThanTimeout_CountsTimeouts()
     {
-        await using var server = await FakeOpenAiServer.StartAsync(TimeSpan.FromSeconds(20), TimeSpan.Zero);
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions { FirstTokenDelay = TimeSpan.FromSeconds(20) });
         using var http = BenchHttpClient.Create(2);
 
         var run = await BenchTestKit.RunAsync(BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(2), 2), http, TimeSpan.FromMilliseconds(200));
@@ -53,7 +55,7 @@ public class ErrorCountingTests
     public async Task RunLevel_EitherEndpointWithOrWithoutUsage_CountsEveryToken(string endpointName, bool usage)
     {
         var endpoint = EndpointKinds.Parse(endpointName);
-        await using var server = await FakeOpenAiServer.StartAsync(TimeSpan.Zero, TimeSpan.Zero, sendUsage: usage);
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions { SendUsage = usage });
         using var http = BenchHttpClient.Create(2);
 
         var run = await BenchTestKit.RunAsync(BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(2), 4, outputTokens: 5, endpoint: endpoint), http);

@@ -16,7 +16,7 @@ public class MeasurementAccuracyTests(ITestOutputHelper output)
     [InlineData(32, 96)]
     public async Task RunLevel_ScheduledServer_TtftItlThroughputWithinFivePercent(int concurrency, int requestCount)
     {
-        await using var server = await FakeOpenAiServer.StartAsync(FirstToken, Interval);
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions { FirstTokenDelay = FirstToken, TokenInterval = Interval, RecordServed = true });
         using var http = BenchHttpClient.Create(concurrency);
         var options = BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(concurrency), requestCount, OutputTokens);
         await BenchTestKit.RunAsync(options, http); // warm-up: JIT and connections

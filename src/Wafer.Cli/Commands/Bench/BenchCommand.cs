@@ -20,5 +20,6 @@ internal static class BenchCommand
         yield return BenchTokenizerCommand.Create();
         yield return BenchServeCommand.Create();
         yield return BenchReportCommand.Create();
+        yield return BenchFakeServerCommand.Create();
     }
 }

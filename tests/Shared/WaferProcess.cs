@@ -1,13 +1,15 @@
 using System.Diagnostics;
 
-namespace Wafer.Cli.Tests;
+namespace Wafer.Tests;
 
 /// <summary>Runs the built <c>wafer</c> CLI as a real process, bounded in time.</summary>
 internal static class WaferProcess
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => Run(TimeSpan.FromSeconds(120), args);
+
+    public static Result Run(TimeSpan timeout, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "wafer.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -17,10 +19,10 @@ internal static class WaferProcess
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"wafer {string.Join(' ', args)} did not finish in 120 s");
+            throw new TimeoutException($"wafer {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s");
         }
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }

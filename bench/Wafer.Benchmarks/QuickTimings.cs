@@ -31,5 +31,34 @@ internal static unsafe class QuickTimings
                         $"{type,-6} {rows}×{columns,-8} {batch,5} {seconds * 1e3,9:F3} {inputs.Weights.Length / seconds / 1e9,12:F1} {(double)rows * columns * batch / seconds / 1e9,9:F1}"));
                 }
             }
+        Console.WriteLine();
+        Console.WriteLine("decode from memory (weights copied over 512 MiB, each call reads the next copy, so nothing is cached):");
+        Console.WriteLine("type   rows×cols     ms/call   weight GB/s");
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K })
+            Cold(type, pool);
+    }
+
+    private static void Cold(GgmlType type, WorkerPool pool)
+    {
+        bool k = type is GgmlType.Q4_K or GgmlType.Q6_K;
+        int rows = k ? 896 : 4864, columns = k ? 4864 : 896;
+        var inputs = new MatMulInputs(type, rows, columns, 1);
+        long size = inputs.Weights.Length;
+        int copies = (int)((512L << 20) / size);
+        byte* big = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(size * copies), 4096);
+        try
+        {
+            for (int c = 0; c < copies; c++) inputs.Weights.CopyTo(new Span<byte>(big + c * size, (int)size));
+            for (int c = 0; c < copies; c++) MatMul.Compute(inputs.Kernels, big + c * size, rows, columns, inputs.Input, 1, inputs.Scratch, inputs.Output, pool);
+            int calls = copies * 4;
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < calls; i++) MatMul.Compute(inputs.Kernels, big + i % copies * size, rows, columns, inputs.Input, 1, inputs.Scratch, inputs.Output, pool);
+            double seconds = clock.Elapsed.TotalSeconds / calls;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{type,-6} {rows}×{columns,-8} {seconds * 1e3,9:F3} {size / seconds / 1e9,12:F1}"));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(big);
+        }
     }
 }

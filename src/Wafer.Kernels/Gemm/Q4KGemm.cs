@@ -36,11 +36,10 @@ internal static unsafe class Q4KGemm
         Vector256<float> acc3 = Vector256<float>.Zero;
         float accMin3 = 0;
         byte* a3 = activations + 3 * activationRowBytes;
-        byte* mins = stackalloc byte[8];
         for (int i = 0; i < blocks; i++)
         {
             byte* x = weights + (long)i * WeightBlockBytes;
-            byte* scales = x + 4;
+            ScalesAndMins(x, out ulong scales, out ulong mins);
             byte* q4 = x + 16;
             byte* y0 = a0 + (long)i * ActivationBlockBytes;
             Vector256<int> sumi0 = Vector256<int>.Zero;
@@ -52,12 +51,10 @@ internal static unsafe class Q4KGemm
             Vector256<int> sumi3 = Vector256<int>.Zero;
             for (int j = 0; j < 4; j++)
             {
-                ScaleMin(2 * j, scales, out int scaleLow, out mins[2 * j]);
-                ScaleMin(2 * j + 1, scales, out int scaleHigh, out mins[2 * j + 1]);
                 Vector256<byte> bits = Vector256.Load(q4 + 32 * j);
                 Vector256<byte> low = bits & lowMask;
                 Vector256<byte> high = Vector256.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & lowMask;
-                Vector256<short> sl = Vector256.Create((short)scaleLow), sh = Vector256.Create((short)scaleHigh);
+                Vector256<short> sl = Vector256.Create((short)(byte)(scales >> (16 * j))), sh = Vector256.Create((short)(byte)(scales >> (16 * j + 8)));
                 sumi0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Vector256.Load((sbyte*)(y0 + 4 + 64 * j))), sl);
                 sumi0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Vector256.Load((sbyte*)(y0 + 4 + 64 * j + 32))), sh);
                 sumi1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Vector256.Load((sbyte*)(y1 + 4 + 64 * j))), sl);
@@ -70,16 +67,16 @@ internal static unsafe class Q4KGemm
             float d = HalfTable.ToSingle(x), dmin = HalfTable.ToSingle(x + 2);
             float dy0 = *(float*)y0;
             acc0 = Fma.MultiplyAdd(Vector256.Create(d * dy0), Avx.ConvertToVector256Single(sumi0), acc0);
-            accMin0 += dmin * dy0 * MinSum((short*)(y0 + 260), mins);
+            accMin0 += dmin * dy0 * MinSum(y0, mins);
             float dy1 = *(float*)y1;
             acc1 = Fma.MultiplyAdd(Vector256.Create(d * dy1), Avx.ConvertToVector256Single(sumi1), acc1);
-            accMin1 += dmin * dy1 * MinSum((short*)(y1 + 260), mins);
+            accMin1 += dmin * dy1 * MinSum(y1, mins);
             float dy2 = *(float*)y2;
             acc2 = Fma.MultiplyAdd(Vector256.Create(d * dy2), Avx.ConvertToVector256Single(sumi2), acc2);
-            accMin2 += dmin * dy2 * MinSum((short*)(y2 + 260), mins);
+            accMin2 += dmin * dy2 * MinSum(y2, mins);
             float dy3 = *(float*)y3;
             acc3 = Fma.MultiplyAdd(Vector256.Create(d * dy3), Avx.ConvertToVector256Single(sumi3), acc3);
-            accMin3 += dmin * dy3 * MinSum((short*)(y3 + 260), mins);
+            accMin3 += dmin * dy3 * MinSum(y3, mins);
         }
         output[0 * outputStride] = SimdOps.HorizontalSum(acc0) - accMin0;
         output[1 * outputStride] = SimdOps.HorizontalSum(acc1) - accMin1;
@@ -87,28 +84,58 @@ internal static unsafe class Q4KGemm
         output[3 * outputStride] = SimdOps.HorizontalSum(acc3) - accMin3;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MinSum(short* bsums, byte* mins)
+    /// <summary>One row · one activation, with the arithmetic of <see cref="Q4KKernels.DotAvx2"/> (bit-identical); asks for the
+    /// weights <paramref name="prefetchAhead"/> bytes further on as it goes, so a row-by-row sweep streams at memory speed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot1x1(byte* weights, byte* activation, int blocks, long prefetchAhead)
     {
-        int sum = 0;
-        for (int j = 0; j < 4; j++)
-            sum += (bsums[4 * j] + bsums[4 * j + 1]) * mins[2 * j] + (bsums[4 * j + 2] + bsums[4 * j + 3]) * mins[2 * j + 1];
-        return sum;
+        Vector256<byte> lowMask = Vector256.Create((byte)0xF);
+        Vector256<float> acc = Vector256<float>.Zero;
+        float accMin = 0;
+        for (int i = 0; i < blocks; i++)
+        {
+            byte* x = weights + (long)i * WeightBlockBytes;
+            Sse.Prefetch0(x + prefetchAhead);
+            Sse.Prefetch0(x + prefetchAhead + 64);
+            Sse.Prefetch0(x + prefetchAhead + 128);
+            byte* q4 = x + 16;
+            byte* y = activation + (long)i * ActivationBlockBytes;
+            ScalesAndMins(x, out ulong scales, out ulong mins);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            for (int j = 0; j < 4; j++)
+            {
+                Vector256<byte> bits = Vector256.Load(q4 + 32 * j);
+                Vector256<byte> low = bits & lowMask;
+                Vector256<byte> high = Vector256.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & lowMask;
+                var scaleLow = Vector256.Create((short)(byte)(scales >> (16 * j)));
+                var scaleHigh = Vector256.Create((short)(byte)(scales >> (16 * j + 8)));
+                sumi += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(low, Vector256.Load((sbyte*)(y + 4 + 64 * j))), scaleLow);
+                sumi += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(high, Vector256.Load((sbyte*)(y + 4 + 64 * j + 32))), scaleHigh);
+            }
+            int minSum = MinSum(y, mins);
+            float d = HalfTable.ToSingle(x), dmin = HalfTable.ToSingle(x + 2);
+            float dy = *(float*)y;
+            acc = Fma.MultiplyAdd(Vector256.Create(d * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin += dmin * dy * minSum;
+        }
+        return SimdOps.HorizontalSum(acc) - accMin;
     }
 
-    /// <summary>ggml's <c>get_scale_min_k4</c>.</summary>
+    /// <summary>The 8 six-bit scales and 8 mins of a block_q4_K, one per byte (ggml's get_scale_min_k4, four at a time).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScaleMin(int j, byte* q, out int scale, out byte min)
+    private static void ScalesAndMins(byte* block, out ulong scales, out ulong mins)
     {
-        if (j < 4)
-        {
-            scale = q[j] & 63;
-            min = (byte)(q[j + 4] & 63);
-        }
-        else
-        {
-            scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-            min = (byte)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
-        }
+        uint u0 = *(uint*)(block + 4), u1 = *(uint*)(block + 8), u2 = *(uint*)(block + 12);
+        scales = (u0 & 0x3F3F3F3Fu) | ((ulong)((u2 & 0x0F0F0F0Fu) | (((u0 >> 6) & 0x03030303u) << 4)) << 32);
+        mins = (u1 & 0x3F3F3F3Fu) | ((ulong)(((u2 >> 4) & 0x0F0F0F0Fu) | (((u1 >> 6) & 0x03030303u) << 4)) << 32);
+    }
+
+    /// <summary>Σ_j mins[j] · (bsums[2j] + bsums[2j+1]) of one block_q8_K: exact in int32, so equal to the scalar order's sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MinSum(byte* activationBlock, ulong mins)
+    {
+        Vector128<short> pairSums = Ssse3.HorizontalAdd(Vector128.Load((short*)(activationBlock + 260)), Vector128.Load((short*)(activationBlock + 276)));
+        Vector128<short> mins16 = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(mins).AsByte());
+        return Vector128.Sum(Sse2.MultiplyAddAdjacent(pairSums, mins16));
     }
 }

@@ -9,9 +9,11 @@ namespace Wafer.Kernels.Ops;
 /// Step 1: each activation row is converted to the weight type's activation type (Q8_0, Q8_K, F16 …), as ggml does;
 /// for the Q8_0 family (Q8_0, Q4_0, Q5_0) per-block scales and offset corrections are precomputed too.
 /// Step 2: weight rows are split over the worker pool in tiles of 4; the Q8_0 family runs register tiles of
-/// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2; Q4_K runs 1 row × 4 activations
-/// (<see cref="Q4KGemm"/>); other types call the
-/// type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
+/// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2, and 4 rows × 1 activation for the rest
+/// (decode); Q4_K runs 1 row × 4 activations (<see cref="Q4KGemm"/>) and 1 × 1 for the rest; Q6_K runs 1 × 1 (<see cref="Q6KGemm"/>);
+/// other types call the type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
+/// The 1-activation kernels prefetch the weights about 8 KiB ahead: decode is a single pass over memory, and the hardware
+/// prefetcher alone leaves half the bandwidth unused.
 /// </remarks>
 public static unsafe class MatMul
 {
@@ -71,6 +73,7 @@ public static unsafe class MatMul
         GgmlType.Q4_0 when Q8Gemm.IsSupported => MatMulJob.WeightFamily.Q4_0,
         GgmlType.Q5_0 when Q8Gemm.IsSupported => MatMulJob.WeightFamily.Q5_0,
         GgmlType.Q4_K when Q4KGemm.IsSupported => MatMulJob.WeightFamily.Q4_K,
+        GgmlType.Q6_K when Q6KGemm.IsSupported => MatMulJob.WeightFamily.Q6_K,
         _ => MatMulJob.WeightFamily.Other,
     };
 }

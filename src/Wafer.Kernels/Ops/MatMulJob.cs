@@ -9,7 +9,7 @@ namespace Wafer.Kernels.Ops;
 internal sealed unsafe class MatMulJob : IRangeWork
 {
     /// <summary>Which kernel runs the tiles.</summary>
-    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K }
+    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K }
 
     private const int RowTile = 4;
     private const int ActivationChunkBytes = 256 * 1024; // activation rows per pass stay well inside the 1 MiB L2
@@ -38,6 +38,7 @@ internal sealed unsafe class MatMulJob : IRangeWork
             case WeightFamily.Q4_0: RunQ8<Q4_0WeightBlock>(rowStart, rowEnd); break;
             case WeightFamily.Q5_0: RunQ8<Q5_0WeightBlock>(rowStart, rowEnd); break;
             case WeightFamily.Q4_K: RunQ4K(rowStart, rowEnd); break;
+            case WeightFamily.Q6_K: RunQ6K(rowStart, rowEnd); break;
             default: RunDots(rowStart, rowEnd); break;
         }
     }
@@ -70,8 +71,8 @@ internal sealed unsafe class MatMulJob : IRangeWork
 
     private void RunQ4K(int rowStart, int rowEnd)
     {
-        var kernels = Kernels!;
         int blocks = Columns / 256;
+        long ahead = PrefetchAhead();
         for (int r = rowStart; r < rowEnd; r++)
         {
             byte* w = Weights + r * WeightRowBytes;
@@ -79,10 +80,21 @@ internal sealed unsafe class MatMulJob : IRangeWork
             for (; b + 4 <= Batch; b += 4)
                 Q4KGemm.Tile1x4(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes, blocks, Output + (long)b * Rows + r, Rows);
             for (; b < Batch; b++)
-                Output[(long)b * Rows + r] = kernels.Dot(new ReadOnlySpan<byte>(w, (int)WeightRowBytes),
-                    new ReadOnlySpan<byte>(Activations + (long)b * ActivationRowBytes, ActivationRowBytes), Columns);
+                Output[(long)b * Rows + r] = Q4KGemm.Dot1x1(w, Activations + (long)b * ActivationRowBytes, blocks, ahead);
         }
     }
+
+    private void RunQ6K(int rowStart, int rowEnd)
+    {
+        int blocks = Columns / 256;
+        long ahead = PrefetchAhead();
+        for (int r = rowStart; r < rowEnd; r++)
+            for (int b = 0; b < Batch; b++)
+                Output[(long)b * Rows + r] = Q6KGemm.Dot1x1(Weights + r * WeightRowBytes, Activations + (long)b * ActivationRowBytes, blocks, ahead);
+    }
+
+    /// <summary>How far ahead (bytes, whole rows) a one-row-at-a-time sweep asks for weights: about 8 KiB, at least one row.</summary>
+    private long PrefetchAhead() => Math.Max(1, Q8Gemm.PrefetchBytes / WeightRowBytes) * WeightRowBytes;
 
     private void RunDots(int rowStart, int rowEnd)
     {

@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Wafer.Kernels.Quantization;
+
+namespace Wafer.Kernels.Gemm;
+
+/// <summary>Q6_K weight rows · Q8_K activation rows on raw pointers (AVX2), with software prefetch for row-by-row sweeps.</summary>
+/// <remarks>
+/// The integer sums and F32 operations are <see cref="Q6KKernels.DotAvx2"/>'s, in the same order, so the result is bit-identical;
+/// only the loads differ (no span bounds, no defensive struct copies, the F16 scale from <see cref="HalfTable"/>). Layouts:
+/// block_q6_K = ql[128], qh[64], scales[16] (int8), d (F16) — 210 bytes; block_q8_K = d (F32), qs[256], bsums[16] — 292 bytes.
+/// </remarks>
+internal static unsafe class Q6KGemm
+{
+    private const int WeightBlockBytes = 210;
+    private const int ActivationBlockBytes = 292;
+
+    /// <summary>True where <see cref="Dot1x1"/> may run.</summary>
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>One row · one activation; asks for the weights <paramref name="prefetchAhead"/> bytes further on as it goes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot1x1(byte* weights, byte* activation, int blocks, long prefetchAhead)
+    {
+        Vector256<byte> m4 = Vector256.Create((byte)0xF);
+        Vector256<byte> m2 = Vector256.Create((byte)3);
+        Vector256<byte> m32 = Vector256.Create((byte)32);
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int i = 0; i < blocks; i++)
+        {
+            byte* x = weights + (long)i * WeightBlockBytes;
+            Sse.Prefetch0(x + prefetchAhead);
+            Sse.Prefetch0(x + prefetchAhead + 64);
+            Sse.Prefetch0(x + prefetchAhead + 128);
+            Sse.Prefetch0(x + prefetchAhead + 192);
+            byte* ql = x, qh = x + 128;
+            sbyte* scales = (sbyte*)(x + 192);
+            sbyte* q8 = (sbyte*)(activation + (long)i * ActivationBlockBytes + 4);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            for (int j = 0; j < 2; j++)
+            {
+                Vector256<byte> ql0 = Vector256.Load(ql + 64 * j);
+                Vector256<byte> ql1 = Vector256.Load(ql + 64 * j + 32);
+                Vector256<ushort> h = Vector256.Load(qh + 32 * j).AsUInt16();
+                Vector256<byte> q0 = (ql0 & m4) | Vector256.ShiftLeft((h.AsByte() & m2).AsUInt16(), 4).AsByte();
+                Vector256<byte> q1 = (ql1 & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 2).AsByte() & m2).AsUInt16(), 4).AsByte();
+                Vector256<byte> q2 = (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 4).AsByte() & m2).AsUInt16(), 4).AsByte();
+                Vector256<byte> q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 6).AsByte() & m2).AsUInt16(), 4).AsByte();
+                sumi += ScaledGroup(q0, Vector256.Load(q8 + 128 * j), scales[8 * j + 0], scales[8 * j + 1], m32);
+                sumi += ScaledGroup(q1, Vector256.Load(q8 + 128 * j + 32), scales[8 * j + 2], scales[8 * j + 3], m32);
+                sumi += ScaledGroup(q2, Vector256.Load(q8 + 128 * j + 64), scales[8 * j + 4], scales[8 * j + 5], m32);
+                sumi += ScaledGroup(q3, Vector256.Load(q8 + 128 * j + 96), scales[8 * j + 6], scales[8 * j + 7], m32);
+            }
+            float dy = *(float*)(activation + (long)i * ActivationBlockBytes);
+            acc = Fma.MultiplyAdd(Vector256.Create(HalfTable.ToSingle(x + 208) * dy), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return SimdOps.HorizontalSum(acc);
+    }
+
+    // 32 quants (0..63) · 32 Q8 values, less 32·ΣQ8, with scaleLow on the first 16 and scaleHigh on the last 16; exact in int16/int32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ScaledGroup(Vector256<byte> q, Vector256<sbyte> q8, sbyte scaleLow, sbyte scaleHigh, Vector256<byte> m32)
+    {
+        Vector256<short> p16 = Avx2.MultiplyAddAdjacent(q, q8) - Avx2.MultiplyAddAdjacent(m32, q8);
+        Vector256<short> scale = Vector256.Create(Vector128.Create((short)scaleLow), Vector128.Create((short)scaleHigh));
+        return Avx2.MultiplyAddAdjacent(p16, scale);
+    }
+}

@@ -51,6 +51,17 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
     /// <inheritdoc/>
     public Span<float> ValueRow(int layer, int sequenceId, int position) => new(Row(_values, layer, sequenceId, position), _kvLength);
 
+    /// <inheritdoc/>
+    public Span<float> KeyRun(int layer, int sequenceId, int start, int maxCount) =>
+        new(Row(_keys, layer, sequenceId, start), RunLength(start, maxCount) * _kvLength);
+
+    /// <inheritdoc/>
+    public Span<float> ValueRun(int layer, int sequenceId, int start, int maxCount) =>
+        new(Row(_values, layer, sequenceId, start), RunLength(start, maxCount) * _kvLength);
+
+    // Positions of one block are consecutive rows; the next block may be anywhere.
+    private int RunLength(int start, int maxCount) => Math.Clamp(maxCount, 1, _blockSize - start % _blockSize);
+
     private float* Row(float* baseAddress, int layer, int sequenceId, int position)
     {
         int block = _tables[sequenceId][position / _blockSize];

@@ -7,7 +7,8 @@ namespace Wafer.Kernels.Ops;
 /// <summary>Matrix product of GGUF-form weights with F32 activations: y[b, r] = Σ_c W[r, c] · x[b, c].</summary>
 /// <remarks>
 /// Step 1: each activation row is converted to the weight type's activation type (Q8_0, Q8_K, F16 …), as ggml does;
-/// for the Q8_0 family (Q8_0, Q4_0, Q5_0) per-block scales and offset corrections are precomputed too.
+/// for the Q8_0 family (Q8_0, Q4_0, Q5_0) per-block scales and offset corrections are precomputed too (rows split over
+/// the pool when there are 16 or more).
 /// Step 2: weight rows are split over the worker pool in tiles of 4; the Q8_0 family runs register tiles of
 /// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2, and 4 rows × 1 activation for the rest
 /// (decode); Q4_K runs 1 row × 4 activations (<see cref="Q4KGemm"/>) and 1 × 1 for the rest; Q6_K runs 1 × 1 (<see cref="Q6KGemm"/>);
@@ -31,10 +32,8 @@ public static unsafe class MatMul
             throw new ArgumentException($"scratch holds {scratch.Length} bytes, {ScratchBytes(kernels, columns, batch)} needed", nameof(scratch));
         if (output.Length < (long)batch * rows)
             throw new ArgumentException($"output holds {output.Length} floats, {(long)batch * rows} needed", nameof(output));
-        for (int b = 0; b < batch; b++)
-            ActivationQuantizer.Quantize(kernels.ActivationType, input.Slice(b * columns, columns), scratch.Slice(b * activationRowBytes, activationRowBytes));
-
         fixed (byte* activations = scratch)
+        fixed (float* inputs = input)
         fixed (float* outputs = output)
         {
             var job = MatMulJob.ForThisThread;
@@ -48,20 +47,28 @@ public static unsafe class MatMul
             job.Batch = batch;
             job.Output = outputs;
             job.Family = FamilyOf(kernels.Type);
+
+            var prepare = ActivationJob.ForThisThread;
+            prepare.ActivationType = kernels.ActivationType;
+            prepare.Input = inputs;
+            prepare.Columns = columns;
+            prepare.Activations = activations;
+            prepare.ActivationRowBytes = activationRowBytes;
+            prepare.Offset = 0;
             if (job.Family is MatMulJob.WeightFamily.Q8_0 or MatMulJob.WeightFamily.Q4_0 or MatMulJob.WeightFamily.Q5_0)
             {
                 int blocks = columns / 32;
                 byte* prepared = (byte*)(((nint)(activations + (long)batch * activationRowBytes) + 63) & ~(nint)63);
-                job.Scales = (float*)prepared;
-                job.Corrections = (int*)(prepared + (((long)batch * blocks * sizeof(float) + 31) & ~31L));
-                int offset = job.Family switch
+                job.Scales = prepare.Scales = (float*)prepared;
+                job.Corrections = prepare.Corrections = (int*)(prepared + (((long)batch * blocks * sizeof(float) + 31) & ~31L));
+                prepare.Offset = job.Family switch
                 {
                     MatMulJob.WeightFamily.Q8_0 => 128,
                     MatMulJob.WeightFamily.Q4_0 => 8,
                     _ => 16,
                 };
-                Q8Activations.Prepare(activations, batch, blocks, offset, job.Scales, job.Corrections);
             }
+            pool.For(batch, 8, prepare);
             pool.For((rows + 3) / 4, 4, job);
             job.Kernels = null;
         }

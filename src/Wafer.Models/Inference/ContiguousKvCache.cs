@@ -21,10 +21,16 @@ public sealed class ContiguousKvCache : IKvCache
     public int Capacity => _capacity;
 
     /// <inheritdoc/>
-    public Span<float> KeyRow(int layer, int sequenceId, int position) => Row(_keys, layer, sequenceId, position);
+    public Span<float> KeyRow(int layer, int sequenceId, int position) => Rows(_keys, layer, sequenceId, position, 1);
 
     /// <inheritdoc/>
-    public Span<float> ValueRow(int layer, int sequenceId, int position) => Row(_values, layer, sequenceId, position);
+    public Span<float> ValueRow(int layer, int sequenceId, int position) => Rows(_values, layer, sequenceId, position, 1);
+
+    /// <inheritdoc/>
+    public Span<float> KeyRun(int layer, int sequenceId, int start, int maxCount) => Rows(_keys, layer, sequenceId, start, maxCount);
+
+    /// <inheritdoc/>
+    public Span<float> ValueRun(int layer, int sequenceId, int start, int maxCount) => Rows(_values, layer, sequenceId, start, maxCount);
 
     /// <summary>Forgets a sequence and frees its memory.</summary>
     public void Remove(int sequenceId)
@@ -33,7 +39,7 @@ public sealed class ContiguousKvCache : IKvCache
         _values.Remove(sequenceId);
     }
 
-    private Span<float> Row(Dictionary<int, float[][]> store, int layer, int sequenceId, int position)
+    private Span<float> Rows(Dictionary<int, float[][]> store, int layer, int sequenceId, int position, int maxCount)
     {
         if ((uint)position >= (uint)_capacity)
             throw new ArgumentOutOfRangeException(nameof(position), $"position {position} is outside the context of {_capacity} tokens");
@@ -43,6 +49,7 @@ public sealed class ContiguousKvCache : IKvCache
             for (int l = 0; l < layers.Length; l++) layers[l] = new float[(long)_capacity * _config.KvLength];
             store[sequenceId] = layers;
         }
-        return layers[layer].AsSpan(position * _config.KvLength, _config.KvLength);
+        int count = Math.Clamp(maxCount, 1, _capacity - position);
+        return layers[layer].AsSpan(position * _config.KvLength, count * _config.KvLength);
     }
 }

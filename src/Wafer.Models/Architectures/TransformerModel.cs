@@ -157,8 +157,7 @@ public sealed class TransformerModel : IDisposable
             v.CopyTo(cache.ValueRow(layer, sequences[i], positions[i]));
         }
 
-        _attention.Bind(cache, layer, b.Q, b.Attn, batch);
-        _pool.For(n * c.HeadCount, 1, _attention);
+        _pool.For(_attention.Bind(cache, layer, b.Q, b.Attn, batch, _pool.ThreadCount), 1, _attention);
 
         w.Output.Multiply(b.Attn.AsSpan(0, n * c.QueryLength), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);
         Activations.Add(b.H.AsSpan(0, n * e), b.X.AsSpan(0, n * e));

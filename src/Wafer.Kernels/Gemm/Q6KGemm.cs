@@ -16,7 +16,7 @@ internal static unsafe class Q6KGemm
     private const int WeightBlockBytes = 210;
     private const int ActivationBlockBytes = 292;
 
-    /// <summary>True where <see cref="Dot1x1"/> may run.</summary>
+    /// <summary>True where <see cref="Dot1x1"/> and <see cref="Tile1x4"/> may run.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>One row · one activation; asks for the weights <paramref name="prefetchAhead"/> bytes further on as it goes.</summary>
@@ -57,6 +57,60 @@ internal static unsafe class Q6KGemm
         }
         return SimdOps.HorizontalSum(acc);
     }
+
+    /// <summary>One row · 4 activations: each super-block's 6-bit quants are unpacked once for all four; output[b·outputStride] = row · activation b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile1x4(byte* weights, byte* activations, long activationRowBytes, int blocks, float* output, long outputStride)
+    {
+        Vector256<byte> m4 = Vector256.Create((byte)0xF);
+        Vector256<byte> m2 = Vector256.Create((byte)3);
+        Vector256<byte> m32 = Vector256.Create((byte)32);
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero, acc2 = Vector256<float>.Zero, acc3 = Vector256<float>.Zero;
+        for (int i = 0; i < blocks; i++)
+        {
+            byte* x = weights + (long)i * WeightBlockBytes;
+            byte* ql = x, qh = x + 128;
+            sbyte* scales = (sbyte*)(x + 192);
+            byte* y0 = activations + (long)i * ActivationBlockBytes;
+            byte* y1 = y0 + activationRowBytes, y2 = y0 + 2 * activationRowBytes, y3 = y0 + 3 * activationRowBytes;
+            Vector256<int> sumi0 = Vector256<int>.Zero, sumi1 = Vector256<int>.Zero, sumi2 = Vector256<int>.Zero, sumi3 = Vector256<int>.Zero;
+            for (int j = 0; j < 2; j++)
+            {
+                Vector256<byte> ql0 = Vector256.Load(ql + 64 * j);
+                Vector256<byte> ql1 = Vector256.Load(ql + 64 * j + 32);
+                Vector256<ushort> h = Vector256.Load(qh + 32 * j).AsUInt16();
+                for (int part = 0; part < 4; part++)
+                {
+                    Vector256<byte> q = part switch
+                    {
+                        0 => (ql0 & m4) | Vector256.ShiftLeft((h.AsByte() & m2).AsUInt16(), 4).AsByte(),
+                        1 => (ql1 & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 2).AsByte() & m2).AsUInt16(), 4).AsByte(),
+                        2 => (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 4).AsByte() & m2).AsUInt16(), 4).AsByte(),
+                        _ => (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 6).AsByte() & m2).AsUInt16(), 4).AsByte(),
+                    };
+                    var scale = Vector256.Create(Vector128.Create((short)scales[8 * j + 2 * part]), Vector128.Create((short)scales[8 * j + 2 * part + 1]));
+                    int at = 4 + 128 * j + 32 * part;
+                    sumi0 += Scaled(q, Vector256.Load((sbyte*)(y0 + at)), scale, m32);
+                    sumi1 += Scaled(q, Vector256.Load((sbyte*)(y1 + at)), scale, m32);
+                    sumi2 += Scaled(q, Vector256.Load((sbyte*)(y2 + at)), scale, m32);
+                    sumi3 += Scaled(q, Vector256.Load((sbyte*)(y3 + at)), scale, m32);
+                }
+            }
+            float d = HalfTable.ToSingle(x + 208);
+            acc0 = Fma.MultiplyAdd(Vector256.Create(d * *(float*)y0), Avx.ConvertToVector256Single(sumi0), acc0);
+            acc1 = Fma.MultiplyAdd(Vector256.Create(d * *(float*)y1), Avx.ConvertToVector256Single(sumi1), acc1);
+            acc2 = Fma.MultiplyAdd(Vector256.Create(d * *(float*)y2), Avx.ConvertToVector256Single(sumi2), acc2);
+            acc3 = Fma.MultiplyAdd(Vector256.Create(d * *(float*)y3), Avx.ConvertToVector256Single(sumi3), acc3);
+        }
+        output[0] = SimdOps.HorizontalSum(acc0);
+        output[outputStride] = SimdOps.HorizontalSum(acc1);
+        output[2 * outputStride] = SimdOps.HorizontalSum(acc2);
+        output[3 * outputStride] = SimdOps.HorizontalSum(acc3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Scaled(Vector256<byte> q, Vector256<sbyte> q8, Vector256<short> scale, Vector256<byte> m32) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, q8) - Avx2.MultiplyAddAdjacent(m32, q8), scale);
 
     // 32 quants (0..63) · 32 Q8 values, less 32·ΣQ8, with scaleLow on the first 16 and scaleHigh on the last 16; exact in int16/int32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -11,7 +11,7 @@ namespace Wafer.Kernels.Ops;
 /// the pool when there are 16 or more).
 /// Step 2: weight rows are split over the worker pool in tiles of 4; the Q8_0 family runs register tiles of
 /// 4 rows × 4 activations (<see cref="Q8Gemm"/>) over activation chunks that stay in L2, and 4 rows × 1 activation for the rest
-/// (decode); Q4_K runs 1 row × 4 activations (<see cref="Q4KGemm"/>) and 1 × 1 for the rest; Q6_K runs 1 × 1 (<see cref="Q6KGemm"/>);
+/// (decode); Q4_K and Q6_K run 1 row × 4 activations (<see cref="Q4KGemm"/>, <see cref="Q6KGemm"/>) and 1 × 1 for the rest;
 /// other types call the type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
 /// The 1-activation kernels prefetch the weights about 8 KiB ahead: decode is a single pass over memory, and the hardware
 /// prefetcher alone leaves half the bandwidth unused.

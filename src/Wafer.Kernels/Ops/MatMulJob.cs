@@ -89,8 +89,14 @@ internal sealed unsafe class MatMulJob : IRangeWork
         int blocks = Columns / 256;
         long ahead = PrefetchAhead();
         for (int r = rowStart; r < rowEnd; r++)
-            for (int b = 0; b < Batch; b++)
-                Output[(long)b * Rows + r] = Q6KGemm.Dot1x1(Weights + r * WeightRowBytes, Activations + (long)b * ActivationRowBytes, blocks, ahead);
+        {
+            byte* w = Weights + r * WeightRowBytes;
+            int b = 0;
+            for (; b + 4 <= Batch; b += 4)
+                Q6KGemm.Tile1x4(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes, blocks, Output + (long)b * Rows + r, Rows);
+            for (; b < Batch; b++)
+                Output[(long)b * Rows + r] = Q6KGemm.Dot1x1(w, Activations + (long)b * ActivationRowBytes, blocks, ahead);
+        }
     }
 
     /// <summary>How far ahead (bytes, whole rows) a one-row-at-a-time sweep asks for weights: about 8 KiB, at least one row.</summary>

@@ -7,7 +7,7 @@ using Wafer.Kernels.Tests.Quantization;
 
 namespace Wafer.Kernels.Tests.Gemm;
 
-/// <summary>The K-quant matrix kernels (<see cref="Q4KGemm"/> 1×4 and 1×1, <see cref="Q6KGemm"/> 1×1) against the types' own AVX2 dot products.</summary>
+/// <summary>The K-quant matrix kernels (<see cref="Q4KGemm"/> and <see cref="Q6KGemm"/>, 1×4 and 1×1) against the types' own AVX2 dot products.</summary>
 public unsafe class KQuantGemmTests
 {
     // The tiles do each pair's arithmetic exactly as the type's DotAvx2, so they agree bit for bit.
@@ -23,6 +23,7 @@ public unsafe class KQuantGemmTests
         { GgmlType.Q6_K, 1, 1, 256 },
         { GgmlType.Q6_K, 3, 4, 256 },
         { GgmlType.Q6_K, 5, 7, 512 },
+        { GgmlType.Q6_K, 4, 9, 768 },
         { GgmlType.Q6_K, 67, 1, 1280 },
     };
 

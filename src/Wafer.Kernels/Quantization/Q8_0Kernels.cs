@@ -56,6 +56,44 @@ public static class Q8_0Kernels
     /// </summary>
     public static void QuantizeActivation(ReadOnlySpan<float> source, Span<byte> destination)
     {
+        if (Avx2.IsSupported) QuantizeActivationAvx2(source, destination);
+        else QuantizeActivationScalar(source, destination);
+    }
+
+    /// <summary>The AVX2 twin of <see cref="QuantizeActivationScalar"/>, byte for byte: the max is exact in any order, and
+    /// vcvtps2dq rounds half to even as <see cref="MathF.Round(float)"/> does; saturating packs equal the clamp.</summary>
+    internal static unsafe void QuantizeActivationAvx2(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int nb = QuantMath.BlockCount(source.Length, Qk);
+        QuantMath.RequireBytes(destination.Length, (long)nb * BlockQ8_0.ByteCount, nameof(destination));
+        var order = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+        fixed (float* x = source)
+        fixed (byte* y = destination)
+        {
+            for (int i = 0; i < nb; i++)
+            {
+                float* p = x + i * Qk;
+                byte* block = y + i * BlockQ8_0.ByteCount;
+                Vector256<float> v0 = Vector256.Load(p), v1 = Vector256.Load(p + 8), v2 = Vector256.Load(p + 16), v3 = Vector256.Load(p + 24);
+                Vector256<float> m = Avx.Max(Avx.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Avx.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+                Vector128<float> h = Sse.Max(m.GetLower(), m.GetUpper());
+                h = Sse.Max(h, Sse.MoveHighToLow(h, h));
+                h = Sse.MaxScalar(h, Sse.Shuffle(h, h, 0x55));
+                float amax = h.ToScalar();
+                float d = amax / 127.0f;
+                float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+                *(Half*)block = (Half)d;
+                var mul = Vector256.Create(id);
+                Vector256<short> p01 = Avx2.PackSignedSaturate(Avx.ConvertToVector256Int32(v0 * mul), Avx.ConvertToVector256Int32(v1 * mul));
+                Vector256<short> p23 = Avx2.PackSignedSaturate(Avx.ConvertToVector256Int32(v2 * mul), Avx.ConvertToVector256Int32(v3 * mul));
+                Avx2.PermuteVar8x32(Avx2.PackSignedSaturate(p01, p23).AsInt32(), order).AsByte().Store(block + 2);
+            }
+        }
+    }
+
+    /// <summary>The scalar reference for <see cref="QuantizeActivation"/>.</summary>
+    internal static void QuantizeActivationScalar(ReadOnlySpan<float> source, Span<byte> destination)
+    {
         int nb = QuantMath.BlockCount(source.Length, Qk);
         QuantMath.RequireBytes(destination.Length, (long)nb * BlockQ8_0.ByteCount, nameof(destination));
         Span<BlockQ8_0> y = MemoryMarshal.Cast<byte, BlockQ8_0>(destination);

@@ -93,6 +93,28 @@ public class SimdDotTests
         AssertClose(BF16Kernels.DotAvx2(w, a), BF16Kernels.DotScalar(w, a), mass);
     }
 
+    [Theory]
+    [MemberData(nameof(BlockCounts))]
+    public void QuantizeActivationAvx2_Q8_0_SameBytesAsScalar(int blockCount)
+    {
+        Assert.SkipUnless(Avx2.IsSupported, "needs AVX2");
+        float[] x = TestData.Gaussian(32 * blockCount, seed: blockCount);
+        for (int i = 0; i < x.Length; i++) x[i] *= MathF.Pow(10, i / 32 % 5 - 2); // blocks of very different magnitude
+        Array.Clear(x, 0, Math.Min(32, x.Length - 32));                         // an all-zero block (id = 0) unless only one block
+        if (blockCount > 2)
+        {
+            for (int j = 0; j < 32; j++) x[64 + j] = j - 15.5f;                  // x·id lands on exact halves: ties to even
+            x[64 + 31] = 127;
+        }
+        var simd = new byte[34 * blockCount];
+        var scalar = new byte[34 * blockCount];
+
+        Q8_0Kernels.QuantizeActivationAvx2(x, simd);
+        Q8_0Kernels.QuantizeActivationScalar(x, scalar);
+
+        Assert.Equal(scalar, simd);
+    }
+
     private static (ushort[] W, ushort[] A, double Mass) Rows(GgmlType type, int count)
     {
         float[] w = TestData.Gaussian(count, seed: count + 3);

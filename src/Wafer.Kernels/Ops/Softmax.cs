@@ -4,10 +4,11 @@ namespace Wafer.Kernels.Ops;
 public static class Softmax
 {
     /// <summary>values ← softmax(values).</summary>
+    /// <remarks>The max and the final scaling are vectorized (both exact in any order); exp and the double sum stay sequential,
+    /// so the result is the scalar one bit for bit.</remarks>
     public static void InPlace(Span<float> values)
     {
-        float max = float.NegativeInfinity;
-        foreach (float v in values) max = MathF.Max(max, v);
+        float max = VectorMath.Max(values);
         double sum = 0;
         for (int i = 0; i < values.Length; i++)
         {
@@ -15,8 +16,7 @@ public static class Softmax
             values[i] = e;
             sum += e;
         }
-        float inverse = (float)(1.0 / sum);
-        for (int i = 0; i < values.Length; i++) values[i] *= inverse;
+        VectorMath.Scale(values, (float)(1.0 / sum));
     }
 
     /// <summary>destination[i] = log-softmax(source)[i], computed in double then rounded.</summary>

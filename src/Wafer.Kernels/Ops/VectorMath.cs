@@ -37,6 +37,43 @@ public static class VectorMath
         return sum;
     }
 
+    /// <summary>The largest value (−∞ for none); a NaN anywhere gives NaN, as a fold of <see cref="MathF.Max(float, float)"/> does.</summary>
+    public static float Max(ReadOnlySpan<float> values)
+    {
+        ref float p = ref MemoryMarshal.GetReference(values);
+        int n = values.Length, i = 0;
+        float max = float.NegativeInfinity;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var m = Vector256.LoadUnsafe(ref p);
+            for (i = 8; i + 8 <= n; i += 8) m = Vector256.Max(m, Vector256.LoadUnsafe(ref p, (nuint)i));
+            for (int l = 0; l < 8; l++) max = MathF.Max(max, m[l]);
+        }
+        for (; i < n; i++) max = MathF.Max(max, values[i]);
+        return max;
+    }
+
+    /// <summary>The scalar twin of <see cref="Max"/>.</summary>
+    public static float MaxScalar(ReadOnlySpan<float> values)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in values) max = MathF.Max(max, v);
+        return max;
+    }
+
+    /// <summary>values[i] *= a.</summary>
+    public static void Scale(Span<float> values, float a)
+    {
+        ref float p = ref MemoryMarshal.GetReference(values);
+        int n = values.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a);
+            for (; i + 8 <= n; i += 8) (Vector256.LoadUnsafe(ref p, (nuint)i) * va).StoreUnsafe(ref p, (nuint)i);
+        }
+        for (; i < n; i++) values[i] *= a;
+    }
+
     /// <summary>destination[i] += a·x[i].</summary>
     public static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> destination)
     {

@@ -32,4 +32,31 @@ public class VectorMathTests
         VectorMath.MultiplyAddScalar(x, 0.37f, scalar);
         for (int i = 0; i < length; i++) Assert.InRange(Math.Abs(simd[i] - scalar[i]), 0, 1e-6 * (1 + Math.Abs(scalar[i])));
     }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Max_AnyLength_EqualsScalar(int length)
+    {
+        var x = TestData.Gaussian(length, 5);
+        for (int i = 0; i < length; i++) x[i] -= 10; // all negative: a max that starts from 0 would be wrong
+
+        Assert.Equal(VectorMath.MaxScalar(x), VectorMath.Max(x));
+        if (length > 0)
+        {
+            x[length / 2] = float.NaN;
+            Assert.True(float.IsNaN(VectorMath.Max(x)) && float.IsNaN(VectorMath.MaxScalar(x)));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Scale_AnyLength_EqualsElementwise(int length)
+    {
+        var x = TestData.Gaussian(length, 6);
+        var expected = x.Select(v => v * 0.37f).ToArray();
+
+        VectorMath.Scale(x, 0.37f);
+
+        Assert.Equal(expected, x);
+    }
 }

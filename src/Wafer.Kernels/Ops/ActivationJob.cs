@@ -22,6 +22,12 @@ internal sealed unsafe class ActivationJob : IRangeWork
     public float* Scales;            // [Batch, blocks]
     public int* Corrections;         // [Batch, blocks, 8]
 
+    /// <summary>What the scratch at <see cref="Layout.Scratch"/> holds after this thread's last preparation.</summary>
+    public Layout Prepared;
+
+    /// <summary>Identifies prepared activations: type, Q8_0-family offset, shape and the scratch's address.</summary>
+    public readonly record struct Layout(GgmlType Type, int Offset, int Columns, int Batch, nint Scratch);
+
     public void Run(int start, int end)
     {
         int blocks = Columns / 32;

@@ -24,8 +24,11 @@ public static unsafe class MatMul
         + (weights.ActivationType == GgmlType.Q8_0 ? Q8Activations.Bytes(batch, columns / 32) + 128 : 0); // + alignment of the two prepared arrays
 
     /// <summary>output [batch, rows] = input [batch, columns] × weightsᵀ, with weights [rows, columns] in <paramref name="kernels"/>' type.</summary>
+    /// <param name="inputUnchanged">The caller's promise that <paramref name="input"/> and <paramref name="scratch"/> are what they were
+    /// at this thread's previous call (Q, K and V of one hidden state; gate and up): step 1 is skipped when that call prepared the
+    /// same activation layout in the same scratch.</param>
     public static void Compute(ITensorTypeKernels kernels, byte* weights, int rows, int columns,
-        ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool)
+        ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool, bool inputUnchanged = false)
     {
         int activationRowBytes = (int)TensorTypes.RowBytes(kernels.ActivationType, columns);
         if (scratch.Length < ScratchBytes(kernels, columns, batch))
@@ -68,7 +71,13 @@ public static unsafe class MatMul
                     _ => 16,
                 };
             }
-            pool.For(batch, 8, prepare);
+            var layout = new ActivationJob.Layout(prepare.ActivationType, prepare.Offset, columns, batch, (nint)activations);
+            if (!inputUnchanged || prepare.Prepared != layout)
+            {
+                prepare.Prepared = default; // until every row is done
+                pool.For(batch, 8, prepare);
+                prepare.Prepared = layout;
+            }
             pool.For((rows + 3) / 4, 4, job);
             job.Kernels = null;
         }

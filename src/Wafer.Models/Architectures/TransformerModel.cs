@@ -135,8 +135,8 @@ public sealed class TransformerModel : IDisposable
             RmsNorm.Apply(b.X.AsSpan(i * e, e), w.AttentionNorm, c.RmsEpsilon, b.H.AsSpan(i * e, e));
         var h = b.H.AsSpan(0, n * e);
         w.Query.Multiply(h, n, b.Scratch, b.Q.AsSpan(0, n * c.QueryLength), _pool);
-        w.Key.Multiply(h, n, b.Scratch, b.K.AsSpan(0, n * c.KvLength), _pool);
-        w.Value.Multiply(h, n, b.Scratch, b.V.AsSpan(0, n * c.KvLength), _pool);
+        w.Key.Multiply(h, n, b.Scratch, b.K.AsSpan(0, n * c.KvLength), _pool, inputUnchanged: true);
+        w.Value.Multiply(h, n, b.Scratch, b.V.AsSpan(0, n * c.KvLength), _pool, inputUnchanged: true);
 
         var positions = batch.Positions;
         var sequences = batch.SequenceIds;
@@ -177,7 +177,7 @@ public sealed class TransformerModel : IDisposable
         for (int i = 0; i < n; i++)
             RmsNorm.Apply(b.X.AsSpan(i * e, e), w.FeedForwardNorm, c.RmsEpsilon, b.H.AsSpan(i * e, e));
         w.Gate.Multiply(b.H.AsSpan(0, n * e), n, b.Scratch, b.Gate.AsSpan(0, n * f), _pool);
-        w.Up.Multiply(b.H.AsSpan(0, n * e), n, b.Scratch, b.Up.AsSpan(0, n * f), _pool);
+        w.Up.Multiply(b.H.AsSpan(0, n * e), n, b.Scratch, b.Up.AsSpan(0, n * f), _pool, inputUnchanged: true);
         _swiGlu.Bind(b.Gate, b.Up);
         _pool.For(n * f, 8192, _swiGlu);
         w.Down.Multiply(b.Gate.AsSpan(0, n * f), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);

@@ -54,8 +54,9 @@ public sealed unsafe class WeightMatrix
     public long ScratchBytes(int batch) => MatMul.ScratchBytes(Kernels, Columns, batch);
 
     /// <summary>output [batch, Rows] = input [batch, Columns] × thisᵀ.</summary>
-    public void Multiply(ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool) =>
-        MatMul.Compute(Kernels, _data, Rows, Columns, input, batch, scratch, output, pool);
+    /// <param name="inputUnchanged">True when the previous product on this thread had the same input and scratch (see <see cref="MatMul.Compute"/>).</param>
+    public void Multiply(ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool, bool inputUnchanged = false) =>
+        MatMul.Compute(Kernels, _data, Rows, Columns, input, batch, scratch, output, pool, inputUnchanged);
 
     /// <summary>Dequantizes row <paramref name="row"/> (an embedding lookup).</summary>
     public void ReadRow(int row, Span<float> destination) =>

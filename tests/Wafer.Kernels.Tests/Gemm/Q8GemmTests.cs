@@ -65,6 +65,36 @@ public unsafe class Q8GemmTests
 
     private static int Offset(GgmlType type) => type switch { GgmlType.Q8_0 => 128, GgmlType.Q4_0 => 8, _ => 16 };
 
+    // Q, K and V of one input: the second and third products reuse the prepared activations where the layout matches
+    // (same type) and prepare again where it does not (Q5_0's offset differs from Q8_0's; Q4_K wants Q8_K rows).
+    [Theory]
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q5_0, GgmlType.Q5_0, GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q4_0)]
+    public void Compute_InputUnchanged_SameAsPreparingAgain(GgmlType first, GgmlType second, GgmlType third)
+    {
+        const int rows = 12, batch = 20, columns = 256;
+        var input = TestData.Gaussian(batch * columns, seed: 3);
+        using var pool = new WorkerPool(2);
+        var scratch = new byte[new[] { first, second, third }.Max(t => MatMul.ScratchBytes(TensorTypes.Get(t), columns, batch))];
+        GgmlType[] types = [first, second, third];
+        var weights = types.Select((t, i) => Inputs(t, rows + i, batch, columns).Weights).ToArray();
+
+        var shared = new float[3][];
+        for (int i = 0; i < 3; i++)
+        {
+            shared[i] = new float[batch * (rows + i)];
+            fixed (byte* w = weights[i]) MatMul.Compute(TensorTypes.Get(types[i]), w, rows + i, columns, input, batch, scratch, shared[i], pool, inputUnchanged: i > 0);
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            var fresh = new float[batch * (rows + i)];
+            fixed (byte* w = weights[i]) MatMul.Compute(TensorTypes.Get(types[i]), w, rows + i, columns, input, batch, new byte[scratch.Length], fresh, pool);
+            Assert.Equal(fresh, shared[i]);
+        }
+    }
+
     private static (byte[] Weights, float[] Input) Inputs(GgmlType type, int rows, int batch, int columns)
     {
         var values = TestData.Gaussian(rows * columns, seed: rows * 31 + columns);

@@ -1,10 +1,11 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Wafer.Kernels.Ops;
 
 /// <summary>F32 dot product and scaled accumulation (axpy) for attention, with scalar twins.</summary>
-public static class VectorMath
+public static unsafe class VectorMath
 {
     /// <summary>Σ x[i]·y[i] (Vector512 → Vector256 → scalar; 4 partial sums per vector width).</summary>
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
@@ -27,6 +28,85 @@ public static class VectorMath
         }
         for (; i < n; i++) sum += x[i] * y[i];
         return sum;
+    }
+
+    /// <summary>scores[t] = <see cref="Dot"/>(x, rows[t·stride ..]) · scale for t &lt; scores.Length: one attention head's scores
+    /// over a run of cached keys, each exactly as <see cref="Dot"/> computes it, without a call per row.</summary>
+    public static void DotRows(ReadOnlySpan<float> x, ReadOnlySpan<float> rows, int stride, float scale, Span<float> scores)
+    {
+        int n = x.Length, count = scores.Length;
+        if (count == 0) return;
+        if ((long)(count - 1) * stride + n > rows.Length) throw new ArgumentException("rows is shorter than count·stride", nameof(rows));
+        fixed (float* px = x)
+        fixed (float* pr = rows)
+        fixed (float* ps = scores)
+        {
+            for (int t = 0; t < count; t++) ps[t] = DotPointers(px, pr + (long)t * stride, n) * scale;
+        }
+    }
+
+    // Dot on pointers: the same partial sums in the same order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotPointers(float* x, float* y, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> a = default, b = default;
+            for (; i + 16 <= n; i += 16)
+            {
+                a += Vector256.Load(x + i) * Vector256.Load(y + i);
+                b += Vector256.Load(x + i + 8) * Vector256.Load(y + i + 8);
+            }
+            for (; i + 8 <= n; i += 8) a += Vector256.Load(x + i) * Vector256.Load(y + i);
+            sum = Vector256.Sum(a + b);
+        }
+        for (; i < n; i++) sum += x[i] * y[i];
+        return sum;
+    }
+
+    /// <summary>destination += Σ_t weights[t]·rows[t·stride ..] in t order, each step exactly as <see cref="MultiplyAdd"/>: one attention
+    /// head's weighted values over a run of cached rows, with the destination held in registers 32 floats at a time.</summary>
+    public static void MultiplyAddRows(ReadOnlySpan<float> rows, int stride, ReadOnlySpan<float> weights, Span<float> destination)
+    {
+        int n = destination.Length, count = weights.Length;
+        if (count == 0) return;
+        if ((long)(count - 1) * stride + n > rows.Length) throw new ArgumentException("rows is shorter than count·stride", nameof(rows));
+        fixed (float* pr = rows)
+        fixed (float* pw = weights)
+        fixed (float* pd = destination)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 32 <= n; i += 32)
+                {
+                    Vector256<float> d0 = Vector256.Load(pd + i), d1 = Vector256.Load(pd + i + 8), d2 = Vector256.Load(pd + i + 16), d3 = Vector256.Load(pd + i + 24);
+                    float* r = pr + i;
+                    for (int t = 0; t < count; t++, r += stride)
+                    {
+                        var w = Vector256.Create(pw[t]);
+                        d0 += w * Vector256.Load(r);
+                        d1 += w * Vector256.Load(r + 8);
+                        d2 += w * Vector256.Load(r + 16);
+                        d3 += w * Vector256.Load(r + 24);
+                    }
+                    d0.Store(pd + i);
+                    d1.Store(pd + i + 8);
+                    d2.Store(pd + i + 16);
+                    d3.Store(pd + i + 24);
+                }
+                for (; i + 8 <= n; i += 8)
+                {
+                    Vector256<float> d = Vector256.Load(pd + i);
+                    for (int t = 0; t < count; t++) d += Vector256.Create(pw[t]) * Vector256.Load(pr + (long)t * stride + i);
+                    d.Store(pd + i);
+                }
+            }
+            for (; i < n; i++)
+                for (int t = 0; t < count; t++) pd[i] += pw[t] * pr[(long)t * stride + i];
+        }
     }
 
     /// <summary>The scalar twin of <see cref="Dot"/>.</summary>

@@ -55,24 +55,22 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             var queries = _queries.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
             for (int t = 0; t <= last;)
             {
-                var keys = _cache.KeyRun(_layer, sequence, t, span - t);
-                for (int row = kvOffset; row < keys.Length; row += kvLength, t++)
-                {
-                    var key = keys.Slice(row, headDim);
-                    for (int h = 0; h < g; h++) t_scores[h * span + t] = VectorMath.Dot(queries.Slice(h * headDim, headDim), key) * scale;
-                }
+                var keys = _cache.KeyRun(_layer, sequence, t, span - t)[kvOffset..];
+                int run = (keys.Length + kvOffset) / kvLength;
+                for (int h = 0; h < g; h++)
+                    VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, kvLength, scale, t_scores.AsSpan(h * span + t, run));
+                t += run;
             }
             var outputs = _output.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
             outputs.Clear();
             for (int h = 0; h < g; h++) Softmax.InPlace(t_scores.AsSpan(h * span, span));
             for (int t = 0; t <= last;)
             {
-                var values = _cache.ValueRun(_layer, sequence, t, span - t);
-                for (int row = kvOffset; row < values.Length; row += kvLength, t++)
-                {
-                    var value = values.Slice(row, headDim);
-                    for (int h = 0; h < g; h++) VectorMath.MultiplyAdd(value, t_scores[h * span + t], outputs.Slice(h * headDim, headDim));
-                }
+                var values = _cache.ValueRun(_layer, sequence, t, span - t)[kvOffset..];
+                int run = (values.Length + kvOffset) / kvLength;
+                for (int h = 0; h < g; h++)
+                    VectorMath.MultiplyAddRows(values, kvLength, t_scores.AsSpan(h * span + t, run), outputs.Slice(h * headDim, headDim));
+                t += run;
             }
         }
     }

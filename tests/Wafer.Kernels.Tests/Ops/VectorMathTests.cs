@@ -59,4 +59,47 @@ public class VectorMathTests
 
         Assert.Equal(expected, x);
     }
+
+    [Theory]
+    [InlineData(64, 192, 1)]
+    [InlineData(64, 192, 17)]
+    [InlineData(128, 256, 5)]
+    [InlineData(13, 40, 9)]
+    [InlineData(40, 40, 3)]
+    public void DotRows_EachRow_EqualsDot(int length, int stride, int count)
+    {
+        var x = TestData.Gaussian(length, 7);
+        var rows = TestData.Gaussian((count - 1) * stride + length, 8);
+        var scores = new float[count];
+
+        VectorMath.DotRows(x, rows, stride, 0.125f, scores);
+
+        for (int t = 0; t < count; t++) Assert.Equal(VectorMath.Dot(x, rows.AsSpan(t * stride, length)) * 0.125f, scores[t]);
+    }
+
+    [Theory]
+    [InlineData(64, 192, 1)]
+    [InlineData(64, 192, 17)]
+    [InlineData(128, 256, 5)]
+    [InlineData(13, 40, 9)]
+    [InlineData(40, 40, 3)]
+    public void MultiplyAddRows_EqualsMultiplyAddRowByRow(int length, int stride, int count)
+    {
+        var rows = TestData.Gaussian((count - 1) * stride + length, 9);
+        var weights = TestData.Gaussian(count, 10);
+        var fused = TestData.Gaussian(length, 11);
+        var expected = (float[])fused.Clone();
+
+        VectorMath.MultiplyAddRows(rows, stride, weights, fused);
+
+        for (int t = 0; t < count; t++) VectorMath.MultiplyAdd(rows.AsSpan(t * stride, length), weights[t], expected);
+        Assert.Equal(expected, fused);
+    }
+
+    [Fact]
+    public void DotRows_RowsTooShort_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => VectorMath.DotRows(new float[64], new float[100], 64, 1, new float[2]));
+        Assert.Contains("shorter", e.Message);
+    }
 }

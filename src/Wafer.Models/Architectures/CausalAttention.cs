@@ -8,7 +8,7 @@ namespace Wafer.Models.Architectures;
 /// <remarks>
 /// Plain F32 math as ggml without flash attention: scores = q·k · 1/√headDim, softmax, Σ p·v. Keys and values are read
 /// run by run (<see cref="IKvCache.KeyRun"/>: a whole paged block at a time), not looked up row by row.
-/// One instance per model, rebound per layer by <see cref="Bind"/>; work items are (token, head) pairs;
+/// One instance per model, rebound per layer by <see cref="Bind"/>; work items are (token, head) pairs, or (token, KV head) for large batches;
 /// each worker thread keeps its own score buffer, so a forward pass allocates nothing once buffers have grown.
 /// </remarks>
 internal sealed class CausalAttention(ModelConfig config) : IRangeWork

@@ -32,6 +32,7 @@ public static unsafe class VectorMath
 
     /// <summary>scores[t] = <see cref="Dot"/>(x, rows[t·stride ..]) · scale for t &lt; scores.Length: one attention head's scores
     /// over a run of cached keys, each exactly as <see cref="Dot"/> computes it, without a call per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotRows(ReadOnlySpan<float> x, ReadOnlySpan<float> rows, int stride, float scale, Span<float> scores)
     {
         int n = x.Length, count = scores.Length;
@@ -68,6 +69,7 @@ public static unsafe class VectorMath
 
     /// <summary>destination += Σ_t weights[t]·rows[t·stride ..] in t order, each step exactly as <see cref="MultiplyAdd"/>: one attention
     /// head's weighted values over a run of cached rows, with the destination held in registers 32 floats at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddRows(ReadOnlySpan<float> rows, int stride, ReadOnlySpan<float> weights, Span<float> destination)
     {
         int n = destination.Length, count = weights.Length;

@@ -43,14 +43,11 @@ internal static unsafe class Q6KGemm
                 Vector256<byte> ql0 = Vector256.Load(ql + 64 * j);
                 Vector256<byte> ql1 = Vector256.Load(ql + 64 * j + 32);
                 Vector256<ushort> h = Vector256.Load(qh + 32 * j).AsUInt16();
-                Vector256<byte> q0 = (ql0 & m4) | Vector256.ShiftLeft((h.AsByte() & m2).AsUInt16(), 4).AsByte();
-                Vector256<byte> q1 = (ql1 & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 2).AsByte() & m2).AsUInt16(), 4).AsByte();
-                Vector256<byte> q2 = (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 4).AsByte() & m2).AsUInt16(), 4).AsByte();
-                Vector256<byte> q3 = (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 6).AsByte() & m2).AsUInt16(), 4).AsByte();
-                sumi += ScaledGroup(q0, Vector256.Load(q8 + 128 * j), scales[8 * j + 0], scales[8 * j + 1], m32);
-                sumi += ScaledGroup(q1, Vector256.Load(q8 + 128 * j + 32), scales[8 * j + 2], scales[8 * j + 3], m32);
-                sumi += ScaledGroup(q2, Vector256.Load(q8 + 128 * j + 64), scales[8 * j + 4], scales[8 * j + 5], m32);
-                sumi += ScaledGroup(q3, Vector256.Load(q8 + 128 * j + 96), scales[8 * j + 6], scales[8 * j + 7], m32);
+                // Unrolled so each part's shifts are constants.
+                sumi += Scaled(Quants(ql0, ql1, h, 0, m4, m2), Vector256.Load(q8 + 128 * j), Scale(scales, 8 * j), m32);
+                sumi += Scaled(Quants(ql0, ql1, h, 1, m4, m2), Vector256.Load(q8 + 128 * j + 32), Scale(scales, 8 * j + 2), m32);
+                sumi += Scaled(Quants(ql0, ql1, h, 2, m4, m2), Vector256.Load(q8 + 128 * j + 64), Scale(scales, 8 * j + 4), m32);
+                sumi += Scaled(Quants(ql0, ql1, h, 3, m4, m2), Vector256.Load(q8 + 128 * j + 96), Scale(scales, 8 * j + 6), m32);
             }
             float dy = *(float*)(activation + (long)i * ActivationBlockBytes);
             acc = Fma.MultiplyAdd(Vector256.Create(HalfTable.ToSingle(x + 208) * dy), Avx.ConvertToVector256Single(sumi), acc);
@@ -81,14 +78,8 @@ internal static unsafe class Q6KGemm
                 Vector256<ushort> h = Vector256.Load(qh + 32 * j).AsUInt16();
                 for (int part = 0; part < 4; part++)
                 {
-                    Vector256<byte> q = part switch
-                    {
-                        0 => (ql0 & m4) | Vector256.ShiftLeft((h.AsByte() & m2).AsUInt16(), 4).AsByte(),
-                        1 => (ql1 & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 2).AsByte() & m2).AsUInt16(), 4).AsByte(),
-                        2 => (Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 4).AsByte() & m2).AsUInt16(), 4).AsByte(),
-                        _ => (Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 6).AsByte() & m2).AsUInt16(), 4).AsByte(),
-                    };
-                    var scale = Vector256.Create(Vector128.Create((short)scales[8 * j + 2 * part]), Vector128.Create((short)scales[8 * j + 2 * part + 1]));
+                    Vector256<byte> q = Quants(ql0, ql1, h, part, m4, m2);
+                    Vector256<short> scale = Scale(scales, 8 * j + 2 * part);
                     int at = 4 + 128 * j + 32 * part;
                     sumi0 += Scaled(q, Vector256.Load((sbyte*)(y0 + at)), scale, m32);
                     sumi1 += Scaled(q, Vector256.Load((sbyte*)(y1 + at)), scale, m32);
@@ -112,12 +103,22 @@ internal static unsafe class Q6KGemm
     private static Vector256<int> Scaled(Vector256<byte> q, Vector256<sbyte> q8, Vector256<short> scale, Vector256<byte> m32) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, q8) - Avx2.MultiplyAddAdjacent(m32, q8), scale);
 
-    // 32 quants (0..63) · 32 Q8 values, less 32·ΣQ8, with scaleLow on the first 16 and scaleHigh on the last 16; exact in int16/int32.
+    // Quants 32·part … 32·part + 31 of a 128-element half (0..63): low or high nibbles of ql0/ql1 with two bits of qh.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> ScaledGroup(Vector256<byte> q, Vector256<sbyte> q8, sbyte scaleLow, sbyte scaleHigh, Vector256<byte> m32)
+    private static Vector256<byte> Quants(Vector256<byte> ql0, Vector256<byte> ql1, Vector256<ushort> h, int part, Vector256<byte> m4, Vector256<byte> m2)
     {
-        Vector256<short> p16 = Avx2.MultiplyAddAdjacent(q, q8) - Avx2.MultiplyAddAdjacent(m32, q8);
-        Vector256<short> scale = Vector256.Create(Vector128.Create((short)scaleLow), Vector128.Create((short)scaleHigh));
-        return Avx2.MultiplyAddAdjacent(p16, scale);
+        Vector256<byte> low = part switch
+        {
+            0 => ql0 & m4,
+            1 => ql1 & m4,
+            2 => Vector256.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4,
+            _ => Vector256.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4,
+        };
+        return low | Vector256.ShiftLeft((Vector256.ShiftRightLogical(h, 2 * part).AsByte() & m2).AsUInt16(), 4).AsByte();
     }
+
+    // The int8 scales of the two 16-quant halves of a 32-quant group, as 16-bit lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> Scale(sbyte* scales, int index) =>
+        Vector256.Create(Vector128.Create((short)scales[index]), Vector128.Create((short)scales[index + 1]));
 }

@@ -53,12 +53,7 @@ internal static class IQ4NLQuantizer
                 weight[j] = xb[j] * xb[j];
             }
 
-            float amax = 0, max = 0;
-            for (int j = 0; j < blockSize; ++j)
-            {
-                float ax = MathF.Abs(xb[j]);
-                if (ax > amax) { amax = ax; max = xb[j]; }
-            }
+            float max = QuantMath.LargestMagnitude(xb, out float amax);
 
             if (amax < QuantMath.GroupMaxEps)
             {

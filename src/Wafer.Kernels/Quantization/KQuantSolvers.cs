@@ -10,13 +10,7 @@ internal static class KQuantSolvers
     /// <summary>Mirrors <c>make_qx_quants</c> (symmetric, levels L ∈ [0, 2·nmax)); empty <paramref name="weights"/> means NULL.</summary>
     public static float MakeQxQuants(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> levels, int rmseType, ReadOnlySpan<float> weights)
     {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; ++i)
-        {
-            float ax = MathF.Abs(x[i]);
-            if (ax > amax) { amax = ax; max = x[i]; }
-        }
+        float max = QuantMath.LargestMagnitude(x[..n], out float amax);
 
         if (amax < QuantMath.GroupMaxEps)
         {
@@ -106,13 +100,7 @@ internal static class KQuantSolvers
     /// <summary>Mirrors <c>make_q3_quants</c> (symmetric, levels L ∈ [0, 2·nmax)).</summary>
     public static float MakeQ3Quants(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> levels, bool doRmse)
     {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; ++i)
-        {
-            float ax = MathF.Abs(x[i]);
-            if (ax > amax) { amax = ax; max = x[i]; }
-        }
+        float max = QuantMath.LargestMagnitude(x[..n], out float amax);
 
         if (amax < QuantMath.GroupMaxEps)
         {

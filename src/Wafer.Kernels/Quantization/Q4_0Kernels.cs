@@ -40,17 +40,7 @@ public static class Q4_0Kernels
         for (int i = 0; i < nb; i++)
         {
             ReadOnlySpan<float> x = source.Slice(i * Qk, Qk);
-            float amax = 0.0f;
-            float max = 0.0f;
-            for (int j = 0; j < Qk; j++)
-            {
-                float v = x[j];
-                if (amax < MathF.Abs(v))
-                {
-                    amax = MathF.Abs(v);
-                    max = v;
-                }
-            }
+            float max = QuantMath.LargestMagnitude(x, out _);
 
             float d = max / -8;
             float id = d != 0 ? 1.0f / d : 0.0f;

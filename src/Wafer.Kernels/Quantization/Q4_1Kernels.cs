@@ -41,14 +41,7 @@ public static class Q4_1Kernels
         for (int i = 0; i < nb; i++)
         {
             ReadOnlySpan<float> x = source.Slice(i * Qk, Qk);
-            float min = float.MaxValue;
-            float max = -float.MaxValue;
-            for (int j = 0; j < Qk; j++)
-            {
-                float v = x[j];
-                if (v < min) min = v;
-                if (v > max) max = v;
-            }
+            QuantMath.MinMax(x, out float min, out float max);
 
             float d = (max - min) / ((1 << 4) - 1);
             float id = d != 0 ? 1.0f / d : 0.0f;

@@ -37,17 +37,7 @@ public static class Q8_KKernels
         {
             ReadOnlySpan<float> x = source.Slice(i * Qk, Qk);
             ref BlockQ8K b = ref y[i];
-            float max = 0;
-            float amax = 0;
-            for (int j = 0; j < Qk; ++j)
-            {
-                float ax = MathF.Abs(x[j]);
-                if (ax > amax)
-                {
-                    amax = ax;
-                    max = x[j];
-                }
-            }
+            float max = QuantMath.LargestMagnitude(x, out float amax);
 
             if (amax == 0)
             {

@@ -16,6 +16,36 @@ internal static class QuantMath
         return (BitConverter.SingleToInt32Bits(shifted) & 0x007fffff) - 0x00400000;
     }
 
+    /// <summary>The value of largest magnitude, sign kept (the first one on ties; 0 for none), and that magnitude: the scale
+    /// source of ggml's symmetric quantizers (<c>if (ax &gt; amax) { amax = ax; max = x; }</c>).</summary>
+    public static float LargestMagnitude(ReadOnlySpan<float> values, out float amax)
+    {
+        float max = 0;
+        amax = 0;
+        foreach (float v in values)
+        {
+            float ax = MathF.Abs(v);
+            if (ax > amax)
+            {
+                amax = ax;
+                max = v;
+            }
+        }
+        return max;
+    }
+
+    /// <summary>The smallest and largest value (±float.MaxValue for none), as ggml's asymmetric quantizers find them.</summary>
+    public static void MinMax(ReadOnlySpan<float> values, out float min, out float max)
+    {
+        min = float.MaxValue;
+        max = -float.MaxValue;
+        foreach (float v in values)
+        {
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+    }
+
     /// <summary>max |x| over <paramref name="values"/> (0 for none), the block scale source of every Q8 quantizer.</summary>
     public static float AbsMax(ReadOnlySpan<float> values)
     {

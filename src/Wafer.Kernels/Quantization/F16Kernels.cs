@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Wafer.Kernels.Quantization;
 
@@ -38,42 +36,8 @@ public static class F16Kernels
     }
 
     /// <summary>Mirrors the scalar branch of <c>ggml_vec_dot_f16</c>: products in F32, sum in F64.</summary>
-    internal static float DotScalar(ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += (float)BitConverter.UInt16BitsToHalf(x[i]) * (float)BitConverter.UInt16BitsToHalf(y[i]);
-        }
+    internal static float DotScalar(ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y) => HalfWidthDot.Scalar<F16Format>(x, y);
 
-        return (float)sum;
-    }
-
-    /// <summary>Mirrors the AVX2/F16C branch of <c>ggml_vec_dot_f16</c>: 4 accumulators of 8 lanes, 32 elements a step, F64 tail.</summary>
-    internal static float DotAvx2(ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y)
-    {
-        int n = x.Length;
-        int stepped = n & ~31;
-        ref ushort xr = ref MemoryMarshal.GetReference(x);
-        ref ushort yr = ref MemoryMarshal.GetReference(y);
-        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < stepped; i += 32)
-        {
-            s0 = Fma.MultiplyAdd(Load(ref xr, i), Load(ref yr, i), s0);
-            s1 = Fma.MultiplyAdd(Load(ref xr, i + 8), Load(ref yr, i + 8), s1);
-            s2 = Fma.MultiplyAdd(Load(ref xr, i + 16), Load(ref yr, i + 16), s2);
-            s3 = Fma.MultiplyAdd(Load(ref xr, i + 24), Load(ref yr, i + 24), s3);
-        }
-
-        double sum = SimdOps.HorizontalSum((s0 + s2) + (s1 + s3));
-        for (int i = stepped; i < n; i++)
-        {
-            sum += (float)BitConverter.UInt16BitsToHalf(x[i]) * (float)BitConverter.UInt16BitsToHalf(y[i]);
-        }
-
-        return (float)sum;
-    }
-
-    private static Vector256<float> Load(ref ushort source, int index) =>
-        SimdOps.HalfToSingle(Vector128.LoadUnsafe(ref source, (nuint)index));
+    /// <summary>Mirrors the AVX2 branch of <c>ggml_vec_dot_f16</c>: 4 accumulators of 8 lanes, 32 elements a step, F64 tail.</summary>
+    internal static float DotAvx2(ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y) => HalfWidthDot.Avx2<F16Format>(x, y);
 }

@@ -98,7 +98,7 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
     public static async Task<FakeOpenAiServer> StartAsync(FakeServerOptions options, CancellationToken cancellationToken = default)
     {
         if (options.StragglerFraction is < 0 or > 1 || double.IsNaN(options.StragglerFraction))
-            throw new ArgumentException($"straggler fraction {options.StragglerFraction}: use a share between 0 and 1, e.g. 0.05");
+            throw new ArgumentException($"--straggler-fraction {options.StragglerFraction}: use a share between 0 and 1, e.g. 0.05");
         if (options.FirstTokenDelay < TimeSpan.Zero || options.TokenInterval < TimeSpan.Zero || options.StragglerDelay < TimeSpan.Zero)
             throw new ArgumentException("delays must be zero or positive milliseconds");
         var builder = WebApplication.CreateSlimBuilder();

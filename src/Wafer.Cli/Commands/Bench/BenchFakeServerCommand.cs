@@ -40,8 +40,6 @@ internal static class BenchFakeServerCommand
 
     private static int Run(FakeServerOptions options)
     {
-        if (options.StragglerFraction is < 0 or > 1 || double.IsNaN(options.StragglerFraction))
-            throw new ArgumentException($"--straggler-fraction {options.StragglerFraction}: use a share between 0 and 1, e.g. 0.05");
         var server = FakeOpenAiServer.StartAsync(options).GetAwaiter().GetResult();
         Console.WriteLine($"wafer fake-server: listening on {server.Url} (ttft {options.FirstTokenDelay.TotalMilliseconds} ms, itl {options.TokenInterval.TotalMilliseconds} ms, " +
             $"stragglers {options.StragglerFraction:P1} at {options.StragglerDelay.TotalMilliseconds} ms)");

@@ -22,8 +22,7 @@ public static class Softmax
     /// <summary>destination[i] = log-softmax(source)[i], computed in double then rounded.</summary>
     public static void LogSoftmax(ReadOnlySpan<float> source, Span<float> destination)
     {
-        float max = float.NegativeInfinity;
-        foreach (float v in source) max = MathF.Max(max, v);
+        float max = VectorMath.Max(source);
         double sum = 0;
         foreach (float v in source) sum += Math.Exp(v - max);
         double logSum = Math.Log(sum);

@@ -149,4 +149,76 @@ internal static unsafe class InstructionChoice
         output[3 * outputStride + 3] = Vector512.Sum(c33);
     }
 
+
+    /// <summary>Row-major 4×4 tiles (<see cref="Q8Gemm.Tile4x4"/>) against 8-row interleaved 8×4 and 8×8 tiles (<see cref="InterleavedGemm"/>)
+    /// on the same L1-resident weights and 8 activation rows, one thread, for Q8_0 and Q4_0.</summary>
+    public static void Layouts()
+    {
+        if (!Q8Gemm.IsSupported) { Console.WriteLine("needs AVX-VNNI"); return; }
+        Layout<Q8_0WeightBlock, Q8_0x8Block>(GgmlType.Q8_0);
+        Layout<Q4_0WeightBlock, Q4_0x8Block>(GgmlType.Q4_0);
+    }
+
+    private static void Layout<TRow, TInterleaved>(GgmlType type)
+        where TRow : unmanaged, IQ8WeightBlock where TInterleaved : unmanaged, IInterleavedBlock
+    {
+        const int rows = 8, acts = 8;
+        var random = new Random(2);
+        int columns = Blocks * 32;
+        long rowBytes = TensorTypes.RowBytes(type, columns);
+        var kernels = TensorTypes.Get(type);
+        byte* weights = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(rowBytes * rows), 64);
+        byte* packed = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(rowBytes * rows), 64);
+        byte* activations = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(34 * Blocks * acts), 64);
+        float* scales = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(4 * Blocks * acts), 64);
+        int* corrections = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(32 * Blocks * acts), 64);
+        int* blockCorrections = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(4 * Blocks * acts), 64);
+        var row = new float[columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++) row[c] = (float)(random.NextDouble() * 2 - 1);
+            kernels.Quantize(row, new Span<byte>(weights + r * rowBytes, (int)rowBytes));
+        }
+        Interleaved8.Repack(type, weights, packed, columns, 0, 1);
+        for (int b = 0; b < acts; b++)
+        {
+            for (int c = 0; c < columns; c++) row[c] = (float)(random.NextDouble() * 2 - 1);
+            ActivationQuantizer.Quantize(GgmlType.Q8_0, row, new Span<byte>(activations + b * 34 * Blocks, 34 * Blocks));
+        }
+        Q8Activations.Prepare(activations, acts, Blocks, TRow.Offset, scales, corrections, blockCorrections);
+        float* rowMajor = stackalloc float[rows * acts];
+        float* interleaved = stackalloc float[rows * acts];
+        const int calls = 100_000;
+        double macs = (double)rows * acts * columns * calls;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < calls; i++)
+                for (int r = 0; r < rows; r += 4)
+                    for (int b = 0; b < acts; b += 4)
+                        Q8Gemm.Tile4x4<TRow>(weights + r * rowBytes, rowBytes, activations + b * 34 * Blocks, 34 * Blocks, scales + b * Blocks, corrections + b * Blocks * 8, Blocks, rowMajor + b * rows + r, rows);
+            double rowRate = macs / clock.Elapsed.TotalSeconds / 1e9;
+            clock.Restart();
+            for (int i = 0; i < calls; i++)
+            {
+                InterleavedGemm.Tile8x4<TInterleaved>(packed, activations, 34 * Blocks, scales, blockCorrections, Blocks, interleaved, rows);
+                InterleavedGemm.Tile8x4<TInterleaved>(packed, activations + 4 * 34 * Blocks, 34 * Blocks, scales + 4 * Blocks, blockCorrections + 4 * Blocks, Blocks, interleaved + 4 * rows, rows);
+            }
+            double interleavedRate = macs / clock.Elapsed.TotalSeconds / 1e9;
+            clock.Restart();
+            for (int i = 0; i < calls; i++)
+                InterleavedGemm.Tile8x8<TInterleaved>(packed, activations, 34 * Blocks, scales, blockCorrections, Blocks, interleaved, rows);
+            double squareRate = macs / clock.Elapsed.TotalSeconds / 1e9;
+            double maxDiff = 0;
+            for (int i = 0; i < rows * acts; i++) maxDiff = Math.Max(maxDiff, Math.Abs(rowMajor[i] - interleaved[i]) / (1 + Math.Abs(rowMajor[i])));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{type} prompt tile, one thread: row-major 4×4 {rowRate:F1} GMAC/s, interleaved 8×4 {interleavedRate:F1}, 8×8 {squareRate:F1} GMAC/s ({squareRate / rowRate:F2}×; results agree to {maxDiff:E1})"));
+        }
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(weights);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(packed);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(activations);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(scales);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(corrections);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(blockCorrections);
+    }
 }

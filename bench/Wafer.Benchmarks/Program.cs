@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using Wafer.Benchmarks;
 
 // `dotnet run -c Release --project bench/Wafer.Benchmarks -- quick` prints a Stopwatch table in seconds; `-- isa` compares
-// 256-bit VNNI with 512-bit maddubs on the prompt tile;
+// 256-bit VNNI with 512-bit maddubs on the prompt tile, and row-major with 8-row interleaved weights;
 // anything else goes to BenchmarkDotNet (e.g. `-- --filter '*MatMul*'`), which writes JSON under BenchmarkDotNet.Artifacts/.
 if (args.Length > 0 && args[0] == "quick")
 {
@@ -12,6 +12,7 @@ if (args.Length > 0 && args[0] == "quick")
 if (args.Length > 0 && args[0] == "isa")
 {
     InstructionChoice.Run();
+    InstructionChoice.Layouts();
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(MatMulBenchmarks).Assembly).Run(args);

@@ -12,4 +12,9 @@ internal static class CommonOptions
         Description = "Worker threads, the calling thread included (default: one per physical core)",
         DefaultValueFactory = _ => 0,
     };
+
+    public static Option<bool> NoRepack() => new("--no-repack")
+    {
+        Description = "Multiply from the GGUF layout as mapped instead of repacking Q8_0/Q4_0 weights into 8 interleaved rows at load (slower prompts, less memory)",
+    };
 }

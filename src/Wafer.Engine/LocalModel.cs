@@ -35,9 +35,11 @@ public sealed class LocalModel : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>Loads <paramref name="path"/> and starts an engine (default options: the model's context up to 4096, KV cache from free memory).</summary>
-    public static LocalModel Load(string path, EngineOptions? options = null, int threads = 0, string? name = null, Models.ChatTemplates.ChatTemplate? chatTemplate = null)
+    /// <param name="repack">Repack Q8_0/Q4_0 weights for the matrix kernels (see <see cref="TransformerModel.Load"/>).</param>
+    public static LocalModel Load(string path, EngineOptions? options = null, int threads = 0, string? name = null, Models.ChatTemplates.ChatTemplate? chatTemplate = null,
+        bool repack = true)
     {
-        var model = TransformerModel.Load(path, new WorkerPool(threads));
+        var model = TransformerModel.Load(path, new WorkerPool(threads), repack);
         try
         {
             string fileName = Path.GetFileName(path);

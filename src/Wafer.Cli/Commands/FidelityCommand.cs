@@ -16,12 +16,13 @@ internal static class FidelityCommand
         var fixtures = new Option<string>("--fixtures") { Description = "Fixtures folder holding golden/ and models/", DefaultValueFactory = _ => "../shared" };
         var output = new Option<string?>("--out") { Description = "Write a Markdown report here (e.g. docs/fidelity.md)" };
         var threads = CommonOptions.Threads();
-        var command = new Command("fidelity", "Compare Wafer's logprobs with llama.cpp's golden files, one row per model") { fixtures, output, threads };
-        command.SetAction(r => Run(r.GetValue(fixtures)!, r.GetValue(output), r.GetValue(threads)));
+        var noRepack = CommonOptions.NoRepack();
+        var command = new Command("fidelity", "Compare Wafer's logprobs with llama.cpp's golden files, one row per model") { fixtures, output, threads, noRepack };
+        command.SetAction(r => Run(r.GetValue(fixtures)!, r.GetValue(output), r.GetValue(threads), !r.GetValue(noRepack)));
         return command;
     }
 
-    private static int Run(string fixtures, string? outputPath, int threads)
+    private static int Run(string fixtures, string? outputPath, int threads, bool repack)
     {
         string goldenDir = Path.Combine(fixtures, "golden", "completions");
         if (!Directory.Exists(goldenDir)) throw new DirectoryNotFoundException($"no golden files at '{goldenDir}'; pass --fixtures with the folder that holds golden/ and models/");
@@ -35,7 +36,7 @@ internal static class FidelityCommand
             foreach (var f in files)
             {
                 var golden = GoldenCompletions.Load(f);
-                using var model = TransformerModel.Load(Path.Combine(fixtures, golden.ModelFile), pool);
+                using var model = TransformerModel.Load(Path.Combine(fixtures, golden.ModelFile), pool, repack);
                 var report = FidelityReport.Measure(model, golden);
                 var tolerance = FidelityTolerance.For(golden.TensorTypes.Keys);
                 string types = string.Join(" ", golden.TensorTypes.Select(t => $"{t.Key}×{t.Value}"));

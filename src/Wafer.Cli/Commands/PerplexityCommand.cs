@@ -17,15 +17,16 @@ internal static class PerplexityCommand
         var file = new Option<string>("--file", "-f") { Description = "Text file to score", Required = true };
         var context = new Option<int>("--ctx", "-c") { Description = "Chunk length in tokens", DefaultValueFactory = _ => 512 };
         var threads = CommonOptions.Threads();
-        var command = new Command("perplexity", "Compute perplexity over a text file, as llama-perplexity does") { model, file, context, threads };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(file)!, r.GetValue(context), r.GetValue(threads)));
+        var noRepack = CommonOptions.NoRepack();
+        var command = new Command("perplexity", "Compute perplexity over a text file, as llama-perplexity does") { model, file, context, threads, noRepack };
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(file)!, r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack)));
         return command;
     }
 
-    private static int Run(string path, string textFile, int context, int threads)
+    private static int Run(string path, string textFile, int context, int threads, bool repack)
     {
         if (!File.Exists(textFile)) throw new FileNotFoundException($"text file '{textFile}' does not exist");
-        using var model = TransformerModel.Load(path, new WorkerPool(threads));
+        using var model = TransformerModel.Load(path, new WorkerPool(threads), repack);
         var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(path));
         var tokens = tokenizer.Encode(File.ReadAllText(textFile), addSpecial: true, parseSpecial: false);
         Perplexity.Result? result = null;

@@ -23,8 +23,9 @@ internal static class RunCommand
         var repeat = new Option<float>("--repeat-penalty") { Description = "Repetition penalty (1 = off)", DefaultValueFactory = _ => 1.0f };
         var context = new Option<int>("--ctx", "-c") { Description = "Context length (default: the model's, at most 4096)", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
-        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), new SamplingOptions
+        var noRepack = CommonOptions.NoRepack();
+        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack };
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack), new SamplingOptions
         {
             Temperature = r.GetValue(temperature),
             Seed = r.GetValue(seed),
@@ -36,11 +37,11 @@ internal static class RunCommand
         return command;
     }
 
-    private static int Run(string path, string prompt, int count, int context, int threads, SamplingOptions sampling)
+    private static int Run(string path, string prompt, int count, int context, int threads, bool repack, SamplingOptions sampling)
     {
         if (count < 0) throw new ArgumentException($"-n must be ≥ 0, got {count}");
         var sampler = SamplerChain.Create(sampling);
-        using var model = TransformerModel.Load(path, new WorkerPool(threads));
+        using var model = TransformerModel.Load(path, new WorkerPool(threads), repack);
         var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(path));
         int ctx = context > 0 ? context : Math.Min(model.Config.ContextLength, 4096);
         var tokens = tokenizer.Encode(prompt, addSpecial: true, parseSpecial: true);

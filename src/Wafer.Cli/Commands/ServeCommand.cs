@@ -21,10 +21,11 @@ internal static class ServeCommand
         var maxQueueTokens = new Option<long>("--max-queue-tokens") { Description = "Prompt tokens allowed to wait (default: 8 contexts)" };
         var threads = CommonOptions.Threads();
         var template = new Option<string?>("--chat-template") { Description = "Chat template FILE or NAME (chatml) replacing the model's" };
+        var noRepack = CommonOptions.NoRepack();
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, drain,
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, drain, noRepack,
         };
         command.SetAction(r => Run(new ServerOptions
         {
@@ -39,6 +40,7 @@ internal static class ServeCommand
             MaxQueue = r.GetValue(maxQueue),
             MaxQueueTokens = r.GetValue(maxQueueTokens),
             Threads = r.GetValue(threads),
+            Repack = !r.GetValue(noRepack),
             ChatTemplate = r.GetValue(template),
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));

@@ -4,17 +4,19 @@ using Wafer.Kernels.Quantization;
 
 namespace Wafer.Kernels.Gemm;
 
-/// <summary>Per-block values of Q8_0 activation rows that every weight row reuses: the scale as F32 and −offset·Σy per 4-byte lane.</summary>
+/// <summary>Per-block values of Q8_0 activation rows that every weight row reuses: the scale as F32, −offset·Σy per 4-byte lane
+/// (for <see cref="Q8Gemm"/>) and per block (for <see cref="InterleavedGemm"/>).</summary>
 internal static unsafe class Q8Activations
 {
     /// <summary>Bytes <see cref="Prepare"/> writes for <paramref name="batch"/> rows of <paramref name="blocks"/> blocks.</summary>
-    public static long Bytes(int batch, int blocks) => (long)batch * blocks * (sizeof(float) + 8 * sizeof(int));
+    public static long Bytes(int batch, int blocks) => (long)batch * blocks * (sizeof(float) + 9 * sizeof(int));
 
     /// <summary>
     /// From Q8_0 rows [batch, blocks·34 bytes] writes scales [batch·blocks] and corrections [batch·blocks, 8]
-    /// where correction lane l = −<paramref name="offset"/>·Σ_{k&lt;4} y[4l + k].
+    /// where correction lane l = −<paramref name="offset"/>·Σ_{k&lt;4} y[4l + k], and, where <paramref name="blockCorrections"/> is given,
+    /// blockCorrections [batch·blocks] = the sum of the block's 8 lanes.
     /// </summary>
-    public static void Prepare(byte* rows, int batch, int blocks, int offset, float* scales, int* corrections)
+    public static void Prepare(byte* rows, int batch, int blocks, int offset, float* scales, int* corrections, int* blockCorrections = null)
     {
         for (int b = 0; b < batch; b++)
         {
@@ -30,13 +32,16 @@ internal static unsafe class Q8Activations
                     Vector256<short> pairs = Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), y);
                     Vector256<int> lanes = Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1));
                     (lanes * -offset).Store(c);
-                    continue;
                 }
-                for (int l = 0; l < 8; l++)
+                else
                 {
-                    sbyte* y = (sbyte*)(block + 2 + 4 * l);
-                    c[l] = -offset * (y[0] + y[1] + y[2] + y[3]);
+                    for (int l = 0; l < 8; l++)
+                    {
+                        sbyte* y = (sbyte*)(block + 2 + 4 * l);
+                        c[l] = -offset * (y[0] + y[1] + y[2] + y[3]);
+                    }
                 }
+                if (blockCorrections != null) blockCorrections[i] = c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
             }
         }
     }

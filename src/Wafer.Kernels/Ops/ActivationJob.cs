@@ -21,6 +21,7 @@ internal sealed unsafe class ActivationJob : IRangeWork
     public int Offset;               // Q8_0 family: the weights' unpacked offset; 0 = nothing to prepare
     public float* Scales;            // [Batch, blocks]
     public int* Corrections;         // [Batch, blocks, 8]
+    public int* BlockCorrections;    // [Batch, blocks]
 
     /// <summary>What the scratch at <see cref="Layout.Scratch"/> holds after this thread's last preparation.</summary>
     public Layout Prepared;
@@ -35,7 +36,7 @@ internal sealed unsafe class ActivationJob : IRangeWork
         {
             byte* row = Activations + (long)b * ActivationRowBytes;
             ActivationQuantizer.Quantize(ActivationType, new ReadOnlySpan<float>(Input + (long)b * Columns, Columns), new Span<byte>(row, ActivationRowBytes));
-            if (Offset != 0) Q8Activations.Prepare(row, 1, blocks, Offset, Scales + (long)b * blocks, Corrections + (long)b * blocks * 8);
+            if (Offset != 0) Q8Activations.Prepare(row, 1, blocks, Offset, Scales + (long)b * blocks, Corrections + (long)b * blocks * 8, BlockCorrections + (long)b * blocks);
         }
     }
 }

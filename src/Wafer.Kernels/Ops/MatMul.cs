@@ -15,6 +15,8 @@ namespace Wafer.Kernels.Ops;
 /// other types call the type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
 /// The 1-activation kernels prefetch the weights about 8 KiB ahead: decode is a single pass over memory, and the hardware
 /// prefetcher alone leaves half the bandwidth unused.
+/// Q8_0 and Q4_0 weights repacked into 8 interleaved rows (<see cref="WeightLayout.Interleaved8"/>) run
+/// <see cref="InterleavedGemm"/> instead: 8 rows × 8 activations, 8 × 4, 8 × 1, with items of 8 rows.
 /// </remarks>
 public static unsafe class MatMul
 {
@@ -27,9 +29,13 @@ public static unsafe class MatMul
     /// <param name="inputUnchanged">The caller's promise that <paramref name="input"/> and <paramref name="scratch"/> are what they were
     /// at this thread's previous call (Q, K and V of one hidden state; gate and up): step 1 is skipped when that call prepared the
     /// same activation layout in the same scratch.</param>
+    /// <param name="layout">How <paramref name="weights"/> are laid out: as in the GGUF file, or repacked by <see cref="Interleaved8.Repack"/>.</param>
     public static void Compute(ITensorTypeKernels kernels, byte* weights, int rows, int columns,
-        ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool, bool inputUnchanged = false)
+        ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool, bool inputUnchanged = false,
+        WeightLayout layout = WeightLayout.Gguf)
     {
+        if (layout == WeightLayout.Interleaved8 && !Interleaved8.CanRepack(kernels.Type, rows, columns))
+            throw new ArgumentException($"a [{rows}, {columns}] {kernels.Type} matrix has no interleaved layout on this machine (Q8_0 or Q4_0, rows a multiple of 8, AVX-VNNI)", nameof(layout));
         int activationRowBytes = (int)TensorTypes.RowBytes(kernels.ActivationType, columns);
         if (scratch.Length < ScratchBytes(kernels, columns, batch))
             throw new ArgumentException($"scratch holds {scratch.Length} bytes, {ScratchBytes(kernels, columns, batch)} needed", nameof(scratch));
@@ -49,7 +55,9 @@ public static unsafe class MatMul
             job.ActivationRowBytes = activationRowBytes;
             job.Batch = batch;
             job.Output = outputs;
-            job.Family = FamilyOf(kernels.Type);
+            job.Family = layout == WeightLayout.Interleaved8
+                ? kernels.Type == GgmlType.Q8_0 ? MatMulJob.WeightFamily.Q8_0x8 : MatMulJob.WeightFamily.Q4_0x8
+                : FamilyOf(kernels.Type);
 
             var prepare = ActivationJob.ForThisThread;
             prepare.ActivationType = kernels.ActivationType;
@@ -58,27 +66,29 @@ public static unsafe class MatMul
             prepare.Activations = activations;
             prepare.ActivationRowBytes = activationRowBytes;
             prepare.Offset = 0;
-            if (job.Family is MatMulJob.WeightFamily.Q8_0 or MatMulJob.WeightFamily.Q4_0 or MatMulJob.WeightFamily.Q5_0)
+            if (job.Family is not (MatMulJob.WeightFamily.Other or MatMulJob.WeightFamily.Q4_K or MatMulJob.WeightFamily.Q6_K))
             {
                 int blocks = columns / 32;
                 byte* prepared = (byte*)(((nint)(activations + (long)batch * activationRowBytes) + 63) & ~(nint)63);
                 job.Scales = prepare.Scales = (float*)prepared;
                 job.Corrections = prepare.Corrections = (int*)(prepared + (((long)batch * blocks * sizeof(float) + 31) & ~31L));
+                job.BlockCorrections = prepare.BlockCorrections = job.Corrections + (long)batch * blocks * 8;
                 prepare.Offset = job.Family switch
                 {
-                    MatMulJob.WeightFamily.Q8_0 => 128,
-                    MatMulJob.WeightFamily.Q4_0 => 8,
+                    MatMulJob.WeightFamily.Q8_0 or MatMulJob.WeightFamily.Q8_0x8 => 128,
+                    MatMulJob.WeightFamily.Q4_0 or MatMulJob.WeightFamily.Q4_0x8 => 8,
                     _ => 16,
                 };
             }
-            var layout = new ActivationJob.Layout(prepare.ActivationType, prepare.Offset, columns, batch, (nint)activations);
-            if (!inputUnchanged || prepare.Prepared != layout)
+            var activationLayout = new ActivationJob.Layout(prepare.ActivationType, prepare.Offset, columns, batch, (nint)activations);
+            if (!inputUnchanged || prepare.Prepared != activationLayout)
             {
                 prepare.Prepared = default; // until every row is done
                 pool.For(batch, 8, prepare);
-                prepare.Prepared = layout;
+                prepare.Prepared = activationLayout;
             }
-            pool.For((rows + 3) / 4, 4, job);
+            if (MatMulJob.IsInterleaved(job.Family)) pool.For(rows / 8, 2, job);
+            else pool.For((rows + 3) / 4, 4, job);
             job.Kernels = null;
         }
     }
@@ -92,4 +102,14 @@ public static unsafe class MatMul
         GgmlType.Q6_K when Q6KGemm.IsSupported => MatMulJob.WeightFamily.Q6_K,
         _ => MatMulJob.WeightFamily.Other,
     };
+}
+
+/// <summary>How a weight matrix's bytes are laid out.</summary>
+public enum WeightLayout
+{
+    /// <summary>Row after row, as stored in the GGUF file.</summary>
+    Gguf,
+
+    /// <summary>Groups of 8 rows interleaved 4 quants at a time (<see cref="Interleaved8"/>): Q8_0 and Q4_0.</summary>
+    Interleaved8,
 }

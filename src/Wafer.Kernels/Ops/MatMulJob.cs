@@ -4,14 +4,15 @@ using Wafer.Kernels.Quantization;
 
 namespace Wafer.Kernels.Ops;
 
-/// <summary>One matrix product handed to the worker pool: items are tiles of 4 weight rows.</summary>
+/// <summary>One matrix product handed to the worker pool: items are tiles of 4 weight rows (8 for interleaved weights).</summary>
 /// <remarks>One reusable instance per calling thread, so a forward pass allocates nothing.</remarks>
 internal sealed unsafe class MatMulJob : IRangeWork
 {
     /// <summary>Which kernel runs the tiles.</summary>
-    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K }
+    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K, Q8_0x8, Q4_0x8 }
 
     private const int RowTile = 4;
+    private const int GroupRows = 8;
     private const int ActivationChunkBytes = 256 * 1024; // activation rows per pass stay well inside the 1 MiB L2
 
     [ThreadStatic] private static MatMulJob? s_forThisThread;
@@ -27,10 +28,16 @@ internal sealed unsafe class MatMulJob : IRangeWork
     public int ActivationRowBytes;
     public float* Scales;            // [Batch, blocks] (Q8_0 family)
     public int* Corrections;         // [Batch, blocks, 8] (Q8_0 family)
+    public int* BlockCorrections;    // [Batch, blocks] (Q8_0 family)
     public float* Output;            // [Batch, Rows]
+
+    /// <summary>Whether items are 8-row groups of interleaved weights rather than 4-row tiles.</summary>
+    public static bool IsInterleaved(WeightFamily family) => family is WeightFamily.Q8_0x8 or WeightFamily.Q4_0x8;
 
     public void Run(int start, int end)
     {
+        if (Family == WeightFamily.Q8_0x8) { RunInterleaved<Q8_0x8Block>(start, end); return; }
+        if (Family == WeightFamily.Q4_0x8) { RunInterleaved<Q4_0x8Block>(start, end); return; }
         int rowStart = start * RowTile, rowEnd = Math.Min(Rows, end * RowTile);
         switch (Family)
         {
@@ -66,6 +73,32 @@ internal sealed unsafe class MatMulJob : IRangeWork
                 for (int b = b0; b < b1; b++)
                     Output[(long)b * Rows + r] = Q8Gemm.Dot1x1<T>(Weights + r * WeightRowBytes, Activations + (long)b * ActivationRowBytes,
                         Scales + (long)b * blocks, Corrections + (long)b * blocks * 8, blocks);
+        }
+    }
+
+    // Items are 8-row groups; 8 activation rows per tile where there are 8, then 4, then 1.
+    private void RunInterleaved<T>(int groupStart, int groupEnd) where T : unmanaged, IInterleavedBlock
+    {
+        int blocks = Columns / 32;
+        int chunk = Math.Max(8, ActivationChunkBytes / (blocks * 42) & ~7); // 34 bytes of quants, a scale and a correction per block
+        for (int b0 = 0; b0 < Batch; b0 += chunk)
+        {
+            int b1 = Math.Min(Batch, b0 + chunk);
+            for (int g = groupStart; g < groupEnd; g++)
+            {
+                byte* w = Weights + g * GroupRows * WeightRowBytes;
+                float* output = Output + g * GroupRows;
+                int b = b0;
+                for (; b + 8 <= b1; b += 8)
+                    InterleavedGemm.Tile8x8<T>(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                for (; b + 4 <= b1; b += 4)
+                    InterleavedGemm.Tile8x4<T>(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                for (; b < b1; b++)
+                    InterleavedGemm.Tile8x1<T>(w, Activations + (long)b * ActivationRowBytes,
+                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows);
+            }
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class TransformerModel : IDisposable
     private readonly LayerWeights[] _layers;
     private readonly float[] _ropeFactors;          // [ropeDims/2] or empty
     private readonly CausalAttention _attention;
+    private readonly RepackedWeights? _repacked;    // interleaved copies of the Q8_0/Q4_0 matrices, or null
     private readonly SwiGluWork _swiGlu = new();
     private ForwardBuffers _buffers = new(0, null!);
 
@@ -35,7 +36,7 @@ public sealed class TransformerModel : IDisposable
     /// <summary>The GGUF file the weights live in.</summary>
     public GgufFile File => _file;
 
-    private TransformerModel(GgufFile file, WorkerPool pool)
+    private TransformerModel(GgufFile file, WorkerPool pool, bool repack)
     {
         _file = file;
         _pool = pool;
@@ -52,15 +53,22 @@ public sealed class TransformerModel : IDisposable
         _ropeFactors = file.TryGetTensor(GgufNames.RopeFrequencies, out _)
             ? VectorLoader.Load(file, GgufNames.RopeFrequencies, c.RopeDimensions / 2)
             : [];
+        if (repack)
+            _repacked = RepackedWeights.Repack(
+                _layers.SelectMany(l => new[] { l.Query, l.Key, l.Value, l.Output, l.Gate, l.Up, l.Down }).Append(_output), pool);
     }
 
-    /// <summary>Opens <paramref name="path"/> and binds its weights (memory-mapped, nothing copied but norms and biases).</summary>
-    public static TransformerModel Load(string path, WorkerPool pool)
+    /// <summary>Bytes of weights copied into a faster layout at load (<see cref="Load"/>'s <c>repack</c>); 0 when none.</summary>
+    public long RepackedBytes => _repacked?.Bytes ?? 0;
+
+    /// <summary>Opens <paramref name="path"/> and binds its weights: memory-mapped, nothing copied but norms, biases and, unless
+    /// <paramref name="repack"/> is false, the Q8_0/Q4_0 matrices, which are repacked into 8 interleaved rows (see <see cref="RepackedWeights"/>).</summary>
+    public static TransformerModel Load(string path, WorkerPool pool, bool repack = true)
     {
         var file = GgufFile.Open(path);
         try
         {
-            return new TransformerModel(file, pool);
+            return new TransformerModel(file, pool, repack);
         }
         catch
         {
@@ -201,7 +209,11 @@ public sealed class TransformerModel : IDisposable
     }
 
     /// <summary>Unmaps the model file.</summary>
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _repacked?.Dispose();
+        _file.Dispose();
+    }
 
     /// <summary>Activation buffers for batches of up to <see cref="Capacity"/> tokens.</summary>
     private sealed class ForwardBuffers

@@ -1,4 +1,5 @@
 using Wafer.Kernels;
+using Wafer.Kernels.Gemm;
 using Wafer.Kernels.Ops;
 using Wafer.Kernels.Parallelism;
 using Wafer.Kernels.Quantization;
@@ -6,10 +7,12 @@ using Wafer.Models.Gguf;
 
 namespace Wafer.Models.Architectures;
 
-/// <summary>A 2-D weight tensor kept in its GGUF form inside the memory-mapped file.</summary>
+/// <summary>A 2-D weight tensor kept in its GGUF form inside the memory-mapped file, and for Q8_0/Q4_0 optionally a copy
+/// repacked for the matrix kernels (<see cref="Interleaved8"/>).</summary>
 public sealed unsafe class WeightMatrix
 {
-    private readonly byte* _data; // [Rows, RowBytes], owned by the mapped GgufFile
+    private readonly byte* _data;  // [Rows, RowBytes], owned by the mapped GgufFile
+    private byte* _repacked;       // the same bytes in WeightLayout.Interleaved8, owned by a RepackedWeights; null when not repacked
 
     /// <summary>Element type of the stored weights.</summary>
     public GgmlType Type { get; }
@@ -25,6 +28,15 @@ public sealed unsafe class WeightMatrix
 
     /// <summary>The type's kernels.</summary>
     public ITensorTypeKernels Kernels { get; }
+
+    /// <summary>The layout <see cref="Multiply"/> reads: <see cref="WeightLayout.Interleaved8"/> once <see cref="RepackInto"/> ran.</summary>
+    public WeightLayout Layout => _repacked == null ? WeightLayout.Gguf : WeightLayout.Interleaved8;
+
+    /// <summary>Bytes of the stored matrix.</summary>
+    public long Bytes => Rows * RowBytes;
+
+    /// <summary>Whether <see cref="RepackInto"/> can give this matrix a faster layout on this machine.</summary>
+    public bool CanRepack => Interleaved8.CanRepack(Type, Rows, Columns);
 
     private WeightMatrix(GgufTensorInfo info, byte* data, string fileName)
     {
@@ -56,7 +68,19 @@ public sealed unsafe class WeightMatrix
     /// <summary>output [batch, Rows] = input [batch, Columns] × thisᵀ.</summary>
     /// <param name="inputUnchanged">True when the previous product on this thread had the same input and scratch (see <see cref="MatMul.Compute"/>).</param>
     public void Multiply(ReadOnlySpan<float> input, int batch, Span<byte> scratch, Span<float> output, WorkerPool pool, bool inputUnchanged = false) =>
-        MatMul.Compute(Kernels, _data, Rows, Columns, input, batch, scratch, output, pool, inputUnchanged);
+        MatMul.Compute(Kernels, _repacked == null ? _data : _repacked, Rows, Columns, input, batch, scratch, output, pool, inputUnchanged, Layout);
+
+    /// <summary>Writes the interleaved form of the matrix to <paramref name="destination"/> (<see cref="Bytes"/> bytes, which must
+    /// outlive this matrix) and multiplies from it from then on. <see cref="ReadRow"/> keeps reading the mapped file.</summary>
+    internal void RepackInto(byte* destination, WorkerPool pool)
+    {
+        if (!CanRepack) throw new InvalidOperationException($"a [{Rows}, {Columns}] {Type} matrix cannot be repacked");
+        byte* source = _data;
+        GgmlType type = Type;
+        int columns = Columns;
+        pool.For(Rows / 8, 8, (start, end) => Interleaved8.Repack(type, source, destination, columns, start, end));
+        _repacked = destination;
+    }
 
     /// <summary>Dequantizes row <paramref name="row"/> (an embedding lookup).</summary>
     public void ReadRow(int row, Span<float> destination) =>

@@ -112,7 +112,7 @@ public sealed class WaferServer : IAsyncDisposable
         {
             Scheduler = new SchedulerOptions { ContextLength = contextLength, MaxSequences = options.MaxSequences },
             KvCacheMiB = options.KvCacheMiB,
-        }, options.Threads, options.Alias, template);
+        }, options.Threads, options.Alias, template, options.Repack);
     }
 
     private static void MapEndpoints(WebApplication app, WaferServer server, ILogger logger)

@@ -22,21 +22,22 @@ internal static class BenchEngineCommand
         var threads = CommonOptions.Threads();
         var parallel = new Option<string?>("--parallel") { Description = "Concurrent sequences through the batching engine, e.g. 1,4,16,64 (one tg result per level)" };
         var mixed = new Option<bool>("--ttft") { Description = "Also measure time to first token: shared 1,000-token system prompt with and without the prefix cache, and short chats while a 2,000-token prompt is prefilled" };
+        var noRepack = CommonOptions.NoRepack();
         var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench")
         {
-            model, prompt, generate, repetitions, threads, json, parallel, mixed,
+            model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack,
         };
         command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
-            EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed)));
+            EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
         return command;
     }
 
-    private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft)
+    private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack)
     {
         if (promptTokens < 0 || generatedTokens < 0) throw new ArgumentException("-p and -n must be 0 or more");
         if (repetitions < 1) throw new ArgumentException($"-r {repetitions}: need at least one repetition");
         using var pool = new WorkerPool(threads);
-        using var model = TransformerModel.Load(path, pool);
+        using var model = TransformerModel.Load(path, pool, repack);
         var results = new List<EngineBenchmark.Result>();
         if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions));
         if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions));

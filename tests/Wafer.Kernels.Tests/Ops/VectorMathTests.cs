@@ -64,9 +64,10 @@ public class VectorMathTests
     [InlineData(64, 192, 1)]
     [InlineData(64, 192, 17)]
     [InlineData(128, 256, 5)]
+    [InlineData(8, 8, 16)]
     [InlineData(13, 40, 9)]
     [InlineData(40, 40, 3)]
-    public void DotRows_EachRow_EqualsDot(int length, int stride, int count)
+    public void DotRows_MatchesScalarTwin(int length, int stride, int count)
     {
         var x = TestData.Gaussian(length, 7);
         var rows = TestData.Gaussian((count - 1) * stride + length, 8);
@@ -74,7 +75,15 @@ public class VectorMathTests
 
         VectorMath.DotRows(x, rows, stride, 0.125f, scores);
 
-        for (int t = 0; t < count; t++) Assert.Equal(VectorMath.Dot(x, rows.AsSpan(t * stride, length)) * 0.125f, scores[t]);
+        var twin = new float[count];
+        VectorMath.DotRowsScalar(x, rows, stride, 0.125f, twin);
+        for (int t = 0; t < count; t++)
+        {
+            float dot = VectorMath.Dot(x, rows.AsSpan(t * stride, length)) * 0.125f;
+            if (System.Runtime.Intrinsics.X86.Fma.IsSupported && length % 8 == 0) Assert.Equal(twin[t], scores[t]); // 8-row FMA path, lane for lane
+            else Assert.Equal(dot, scores[t]);                                                                      // one Dot per row
+            Assert.Equal(dot, scores[t], 1e-5f * (1 + Math.Abs(dot)));
+        }
     }
 
     [Theory]
@@ -83,17 +92,21 @@ public class VectorMathTests
     [InlineData(128, 256, 5)]
     [InlineData(13, 40, 9)]
     [InlineData(40, 40, 3)]
-    public void MultiplyAddRows_EqualsMultiplyAddRowByRow(int length, int stride, int count)
+    [InlineData(72, 80, 4)]
+    public void MultiplyAddRows_MatchesScalarTwin(int length, int stride, int count)
     {
         var rows = TestData.Gaussian((count - 1) * stride + length, 9);
         var weights = TestData.Gaussian(count, 10);
         var fused = TestData.Gaussian(length, 11);
         var expected = (float[])fused.Clone();
+        var rowByRow = (float[])fused.Clone();
 
         VectorMath.MultiplyAddRows(rows, stride, weights, fused);
 
-        for (int t = 0; t < count; t++) VectorMath.MultiplyAdd(rows.AsSpan(t * stride, length), weights[t], expected);
+        VectorMath.MultiplyAddRowsScalar(rows, stride, weights, expected);
         Assert.Equal(expected, fused);
+        for (int t = 0; t < count; t++) VectorMath.MultiplyAdd(rows.AsSpan(t * stride, length), weights[t], rowByRow);
+        for (int i = 0; i < length; i++) Assert.Equal(rowByRow[i], fused[i], 1e-5f * (1 + Math.Abs(rowByRow[i])));
     }
 
     [Fact]

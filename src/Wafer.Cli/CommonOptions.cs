@@ -15,6 +15,6 @@ internal static class CommonOptions
 
     public static Option<bool> NoRepack() => new("--no-repack")
     {
-        Description = "Multiply from the GGUF layout as mapped instead of repacking Q8_0/Q4_0 weights into 8 interleaved rows at load (slower prompts, less memory)",
+        Description = "Multiply from the GGUF layout as mapped instead of repacking Q8_0/Q4_0/Q5_0 weights into 8 interleaved rows at load (slower prompts, less memory)",
     };
 }

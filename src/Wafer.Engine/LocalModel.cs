@@ -35,7 +35,7 @@ public sealed class LocalModel : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>Loads <paramref name="path"/> and starts an engine (default options: the model's context up to 4096, KV cache from free memory).</summary>
-    /// <param name="repack">Repack Q8_0/Q4_0 weights for the matrix kernels (see <see cref="TransformerModel.Load"/>).</param>
+    /// <param name="repack">Repack Q8_0/Q4_0/Q5_0 weights for the matrix kernels (see <see cref="TransformerModel.Load"/>).</param>
     public static LocalModel Load(string path, EngineOptions? options = null, int threads = 0, string? name = null, Models.ChatTemplates.ChatTemplate? chatTemplate = null,
         bool repack = true)
     {

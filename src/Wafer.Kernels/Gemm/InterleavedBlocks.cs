@@ -54,3 +54,24 @@ internal unsafe struct Q4_0x8Block : IInterleavedBlock
         return index < 16 ? packed & 0x0F : packed >> 4;
     }
 }
+
+/// <summary>8 rows of block_q5_0: 32 bytes of fifth bits, then the nibbles as <see cref="Q4_0x8Block"/> lays them out.</summary>
+/// <remarks>Row r's 32 fifth bits are bytes 4r … 4r+3, rearranged so that bit g of byte t is quant 4g + t's: one shift and one
+/// mask then put group g's four bits at bit 4 of the four bytes (ggml's row-major kernel spreads them with a shuffle and a compare).</remarks>
+internal unsafe struct Q5_0x8Block : IInterleavedBlock
+{
+    public static int BlockBytes => 8 * 22;
+
+    public static int Offset => 16;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Group(byte* quants, int g)
+    {
+        Vector256<uint> bits = Vector256.Load((uint*)quants);
+        Vector256<byte> fifth = (g <= 4 ? bits << (4 - g) : bits >> (g - 4)).AsByte() & Vector256.Create((byte)0x10);
+        return Q4_0x8Block.Group(quants + 32, g) | fifth;
+    }
+
+    public static int QuantScalar(byte* quants, int row, int index) =>
+        Q4_0x8Block.QuantScalar(quants + 32, row, index) | ((quants[4 * row + index % 4] >> (index / 4)) & 1) << 4;
+}

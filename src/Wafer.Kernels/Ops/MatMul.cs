@@ -15,7 +15,7 @@ namespace Wafer.Kernels.Ops;
 /// other types call the type's dot product once per (row, activation). Either way a weight row is read from memory once per chunk.
 /// The 1-activation kernels prefetch the weights about 8 KiB ahead: decode is a single pass over memory, and the hardware
 /// prefetcher alone leaves half the bandwidth unused.
-/// Q8_0 and Q4_0 weights repacked into 8 interleaved rows (<see cref="WeightLayout.Interleaved8"/>) run
+/// Q8_0, Q4_0 and Q5_0 weights repacked into 8 interleaved rows (<see cref="WeightLayout.Interleaved8"/>) run
 /// <see cref="InterleavedGemm"/> instead: 8 rows × 8 activations, 8 × 4, 8 × 1, with items of 8 rows.
 /// </remarks>
 public static unsafe class MatMul
@@ -35,7 +35,7 @@ public static unsafe class MatMul
         WeightLayout layout = WeightLayout.Gguf)
     {
         if (layout == WeightLayout.Interleaved8 && !Interleaved8.CanRepack(kernels.Type, rows, columns))
-            throw new ArgumentException($"a [{rows}, {columns}] {kernels.Type} matrix has no interleaved layout on this machine (Q8_0 or Q4_0, rows a multiple of 8, AVX-VNNI)", nameof(layout));
+            throw new ArgumentException($"a [{rows}, {columns}] {kernels.Type} matrix has no interleaved layout on this machine (Q8_0, Q4_0 or Q5_0, rows a multiple of 8, AVX-VNNI)", nameof(layout));
         int activationRowBytes = (int)TensorTypes.RowBytes(kernels.ActivationType, columns);
         if (scratch.Length < ScratchBytes(kernels, columns, batch))
             throw new ArgumentException($"scratch holds {scratch.Length} bytes, {ScratchBytes(kernels, columns, batch)} needed", nameof(scratch));
@@ -55,9 +55,7 @@ public static unsafe class MatMul
             job.ActivationRowBytes = activationRowBytes;
             job.Batch = batch;
             job.Output = outputs;
-            job.Family = layout == WeightLayout.Interleaved8
-                ? kernels.Type == GgmlType.Q8_0 ? MatMulJob.WeightFamily.Q8_0x8 : MatMulJob.WeightFamily.Q4_0x8
-                : FamilyOf(kernels.Type);
+            job.Family = layout == WeightLayout.Interleaved8 ? InterleavedFamilyOf(kernels.Type) : FamilyOf(kernels.Type);
 
             var prepare = ActivationJob.ForThisThread;
             prepare.ActivationType = kernels.ActivationType;
@@ -77,7 +75,8 @@ public static unsafe class MatMul
                 {
                     MatMulJob.WeightFamily.Q8_0 or MatMulJob.WeightFamily.Q8_0x8 => 128,
                     MatMulJob.WeightFamily.Q4_0 or MatMulJob.WeightFamily.Q4_0x8 => 8,
-                    _ => 16,
+                    MatMulJob.WeightFamily.Q5_0 or MatMulJob.WeightFamily.Q5_0x8 => 16,
+                    _ => throw new InvalidOperationException($"{job.Family} prepares no Q8_0 activations"),
                 };
             }
             var activationLayout = new ActivationJob.Layout(prepare.ActivationType, prepare.Offset, columns, batch, (nint)activations);
@@ -92,6 +91,13 @@ public static unsafe class MatMul
             job.Kernels = null;
         }
     }
+
+    private static MatMulJob.WeightFamily InterleavedFamilyOf(GgmlType type) => type switch
+    {
+        GgmlType.Q8_0 => MatMulJob.WeightFamily.Q8_0x8,
+        GgmlType.Q4_0 => MatMulJob.WeightFamily.Q4_0x8,
+        _ => MatMulJob.WeightFamily.Q5_0x8,
+    };
 
     private static MatMulJob.WeightFamily FamilyOf(GgmlType type) => type switch
     {
@@ -110,6 +116,6 @@ public enum WeightLayout
     /// <summary>Row after row, as stored in the GGUF file.</summary>
     Gguf,
 
-    /// <summary>Groups of 8 rows interleaved 4 quants at a time (<see cref="Interleaved8"/>): Q8_0 and Q4_0.</summary>
+    /// <summary>Groups of 8 rows interleaved 4 quants at a time (<see cref="Interleaved8"/>): Q8_0, Q4_0 and Q5_0.</summary>
     Interleaved8,
 }

@@ -9,7 +9,7 @@ namespace Wafer.Kernels.Ops;
 internal sealed unsafe class MatMulJob : IRangeWork
 {
     /// <summary>Which kernel runs the tiles.</summary>
-    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K, Q8_0x8, Q4_0x8 }
+    public enum WeightFamily { Other, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K, Q8_0x8, Q4_0x8, Q5_0x8 }
 
     private const int RowTile = 4;
     private const int GroupRows = 8;
@@ -32,12 +32,13 @@ internal sealed unsafe class MatMulJob : IRangeWork
     public float* Output;            // [Batch, Rows]
 
     /// <summary>Whether items are 8-row groups of interleaved weights rather than 4-row tiles.</summary>
-    public static bool IsInterleaved(WeightFamily family) => family is WeightFamily.Q8_0x8 or WeightFamily.Q4_0x8;
+    public static bool IsInterleaved(WeightFamily family) => family is WeightFamily.Q8_0x8 or WeightFamily.Q4_0x8 or WeightFamily.Q5_0x8;
 
     public void Run(int start, int end)
     {
         if (Family == WeightFamily.Q8_0x8) { RunInterleaved<Q8_0x8Block>(start, end); return; }
         if (Family == WeightFamily.Q4_0x8) { RunInterleaved<Q4_0x8Block>(start, end); return; }
+        if (Family == WeightFamily.Q5_0x8) { RunInterleaved<Q5_0x8Block>(start, end); return; }
         int rowStart = start * RowTile, rowEnd = Math.Min(Rows, end * RowTile);
         switch (Family)
         {

@@ -4,7 +4,7 @@ using Wafer.Models.Gguf;
 
 namespace Wafer.Models.Architectures;
 
-/// <summary>One native allocation holding the repacked copies of a model's Q8_0/Q4_0 matrices (<see cref="WeightMatrix.RepackInto"/>),
+/// <summary>One native allocation holding the repacked copies of a model's Q8_0/Q4_0/Q5_0 matrices (<see cref="WeightMatrix.RepackInto"/>),
 /// freed with the model.</summary>
 /// <remarks>Prompt batches run about 1.7× faster on interleaved rows (bench/Wafer.Benchmarks -- isa), and decode reads one stream per
 /// 8 rows instead of 4. The cost is memory: the repacked matrices live in anonymous memory beside the mapped file, whose pages

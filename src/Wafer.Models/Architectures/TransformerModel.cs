@@ -26,7 +26,7 @@ public sealed class TransformerModel : IDisposable
     private readonly LayerWeights[] _layers;
     private readonly float[] _ropeFactors;          // [ropeDims/2] or empty
     private readonly CausalAttention _attention;
-    private readonly RepackedWeights? _repacked;    // interleaved copies of the Q8_0/Q4_0 matrices, or null
+    private readonly RepackedWeights? _repacked;    // interleaved copies of the Q8_0/Q4_0/Q5_0 matrices, or null
     private readonly SwiGluWork _swiGlu = new();
     private ForwardBuffers _buffers = new(0, null!);
 
@@ -62,7 +62,7 @@ public sealed class TransformerModel : IDisposable
     public long RepackedBytes => _repacked?.Bytes ?? 0;
 
     /// <summary>Opens <paramref name="path"/> and binds its weights: memory-mapped, nothing copied but norms, biases and, unless
-    /// <paramref name="repack"/> is false, the Q8_0/Q4_0 matrices, which are repacked into 8 interleaved rows (see <see cref="RepackedWeights"/>).</summary>
+    /// <paramref name="repack"/> is false, the Q8_0/Q4_0/Q5_0 matrices, which are repacked into 8 interleaved rows (see <see cref="RepackedWeights"/>).</summary>
     public static TransformerModel Load(string path, WorkerPool pool, bool repack = true)
     {
         var file = GgufFile.Open(path);

@@ -7,7 +7,7 @@ using Wafer.Models.Gguf;
 
 namespace Wafer.Models.Architectures;
 
-/// <summary>A 2-D weight tensor kept in its GGUF form inside the memory-mapped file, and for Q8_0/Q4_0 optionally a copy
+/// <summary>A 2-D weight tensor kept in its GGUF form inside the memory-mapped file, and for Q8_0/Q4_0/Q5_0 optionally a copy
 /// repacked for the matrix kernels (<see cref="Interleaved8"/>).</summary>
 public sealed unsafe class WeightMatrix
 {

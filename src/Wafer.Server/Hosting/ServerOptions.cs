@@ -24,7 +24,7 @@ public sealed record ServerOptions
     /// <summary>Worker threads (0 = one per core).</summary>
     public int Threads { get; init; }
 
-    /// <summary>Repack Q8_0/Q4_0 weights into 8 interleaved rows at load (faster; the repacked copy costs their size in memory).</summary>
+    /// <summary>Repack Q8_0/Q4_0/Q5_0 weights into 8 interleaved rows at load (faster; the repacked copy costs their size in memory).</summary>
     public bool Repack { get; init; } = true;
     /// <summary>Largest request body accepted.</summary>
     public long MaxBodyBytes { get; init; } = 8 * 1024 * 1024;

@@ -7,7 +7,7 @@ using Wafer.Kernels.Tests.Quantization;
 
 namespace Wafer.Kernels.Tests.Gemm;
 
-/// <summary>Q8_0/Q4_0 weights repacked into 8 interleaved rows (<see cref="Interleaved8"/>) and their kernels (<see cref="InterleavedGemm"/>).</summary>
+/// <summary>Q8_0/Q4_0/Q5_0 weights repacked into 8 interleaved rows (<see cref="Interleaved8"/>) and their kernels (<see cref="InterleavedGemm"/>).</summary>
 public unsafe class InterleavedGemmTests
 {
     // The 8×8, 8×4 and 8×1 tiles and the scalar twin add the same integers and the same F32 products in the same order.
@@ -29,6 +29,10 @@ public unsafe class InterleavedGemmTests
         { GgmlType.Q4_0, 24, 21, 576 },
         { GgmlType.Q4_0, 8, 60, 4096 },
         { GgmlType.Q4_0, 136, 1, 896 },   // many groups split over the pool, prefetch running past the last one
+        { GgmlType.Q5_0, 8, 1, 32 },
+        { GgmlType.Q5_0, 16, 5, 128 },
+        { GgmlType.Q5_0, 24, 19, 896 },
+        { GgmlType.Q5_0, 8, 60, 4096 },
     };
 
     [Theory]
@@ -67,11 +71,13 @@ public unsafe class InterleavedGemmTests
             fixed (byte* w = packed)
             fixed (float* t = twin)
             {
-                Q8Activations.Prepare(a, 1, blocks, type == GgmlType.Q8_0 ? 128 : 8, s, c, k);
+                Q8Activations.Prepare(a, 1, blocks, type switch { GgmlType.Q8_0 => 128, GgmlType.Q4_0 => 8, _ => 16 }, s, c, k);
                 for (int g = 0; g < rows / 8; g++)
                 {
-                    if (type == GgmlType.Q8_0) InterleavedGemm.Dot8Scalar<Q8_0x8Block>(w + g * 8 * rowBytes, a, s, k, blocks, t);
-                    else InterleavedGemm.Dot8Scalar<Q4_0x8Block>(w + g * 8 * rowBytes, a, s, k, blocks, t);
+                    byte* group = w + g * 8 * rowBytes;
+                    if (type == GgmlType.Q8_0) InterleavedGemm.Dot8Scalar<Q8_0x8Block>(group, a, s, k, blocks, t);
+                    else if (type == GgmlType.Q4_0) InterleavedGemm.Dot8Scalar<Q4_0x8Block>(group, a, s, k, blocks, t);
+                    else InterleavedGemm.Dot8Scalar<Q5_0x8Block>(group, a, s, k, blocks, t);
                     for (int r = 0; r < 8; r++)
                     {
                         float actual = interleaved[b * rows + g * 8 + r];
@@ -87,6 +93,7 @@ public unsafe class InterleavedGemmTests
     [Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q5_0)]
     public void Repack_EveryQuantAndScaleLandsInItsLane(GgmlType type)
     {
         const int rows = 16, columns = 96;
@@ -106,7 +113,12 @@ public unsafe class InterleavedGemmTests
                     Assert.Equal(*(ushort*)original, ((ushort*)block)[r % 8]);
                     for (int k = 0; k < 32; k++)
                     {
-                        int repacked = type == GgmlType.Q8_0 ? Q8_0x8Block.QuantScalar(block + 16, r % 8, k) : Q4_0x8Block.QuantScalar(block + 16, r % 8, k);
+                        int repacked = type switch
+                        {
+                            GgmlType.Q8_0 => Q8_0x8Block.QuantScalar(block + 16, r % 8, k),
+                            GgmlType.Q4_0 => Q4_0x8Block.QuantScalar(block + 16, r % 8, k),
+                            _ => Q5_0x8Block.QuantScalar(block + 16, r % 8, k),
+                        };
                         Assert.Equal(row.Quant(original, k), repacked);
                     }
                 }
@@ -115,13 +127,14 @@ public unsafe class InterleavedGemmTests
     }
 
     [Fact]
-    public void CanRepack_OnlyQ8_0AndQ4_0InWholeGroupsOf8Rows()
+    public void CanRepack_OnlyQ8_0Q4_0AndQ5_0InWholeGroupsOf8Rows()
     {
         Assert.SkipUnless(InterleavedGemm.IsSupported, "needs AVX-VNNI and FMA");
         Assert.True(Interleaved8.CanRepack(GgmlType.Q8_0, 576, 576));
         Assert.True(Interleaved8.CanRepack(GgmlType.Q4_0, 8, 32));
         Assert.False(Interleaved8.CanRepack(GgmlType.Q4_0, 12, 64));
-        Assert.False(Interleaved8.CanRepack(GgmlType.Q5_0, 64, 64));
+        Assert.True(Interleaved8.CanRepack(GgmlType.Q5_0, 64, 64));
+        Assert.False(Interleaved8.CanRepack(GgmlType.Q5_1, 64, 64));
         Assert.False(Interleaved8.CanRepack(GgmlType.Q4_K, 64, 256));
     }
 
@@ -173,9 +186,13 @@ public unsafe class InterleavedGemmTests
     // The row-major block types' scalar unpacking, as a value to pass around.
     private readonly struct IQ8WeightBlockReader(GgmlType type)
     {
-        public int BlockBytes => type == GgmlType.Q8_0 ? Q8_0WeightBlock.BlockBytes : Q4_0WeightBlock.BlockBytes;
+        public int BlockBytes => type switch { GgmlType.Q8_0 => Q8_0WeightBlock.BlockBytes, GgmlType.Q4_0 => Q4_0WeightBlock.BlockBytes, _ => Q5_0WeightBlock.BlockBytes };
 
-        public int Quant(byte* block, int index) =>
-            type == GgmlType.Q8_0 ? Q8_0WeightBlock.UnpackScalar(block, index) : Q4_0WeightBlock.UnpackScalar(block, index);
+        public int Quant(byte* block, int index) => type switch
+        {
+            GgmlType.Q8_0 => Q8_0WeightBlock.UnpackScalar(block, index),
+            GgmlType.Q4_0 => Q4_0WeightBlock.UnpackScalar(block, index),
+            _ => Q5_0WeightBlock.UnpackScalar(block, index),
+        };
     }
 }

@@ -7,7 +7,7 @@ using Wafer.Tests;
 
 namespace Wafer.Models.Tests.Architectures;
 
-/// <summary>A model whose Q8_0/Q4_0 matrices are repacked at load (the default) computes what the mapped GGUF layout computes.</summary>
+/// <summary>A model whose Q8_0/Q4_0/Q5_0 matrices are repacked at load (the default) computes what the mapped GGUF layout computes.</summary>
 public sealed class RepackedWeightsTests
 {
     private static readonly int[] Prompt = [1, 403, 407, 261, 263, 31, 292, 27, 471, 263, 217, 78];
@@ -30,17 +30,20 @@ public sealed class RepackedWeightsTests
         Assert.Equal(ArgMax(b, a.Length - repacked.Config.VocabSize), ArgMax(a, a.Length - repacked.Config.VocabSize));
     }
 
-    [Fact]
-    public void Load_KQuantModel_RepacksOnlyItsQ8_0AndQ4_0Matrices() // and the embedding, which is also its output matrix
+    // The embedding counts where it is also the output matrix.
+    [Theory]
+    [InlineData("synth-qwen2-2L-128-Q4_K_M.gguf", true)]         // Q5_0 and Q8_0 (rows of 128 columns have no K-quant)
+    [InlineData("synth-llama-tok512-2L-256-Q4_K_M.gguf", false)] // Q4_K and Q6_K only
+    public void Load_RepacksExactlyTheQ8_0Q4_0AndQ5_0Matrices(string modelFile, bool any)
     {
         Assert.SkipUnless(Interleaved8.IsSupported, "needs AVX-VNNI and FMA");
-        using var model = TransformerModel.Load(Fixtures.Path("models/synth-qwen2-2L-128-Q4_K_M.gguf"), new WorkerPool(1));
+        using var model = TransformerModel.Load(Fixtures.Path("models/" + modelFile), new WorkerPool(1));
         var file = model.File;
         bool tied = !file.Tensors.Any(t => t.Name == "output.weight");
         long expected = file.Tensors
-            .Where(t => t.Dimensions.Length == 2 && (tied || t.Name != "token_embd.weight") && t.Type is Kernels.GgmlType.Q8_0 or Kernels.GgmlType.Q4_0 && t.Dimensions[1] % 8 == 0)
+            .Where(t => t.Dimensions.Length == 2 && (tied || t.Name != "token_embd.weight") && t.Type is Kernels.GgmlType.Q8_0 or Kernels.GgmlType.Q4_0 or Kernels.GgmlType.Q5_0 && t.Dimensions[1] % 8 == 0)
             .Sum(t => ((long)Kernels.Quantization.TensorTypes.RowBytes(t.Type, (int)t.Dimensions[0]) * (long)t.Dimensions[1] + 63) & ~63L);
-        Assert.True(expected > 0);
+        Assert.Equal(any, expected > 0);
         Assert.Equal(expected, model.RepackedBytes);
     }
 

@@ -7,8 +7,8 @@ namespace Wafer.Models.Architectures;
 /// <summary>One native allocation holding the repacked copies of a model's Q8_0/Q4_0/Q5_0 matrices (<see cref="WeightMatrix.RepackInto"/>),
 /// freed with the model.</summary>
 /// <remarks>Prompt batches run about 1.7× faster on interleaved rows (bench/Wafer.Benchmarks -- isa), and decode reads one stream per
-/// 8 rows instead of 4. The cost is memory: the repacked matrices live in anonymous memory beside the mapped file, whose pages
-/// the OS may then drop (llama.cpp's CPU repack buffers make the same trade).</remarks>
+/// 8 rows instead of 4. The repacked matrices live in anonymous memory; their pages of the mapped file are released
+/// (<see cref="HugePages.Release"/>), so resident memory stays about one copy of the weights (llama.cpp's CPU repack buffers likewise).</remarks>
 internal sealed unsafe class RepackedWeights : IDisposable
 {
     private const long HugePageBytes = 2 << 20;

@@ -71,7 +71,8 @@ public sealed unsafe class WeightMatrix
         MatMul.Compute(Kernels, _repacked == null ? _data : _repacked, Rows, Columns, input, batch, scratch, output, pool, inputUnchanged, Layout);
 
     /// <summary>Writes the interleaved form of the matrix to <paramref name="destination"/> (<see cref="Bytes"/> bytes, which must
-    /// outlive this matrix) and multiplies from it from then on. <see cref="ReadRow"/> keeps reading the mapped file.</summary>
+    /// outlive this matrix) and multiplies from it from then on. <see cref="ReadRow"/> keeps reading the mapped file, whose pages of
+    /// this matrix are released, so the model stays about one copy of the weights in memory.</summary>
     internal void RepackInto(byte* destination, WorkerPool pool)
     {
         if (!CanRepack) throw new InvalidOperationException($"a [{Rows}, {Columns}] {Type} matrix cannot be repacked");
@@ -80,6 +81,7 @@ public sealed unsafe class WeightMatrix
         int columns = Columns;
         pool.For(Rows / 8, 8, (start, end) => Interleaved8.Repack(type, source, destination, columns, start, end));
         _repacked = destination;
+        HugePages.Release(_data, Bytes); // the mapped copy leaves the resident set; ReadRow faults back only the rows it reads
     }
 
     /// <summary>Dequantizes row <paramref name="row"/> (an embedding lookup).</summary>

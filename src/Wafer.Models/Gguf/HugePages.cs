@@ -8,6 +8,7 @@ public static unsafe partial class HugePages
 {
     private const int MadviseHugePage = 14;   // MADV_HUGEPAGE
     private const int MadviseWillNeed = 3;    // MADV_WILLNEED
+    private const int MadviseDontNeed = 4;    // MADV_DONTNEED
     private const long PageBytes = 4096;
 
     /// <summary>Advises huge pages (and read-ahead) for [<paramref name="address"/>, +<paramref name="bytes"/>); returns whether the kernel accepted the huge-page advice.</summary>
@@ -28,6 +29,26 @@ public static unsafe partial class HugePages
         catch (EntryPointNotFoundException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Drops this process's pages of the read-only file mapping [<paramref name="address"/>, +<paramref name="bytes"/>) (whole
+    /// pages inside it only; MADV_DONTNEED): they leave the resident set and stay in the page cache, where a later read finds them again.</summary>
+    public static void Release(void* address, long bytes)
+    {
+        if (!OperatingSystem.IsLinux() || bytes <= 0) return;
+        nint start = ((nint)address + (nint)(PageBytes - 1)) & ~(nint)(PageBytes - 1);
+        nint end = ((nint)address + (nint)bytes) & ~(nint)(PageBytes - 1);
+        if (end <= start) return;
+        try
+        {
+            _ = Madvise(start, (nuint)(end - start), MadviseDontNeed);
+        }
+        catch (DllNotFoundException)
+        {
+        }
+        catch (EntryPointNotFoundException)
+        {
         }
     }
 

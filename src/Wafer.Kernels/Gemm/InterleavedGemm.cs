@@ -11,7 +11,7 @@ namespace Wafer.Kernels.Gemm;
 /// dot products in one register: one conversion and one FMA per block and activation row serve 8 weight rows, where the
 /// row-major tiles (<see cref="Q8Gemm"/>) spend them per row. No horizontal sums at the end either: 8 adjacent outputs are one store.
 /// Per row the sum is ggml's reference order: Σ_blocks (d_w·d_y)·Σ_k w·y, the block's integer sum exact, one F32 FMA per block
-/// (the same as llama.cpp's repacked Q4_0/Q8_0 kernels; ggml's row-major AVX2 dot sums 8 lanes per block instead, so the two
+/// (as llama.cpp's repacked Q4_0 kernel sums; ggml's row-major AVX2 dot sums 8 lanes per block instead, so the two
 /// differ in the last bits). Pointers: weights = the 8-row group's first block; activations = the first Q8_0 row;
 /// scales/blockCorrections from <see cref="Q8Activations.Prepare"/> for the same first row; output[b·outputStride + r].
 /// </remarks>

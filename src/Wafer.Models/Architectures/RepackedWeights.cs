@@ -8,7 +8,7 @@ namespace Wafer.Models.Architectures;
 /// freed with the model.</summary>
 /// <remarks>Prompt batches run about 1.7× faster on interleaved rows (bench/Wafer.Benchmarks -- isa), and decode reads one stream per
 /// 8 rows instead of 4. The repacked matrices live in anonymous memory; their pages of the mapped file are released
-/// (<see cref="HugePages.Release"/>), so resident memory stays about one copy of the weights (llama.cpp's CPU repack buffers likewise).</remarks>
+/// (<see cref="HugePages.Release"/>), so resident memory stays about one copy of the weights, as with llama.cpp's CPU repack buffers.</remarks>
 internal sealed unsafe class RepackedWeights : IDisposable
 {
     private const long HugePageBytes = 2 << 20;

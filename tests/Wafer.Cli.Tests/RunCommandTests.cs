@@ -19,6 +19,25 @@ public class RunCommandTests
         Assert.Contains("tokens/s", r.StdErr);
     }
 
+    // The repacked (default) and the mapped layout both reproduce llama.cpp's greedy text; llama.cpp repacks Q4_0 too.
+    [Theory]
+    [InlineData("stories260K-Q4_0")]
+    [InlineData("stories260K-Q8_0")]
+    public void Run_QuantizedGreedy_MatchesLlamaCppWithAndWithoutRepacking(string model)
+    {
+        using var golden = JsonDocument.Parse(File.ReadAllText(Fixtures.Path($"golden/completions/{model}.json")));
+        var once = golden.RootElement.GetProperty("cases").EnumerateArray().First(c => c.GetProperty("prompt").GetString() == "Once upon a time");
+        string expected = once.GetProperty("generated_text").GetString()!;
+        int count = once.GetProperty("generated_tokens").GetArrayLength();
+
+        foreach (string[] extra in new[] { Array.Empty<string>(), ["--no-repack"] })
+        {
+            var r = WaferProcess.Run(["run", Fixtures.Path($"models/{model}.gguf"), "--prompt", "Once upon a time", "-n", $"{count}", "--temp", "0", .. extra]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            Assert.Equal(expected + "\n", r.StdOut);
+        }
+    }
+
     [Fact]
     public void Logits_Stories260K_PrintsOneJsonLinePerPosition()
     {

@@ -20,6 +20,9 @@ public sealed class LayerWeights
     public required WeightMatrix Up { get; init; }             // [embd → ff]
     public required WeightMatrix Down { get; init; }           // [ff → embd]
 
+    /// <summary>The block's seven weight matrices.</summary>
+    public IEnumerable<WeightMatrix> Matrices => [Query, Key, Value, Output, Gate, Up, Down];
+
     /// <summary>Binds block <paramref name="layer"/> of <paramref name="file"/>.</summary>
     public static LayerWeights Load(GgufFile file, ModelConfig c, int layer)
     {

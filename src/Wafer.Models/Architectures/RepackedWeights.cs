@@ -27,7 +27,8 @@ internal sealed unsafe class RepackedWeights : IDisposable
     public static RepackedWeights? Repack(IEnumerable<WeightMatrix> matrices, WorkerPool pool)
     {
         var chosen = matrices.Where(m => m.CanRepack).Distinct().ToList();
-        long total = chosen.Sum(m => (m.Bytes + 63) & ~63L);
+        static long Padded(WeightMatrix m) => (m.Bytes + 63) & ~63L; // each copy starts on a cache line
+        long total = chosen.Sum(Padded);
         if (total == 0) return null;
         byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)total, (nuint)HugePageBytes);
         HugePages.Advise(memory, total);
@@ -36,7 +37,7 @@ internal sealed unsafe class RepackedWeights : IDisposable
         foreach (var matrix in chosen)
         {
             matrix.RepackInto(memory + offset, pool);
-            offset += (matrix.Bytes + 63) & ~63L;
+            offset += Padded(matrix);
         }
         return repacked;
     }

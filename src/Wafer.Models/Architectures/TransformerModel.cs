@@ -55,7 +55,7 @@ public sealed class TransformerModel : IDisposable
             : [];
         if (repack)
             _repacked = RepackedWeights.Repack(
-                _layers.SelectMany(l => new[] { l.Query, l.Key, l.Value, l.Output, l.Gate, l.Up, l.Down }).Append(_output), pool);
+                _layers.SelectMany(l => l.Matrices).Append(_output), pool);
     }
 
     /// <summary>Bytes of weights copied into a faster layout at load (<see cref="Load"/>'s <c>repack</c>); 0 when none.</summary>
@@ -203,7 +203,7 @@ public sealed class TransformerModel : IDisposable
     {
         long max = _output.ScratchBytes(batch);
         foreach (var w in _layers)
-            foreach (var m in new[] { w.Query, w.Key, w.Value, w.Output, w.Gate, w.Up, w.Down })
+            foreach (var m in w.Matrices)
                 max = Math.Max(max, m.ScratchBytes(batch));
         return max;
     }

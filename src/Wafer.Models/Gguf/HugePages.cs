@@ -17,19 +17,8 @@ public static unsafe partial class HugePages
         if (!OperatingSystem.IsLinux() || bytes <= 0) return false;
         nint start = (nint)address & ~(nint)(PageBytes - 1);
         nuint length = (nuint)((nint)address + (nint)bytes - start);
-        try
-        {
-            _ = Madvise(start, length, MadviseWillNeed);
-            return Madvise(start, length, MadviseHugePage) == 0;
-        }
-        catch (DllNotFoundException)
-        {
-            return false;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return false;
-        }
+        _ = TryMadvise(start, length, MadviseWillNeed);
+        return TryMadvise(start, length, MadviseHugePage);
     }
 
     /// <summary>Drops this process's pages of the read-only file mapping [<paramref name="address"/>, +<paramref name="bytes"/>) (whole
@@ -39,16 +28,23 @@ public static unsafe partial class HugePages
         if (!OperatingSystem.IsLinux() || bytes <= 0) return;
         nint start = ((nint)address + (nint)(PageBytes - 1)) & ~(nint)(PageBytes - 1);
         nint end = ((nint)address + (nint)bytes) & ~(nint)(PageBytes - 1);
-        if (end <= start) return;
+        if (end > start) _ = TryMadvise(start, (nuint)(end - start), MadviseDontNeed);
+    }
+
+    // madvise, false where it fails or libc has no madvise.
+    private static bool TryMadvise(nint start, nuint length, int advice)
+    {
         try
         {
-            _ = Madvise(start, (nuint)(end - start), MadviseDontNeed);
+            return Madvise(start, length, advice) == 0;
         }
         catch (DllNotFoundException)
         {
+            return false;
         }
         catch (EntryPointNotFoundException)
         {
+            return false;
         }
     }
 

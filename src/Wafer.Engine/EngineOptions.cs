@@ -20,6 +20,19 @@ public sealed record EngineOptions
     /// <summary>Share blocks of identical prefixes between requests.</summary>
     public bool PrefixCaching { get; init; } = true;
 
+    /// <summary>The context a model gets when none is asked for, if it was trained on more (llama-server's default is the
+    /// trained context; Wafer caps it so the default KV cache stays a few hundred MiB on small machines).</summary>
+    public const int DefaultMaxContextLength = 4096;
+
+    /// <summary>The context length an engine over a model trained on <paramref name="trainedLength"/> tokens runs with:
+    /// the requested length (0 = <see cref="DefaultMaxContextLength"/>), never more than the trained one. This is the only
+    /// place it is decided; the engine exposes the result as <see cref="InferenceEngine.ContextLength"/>.</summary>
+    public static int ResolveContextLength(int requested, long trainedLength)
+    {
+        int trained = (int)Math.Clamp(trainedLength, 2, int.MaxValue);
+        return requested > 0 ? Math.Min(requested, trained) : Math.Min(trained, DefaultMaxContextLength);
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public EngineOptions Validate()
     {

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Wafer.Engine.Commands;
 using Wafer.Engine.Execution;
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Metrics;
 using Wafer.Engine.Requests;
 using Wafer.Engine.Scheduling;
+using Wafer.Models;
 using Wafer.Models.Architectures;
 using Wafer.Models.Sampling;
 using Wafer.Models.Tokenization;
@@ -14,10 +16,13 @@ namespace Wafer.Engine;
 
 /// <summary>Serves many generations at once from one model: continuous batching over a paged, prefix-sharing KV cache.</summary>
 /// <remarks>
-/// The model, KV cache and scheduler belong to one engine thread. Callers talk to it through channels:
-/// <see cref="GenerateAsync"/> posts a request and reads that request's token events.
-/// Each loop turn: Step 1 applies new requests and cancellations; Step 2 schedules; Step 3 runs the forward
-/// pass and samples; Step 4 applies the results, turns tokens into text and delivers the events.
+/// The model, KV cache and scheduler belong to one engine thread. Callers talk to it in messages, one type each
+/// (<see cref="SubmitCommand"/>, <see cref="CancelCommand"/>, <see cref="EmbedCommand"/>, <see cref="StopCommand"/>):
+/// <see cref="Submit"/> validates a request on the caller's thread and posts it; its <see cref="GenerationStream"/> carries the
+/// token events back. Each loop turn: Step 1 applies the messages; Step 2 schedules; Step 3 runs the forward pass and samples;
+/// Step 4 appends the tokens, turns them into text, lets <see cref="FinishRules"/> decide who is finished and delivers the
+/// events. Every request leaves through <see cref="Finish"/>, whatever the reason. Once the loop ends, the command channel is
+/// closed and anything still in it is failed, so no caller ever waits on a message nobody will read.
 /// </remarks>
 public sealed class InferenceEngine : IAsyncDisposable
 {
@@ -28,7 +33,8 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly PagedKvStorage _storage;
     private readonly Scheduler _scheduler;
     private readonly ModelRunner _runner;
-    private readonly Channel<Command> _commands = Channel.CreateUnbounded<Command>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly FinishRules _rules;
+    private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, ActiveRequest> _active = [];
     private readonly Thread _thread;
     private long _nextId;
@@ -36,21 +42,24 @@ public sealed class InferenceEngine : IAsyncDisposable
     private volatile int _running;
     private long _waitingTokens;
     private volatile bool _stopping;
+    private bool _stopWhenIdle;
     private long _preemptions;
 
-    /// <summary>Starts an engine over a loaded model.</summary>
+    /// <summary>Starts an engine over a loaded model. The context length is resolved here, once
+    /// (<see cref="EngineOptions.ResolveContextLength"/>): options may ask for less than the model's, or 0 for the default.</summary>
     public InferenceEngine(TransformerModel model, Tokenizer tokenizer, EngineOptions options)
     {
         _model = model;
         _tokenizer = tokenizer;
-        _options = options.Validate();
-        if (options.Scheduler.ContextLength > model.Config.ContextLength)
-            throw new ArgumentException($"context length {options.Scheduler.ContextLength} exceeds the model's {model.Config.ContextLength}");
-        int blocks = KvCacheSizing.BlockCount(model.Config, options, KvCacheSizing.AvailableMemoryBytes());
-        _kv = new KvCacheManager(blocks, options.BlockSize, options.PrefixCaching);
-        _storage = new PagedKvStorage(model.Config, blocks, options.BlockSize);
-        _scheduler = new Scheduler(options.Scheduler, _kv, tokenizer.IsEndOfGeneration);
+        options.Validate();
+        int context = EngineOptions.ResolveContextLength(options.Scheduler.ContextLength, model.Config.ContextLength);
+        _options = options with { Scheduler = options.Scheduler with { ContextLength = context } };
+        int blocks = KvCacheSizing.BlockCount(model.Config, _options, KvCacheSizing.AvailableMemoryBytes());
+        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching);
+        _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize);
+        _scheduler = new Scheduler(_options.Scheduler, _kv);
         _runner = new ModelRunner(model, _kv, _storage);
+        _rules = new FinishRules(tokenizer.IsEndOfGeneration, context);
         Metrics = new EngineMetrics(() => _waiting, () => _running, () => _kv.UsedBlocks, () => _kv.TotalBlocks,
             () => _kv.PrefixQueryTokens, () => _kv.PrefixHitTokens);
         _thread = new Thread(Loop) { IsBackground = true, Name = "wafer-engine" };
@@ -63,8 +72,11 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>The model's tokenizer.</summary>
     public Tokenizer Tokenizer => _tokenizer;
 
-    /// <summary>The options in force.</summary>
+    /// <summary>The options in force (with the context length resolved).</summary>
     public EngineOptions Options => _options;
+
+    /// <summary>Most tokens (prompt + output) one request may hold: the one resolved context length everything else asks for.</summary>
+    public int ContextLength => _options.Scheduler.ContextLength;
 
     /// <summary>The engine's metric instruments.</summary>
     public EngineMetrics Metrics { get; }
@@ -93,58 +105,115 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>KV blocks held and in all.</summary>
     public (int Used, int Total) KvBlocks => (_kv.UsedBlocks, _kv.TotalBlocks);
 
-    /// <summary>Generates a continuation of <paramref name="request"/>'s prompt, one event per token; the last event has a finish reason.
-    /// Cancelling <paramref name="cancellationToken"/> (or abandoning the enumeration) removes the request at the next step.</summary>
+    /// <summary>Test hook: runs on the engine thread before each forward pass; an exception it throws fails the step as a
+    /// failing forward pass would.</summary>
+    internal Action<SchedulerOutput>? BeforeStep { get; set; }
+
+    /// <summary>Validates <paramref name="request"/> and posts it. Throws <see cref="InvalidParameterException"/> (naming the
+    /// field) for a bad request and <see cref="EngineStoppedException"/> once the engine is stopping; nothing is queued then.
+    /// Cancelling <paramref name="cancellationToken"/>, leaving the enumeration or disposing the stream cancels the request.</summary>
+    public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        var resolved = Validate(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_stopping) throw Stopped();
+        long id = Interlocked.Increment(ref _nextId);
+        var stream = new GenerationStream(id, _commands.Writer, cancellationToken);
+        if (!_commands.Writer.TryWrite(new SubmitCommand(id, resolved, stream, Stopwatch.GetTimestamp()))) throw Stopped();
+        stream.WatchCancellation();
+        return stream;
+    }
+
+    /// <summary>Generates a continuation of <paramref name="request"/>'s prompt, one event per token; the last event has a finish
+    /// reason. The same as enumerating <see cref="Submit"/>'s stream (validation errors surface on the first read).</summary>
     public async IAsyncEnumerable<TokenEvent> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (_stopping) throw new ObjectDisposedException(nameof(InferenceEngine), "the engine is shutting down");
-        Validate(request);
-        var events = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        long id = Interlocked.Increment(ref _nextId);
-        if (!_commands.Writer.TryWrite(new Command(id, request, events.Writer, Stopwatch.GetTimestamp())))
-            throw new ObjectDisposedException(nameof(InferenceEngine), "the engine is shut down");
-        bool finished = false;
-        using var registration = cancellationToken.Register(() => _commands.Writer.TryWrite(new Command(id, null, null, 0)));
+        var stream = Submit(request, cancellationToken);
+        await foreach (var e in stream.WithCancellation(cancellationToken).ConfigureAwait(false)) yield return e;
+    }
+
+    /// <summary>A sentence embedding of <paramref name="tokens"/>: the model's final normalised hidden states, mean-pooled and L2-normalised.</summary>
+    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
+    {
+        if (tokens.Count == 0) throw new InvalidParameterException("input", "nothing to embed: the text has no tokens");
+        if (tokens.Count > ContextLength)
+            throw new InvalidParameterException("input", $"the text has {tokens.Count} tokens; the context holds {ContextLength}", "context_length_exceeded");
+        CheckVocabulary(tokens, "input");
+        if (_stopping) throw Stopped();
+        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new EmbedCommand(tokens, result))) throw Stopped();
+        return result.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Checks a request against the model and the context, and fills in what it leaves to the engine (max tokens).</summary>
+    private GenerationRequest Validate(GenerationRequest request)
+    {
+        int prompt = request.PromptTokens.Count;
+        int context = ContextLength;
+        if (prompt == 0) throw new InvalidParameterException("prompt", "the prompt is empty");
+        CheckVocabulary(request.PromptTokens, "prompt");
+        if (prompt >= context)
+            throw new InvalidParameterException("prompt", $"this model's context holds {context} tokens and the prompt has {prompt}, which leaves no room to generate. Shorten the prompt.", "context_length_exceeded");
+        if (request.MaxTokens is int max)
+        {
+            if (max < 1) throw new InvalidParameterException("max_tokens", $"max_tokens must be ≥ 1, got {max}");
+            if ((long)prompt + max > context)
+                throw new InvalidParameterException("prompt", $"this model's context holds {context} tokens; the request has {prompt} prompt tokens and asks for {max} more. Shorten the prompt or lower max_tokens.", "context_length_exceeded");
+        }
+        if (request.TopLogprobs > 20) throw new InvalidParameterException("top_logprobs", $"top_logprobs must be in 0…20, got {request.TopLogprobs}");
+        foreach (var stop in request.StopStrings)
+            if (string.IsNullOrEmpty(stop)) throw new InvalidParameterException("stop", "stop strings must not be empty");
+        request.Sampling.Validate();
+        if (request.Sampling.LogitBias != null)
+            foreach (int id in request.Sampling.LogitBias.Keys)
+                if ((uint)id >= (uint)_model.Config.VocabSize) throw new InvalidParameterException("logit_bias", $"logit_bias names token {id}, outside the vocabulary (size {_model.Config.VocabSize})");
+        return request.MaxTokens == null ? request with { MaxTokens = context - prompt } : request;
+    }
+
+    private void CheckVocabulary(IReadOnlyList<int> tokens, string parameter)
+    {
+        int vocab = _model.Config.VocabSize;
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)vocab) throw new InvalidParameterException(parameter, $"token {t} is outside the vocabulary (size {vocab})");
+    }
+
+    private static EngineStoppedException Stopped() => new("the engine is shutting down and takes no new requests");
+
+    private void Loop()
+    {
+        Exception ending = new EngineStoppedException("the engine stopped before this request finished");
         try
         {
-            await foreach (var e in events.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                finished = e.FinishReason != null;
-                yield return e;
-            }
+            Run();
+        }
+        catch (Exception e)
+        {
+            // A bug outside a step (steps catch their own failures): fail everyone rather than leave them waiting.
+            ending = e;
         }
         finally
         {
-            if (!finished) _commands.Writer.TryWrite(new Command(id, null, null, 0));
+            _stopping = true;
+            _commands.Writer.TryComplete();
+            while (_commands.Reader.TryRead(out var command)) Reject(command, ending);
+            FailAll(ending);
         }
     }
 
-    private void Validate(GenerationRequest request)
-    {
-        int vocab = _model.Config.VocabSize;
-        if (request.PromptTokens.Count == 0) throw new ArgumentException("the prompt is empty");
-        foreach (int t in request.PromptTokens)
-            if ((uint)t >= (uint)vocab) throw new ArgumentException($"prompt token {t} is outside the vocabulary (size {vocab})");
-        if (request.PromptTokens.Count >= _options.Scheduler.ContextLength)
-            throw new ArgumentException($"the prompt has {request.PromptTokens.Count} tokens; the context holds {_options.Scheduler.ContextLength}");
-        if (request.MaxTokens < 1) throw new ArgumentException($"max tokens must be ≥ 1, got {request.MaxTokens}");
-        request.Sampling.Validate();
-    }
-
-    private void Loop()
+    private void Run()
     {
         var reader = _commands.Reader;
         while (true)
         {
-            // Step 1: new requests and cancellations; sleep while there is nothing to do.
-            if (!_scheduler.HasWork && !reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
-            while (reader.TryRead(out var command)) Apply(command);
-            PublishCounts();
+            // Step 1: apply messages; sleep while there is nothing to do.
             if (!_scheduler.HasWork)
             {
-                if (_stopping) break;
-                continue;
+                if (_stopWhenIdle) return;
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) return;
             }
+            while (reader.TryRead(out var command)) Apply(command);
+            PublishCounts();
+            if (!_scheduler.HasWork) continue;
 
             // Step 2: schedule.
             var step = _scheduler.Schedule();
@@ -154,77 +223,75 @@ public sealed class InferenceEngine : IAsyncDisposable
                 Interlocked.Add(ref _preemptions, step.Preempted.Count);
             }
             if (step.IsEmpty) continue;
-            long now = Stopwatch.GetTimestamp();
-            foreach (var chunk in step.Chunks)
-                if (_active.TryGetValue(chunk.Request.Id, out var a) && a.FirstScheduledTimestamp == 0)
-                {
-                    a.FirstScheduledTimestamp = now;
-                    Metrics.QueueTime.Record(Stopwatch.GetElapsedTime(a.ArrivalTimestamp, now).TotalSeconds);
-                }
+            RecordQueueTimes(step);
 
             // Step 3: forward pass and sampling.
             try
             {
+                BeforeStep?.Invoke(step);
                 _runner.Execute(step);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                FailAll(e);
+                FailAll(new EngineFailureException($"the forward pass failed: {e.Message}", e));
                 continue;
             }
 
-            // Step 4: apply results and deliver.
-            var updates = _scheduler.Update(step, _runner.SampledTokens(step.Chunks.Count));
-            for (int k = 0, u = 0; k < step.Chunks.Count && u < updates.Count; k++)
-            {
-                if (!step.Chunks[k].SamplesToken || updates[u].Request != step.Chunks[k].Request) continue;
-                Deliver(updates[u++], _runner.Logprobs(k));
-            }
+            // Step 4: apply results, decide who finished, deliver.
+            foreach (var update in _scheduler.Update(step, _runner.SampledTokens(step.Chunks.Count))) Deliver(update);
             PublishCounts();
         }
-        FailAll(new ObjectDisposedException(nameof(InferenceEngine), "the engine shut down"));
     }
 
-    private void Apply(Command command)
+    private void Apply(EngineCommand command)
     {
-        if (command.Embed != null)
+        switch (command)
         {
-            Embed(command.Embed);
+            case SubmitCommand submit:
+                Admit(submit);
+                break;
+            case CancelCommand cancel:
+                if (_active.TryGetValue(cancel.Id, out var cancelled)) Finish(cancelled, FinishReason.Cancelled, error: null);
+                break;
+            case EmbedCommand embed:
+                Embed(embed);
+                break;
+            case StopCommand stop:
+                _stopWhenIdle = true;
+                if (stop.CancelInFlight) FailAll(new EngineStoppedException("the engine shut down before this request finished"));
+                break;
+        }
+    }
+
+    private void Admit(SubmitCommand submit)
+    {
+        if (_stopWhenIdle)
+        {
+            submit.Stream.Fail(Stopped());
             return;
         }
-        if (command.Id == CancelAllId)
+        var request = new EngineRequest(submit.Id, submit.Request, submit.Id) { Sampler = SamplerChain.Create(submit.Request.Sampling) };
+        foreach (int t in submit.Request.PromptTokens) request.Sampler.Accept(t);
+        _scheduler.Add(request);
+        _active[submit.Id] = new ActiveRequest(request, submit.Stream, new OutputText(_tokenizer, submit.Request.StopStrings), submit.ArrivalTimestamp);
+        submit.Stream.Accept();
+    }
+
+    private static void Reject(EngineCommand command, Exception error)
+    {
+        switch (command)
         {
-            FailAll(new OperationCanceledException("the engine shut down before this request finished"));
-            return;
+            case SubmitCommand submit:
+                submit.Stream.Fail(error);
+                break;
+            case EmbedCommand embed:
+                embed.Result.TrySetException(error);
+                break;
         }
-        if (command.Request == null)
-        {
-            if (_active.Remove(command.Id, out var cancelled))
-            {
-                _scheduler.Cancel(command.Id);
-                cancelled.Events.TryComplete();
-            }
-            return;
-        }
-        var request = new EngineRequest(command.Id, command.Request, command.Id)
-        {
-            Sampler = SamplerChain.Create(command.Request.Sampling),
-        };
-        foreach (int t in command.Request.PromptTokens) request.Sampler.Accept(t);
-        try
-        {
-            _scheduler.Add(request);
-        }
-        catch (ArgumentException e)
-        {
-            command.Events!.TryComplete(e);
-            return;
-        }
-        _active[command.Id] = new ActiveRequest(request, command.Events!, new OutputText(_tokenizer, command.Request.StopStrings), command.ArrivalTimestamp);
     }
 
     /// <summary>Runs an embedding on the engine thread (between steps), on a scratch KV cache of its own.</summary>
-    private void Embed(EmbeddingJob job)
+    private void Embed(EmbedCommand job)
     {
         try
         {
@@ -236,22 +303,18 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>A sentence embedding of <paramref name="tokens"/>: the model's final normalised hidden states, mean-pooled and L2-normalised.</summary>
-    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
+    private void RecordQueueTimes(SchedulerOutput step)
     {
-        if (_stopping) throw new ObjectDisposedException(nameof(InferenceEngine), "the engine is shutting down");
-        if (tokens.Count == 0) throw new ArgumentException("nothing to embed: the text has no tokens");
-        if (tokens.Count > _options.Scheduler.ContextLength)
-            throw new ArgumentException($"the text has {tokens.Count} tokens; the context holds {_options.Scheduler.ContextLength}");
-        foreach (int t in tokens)
-            if ((uint)t >= (uint)_model.Config.VocabSize) throw new ArgumentException($"token {t} is outside the vocabulary (size {_model.Config.VocabSize})");
-        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_commands.Writer.TryWrite(new Command(0, null, null, 0) { Embed = new EmbeddingJob(tokens, result) }))
-            throw new ObjectDisposedException(nameof(InferenceEngine), "the engine is shut down");
-        return result.Task.WaitAsync(cancellationToken);
+        long now = Stopwatch.GetTimestamp();
+        foreach (var chunk in step.Chunks)
+            if (_active.TryGetValue(chunk.Request.Id, out var a) && a.FirstScheduledTimestamp == 0)
+            {
+                a.FirstScheduledTimestamp = now;
+                Metrics.QueueTime.Record(Stopwatch.GetElapsedTime(a.ArrivalTimestamp, now).TotalSeconds);
+            }
     }
 
-    private void Deliver(RequestUpdate update, TokenLogprobs? logprobs)
+    private void Deliver(RequestUpdate update)
     {
         var request = update.Request;
         if (!_active.TryGetValue(request.Id, out var active)) return;
@@ -261,36 +324,43 @@ public sealed class InferenceEngine : IAsyncDisposable
         active.LastTokenTimestamp = now;
         Metrics.GeneratedTokens.Add(1);
 
-        bool silent = update.Finished == FinishReason.Stop;
-        string text = active.Text.Append(update.Token, silent);
-        var finish = update.Finished;
-        if (finish == null && active.Text.Stopped)
+        bool endToken = _rules.IsEndToken(request, update.Token);
+        string text = active.Text.Append(update.Token, silent: endToken);
+        var logprobs = _runner.Logprobs(update.ChunkIndex);
+        var reason = _rules.Decide(request, endToken, active.Text.Stopped);
+        if (reason == null)
         {
-            finish = FinishReason.Stop;
-            _scheduler.Finish(request.Id, FinishReason.Stop);
-        }
-        if (finish == null)
-        {
-            active.Events.TryWrite(new TokenEvent(update.Token, text, logprobs));
+            active.Stream.Write(new TokenEvent(update.Token, text, logprobs));
             return;
         }
         text += active.Text.Finish();
         var usage = new GenerationUsage(request.PromptCount, request.OutputCount, request.CachedPromptCount);
-        active.Events.TryWrite(new TokenEvent(update.Token, text, logprobs, finish, usage));
-        active.Events.TryComplete();
+        Finish(active, reason.Value, new TokenEvent(update.Token, text, logprobs, reason, usage));
+    }
+
+    /// <summary>The single exit of a request: removes it from the scheduler and the engine, records its metrics and ends its
+    /// stream, with <paramref name="last"/> when it finished normally, a cancellation for <see cref="FinishReason.Cancelled"/>,
+    /// or <paramref name="error"/>.</summary>
+    private void Finish(ActiveRequest active, FinishReason reason, TokenEvent? last = null, Exception? error = null)
+    {
+        var request = active.Request;
         _active.Remove(request.Id);
-        Metrics.PromptTokens.Add(request.PromptCount);
-        Metrics.EndToEnd.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp, now).TotalSeconds);
+        if (last != null)
+        {
+            _scheduler.Finish(request.Id, reason);
+            Metrics.PromptTokens.Add(request.PromptCount);
+            Metrics.EndToEnd.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp).TotalSeconds);
+            active.Stream.Complete(last);
+            return;
+        }
+        _scheduler.Cancel(request.Id);
+        if (error != null) active.Stream.Fail(error);
+        else active.Stream.Cancelled();
     }
 
     private void FailAll(Exception error)
     {
-        foreach (var (id, active) in _active)
-        {
-            _scheduler.Cancel(id);
-            active.Events.TryComplete(error);
-        }
-        _active.Clear();
+        foreach (var active in _active.Values.ToArray()) Finish(active, FinishReason.Cancelled, error: error);
         PublishCounts();
     }
 
@@ -304,35 +374,21 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>Stops accepting requests, lets those in flight finish for up to <paramref name="drain"/>, then cancels the rest and stops the engine thread.</summary>
     public async Task StopAsync(TimeSpan drain)
     {
-        if (!_thread.IsAlive) return;
         _stopping = true;
-        _commands.Writer.TryWrite(new Command(WakeId, null, null, 0));
-        var finished = Task.Run(() => _thread.Join(drain));
-        if (!await finished.ConfigureAwait(false))
+        if (!_thread.IsAlive) return;
+        _commands.Writer.TryWrite(new StopCommand(CancelInFlight: false));
+        if (!await Task.Run(() => _thread.Join(drain)).ConfigureAwait(false))
         {
-            _commands.Writer.TryWrite(new Command(CancelAllId, null, null, 0));
+            _commands.Writer.TryWrite(new StopCommand(CancelInFlight: true));
             await Task.Run(_thread.Join).ConfigureAwait(false);
         }
-        _commands.Writer.TryComplete();
     }
 
-    /// <summary>Stops at once (in-flight requests are cancelled) and frees the KV cache.</summary>
+    /// <summary>Stops at once (in-flight requests fail with <see cref="EngineStoppedException"/>) and frees the KV cache.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _storage.Dispose();
         Metrics.Dispose();
     }
-
-    private const long WakeId = -1;
-    private const long CancelAllId = -2;
-
-    /// <summary>A message to the engine thread: a new request, a cancellation (Request null), or an embedding (Embed set).</summary>
-    private sealed record Command(long Id, GenerationRequest? Request, ChannelWriter<TokenEvent>? Events, long ArrivalTimestamp)
-    {
-        public EmbeddingJob? Embed { get; init; }
-    }
-
-    /// <summary>Tokens to embed and where the vector goes.</summary>
-    private sealed record EmbeddingJob(IReadOnlyList<int> Tokens, TaskCompletionSource<float[]> Result);
 }

@@ -34,7 +34,7 @@ public sealed class LocalModel : IAsyncDisposable
     /// <summary>The name the model is served as.</summary>
     public string Name { get; }
 
-    /// <summary>Loads <paramref name="path"/> and starts an engine (default options: the model's context up to 4096, KV cache from free memory).</summary>
+    /// <summary>Loads <paramref name="path"/> and starts an engine (default options: the model's context up to 4096, KV cache from free memory; the engine resolves the context length).</summary>
     /// <param name="repack">Repack Q8_0/Q4_0/Q5_0 weights for the matrix kernels (see <see cref="TransformerModel.Load"/>).</param>
     public static LocalModel Load(string path, EngineOptions? options = null, int threads = 0, string? name = null, Models.ChatTemplates.ChatTemplate? chatTemplate = null,
         bool repack = true)
@@ -45,8 +45,6 @@ public sealed class LocalModel : IAsyncDisposable
             string fileName = Path.GetFileName(path);
             var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, fileName);
             options ??= new EngineOptions();
-            if (options.Scheduler.ContextLength > model.Config.ContextLength)
-                options = options with { Scheduler = options.Scheduler with { ContextLength = model.Config.ContextLength } };
             var template = chatTemplate ?? Models.ChatTemplates.ChatTemplateResolver.FromModel(model.File.Metadata, fileName);
             var engine = new InferenceEngine(model, tokenizer, options);
             return new LocalModel(model, tokenizer, engine, new ChatPromptRenderer(template, tokenizer), name ?? Path.GetFileNameWithoutExtension(path));

@@ -140,13 +140,14 @@ public class InferenceEngineTests
     }
 
     [Fact]
-    public async Task GenerateAsync_PromptTooLong_Throws()
+    public async Task GenerateAsync_PromptTooLong_ThrowsNamingThePrompt()
     {
         var (model, tokenizer) = EngineFixture.Load();
         using var _ = model;
         await using var engine = EngineFixture.Start(model, tokenizer, context: 64);
         var request = new GenerationRequest { PromptTokens = Enumerable.Repeat(5, 64).ToArray() };
-        await Assert.ThrowsAsync<ArgumentException>(() => EngineFixture.Collect(engine, request));
+        var e = await Assert.ThrowsAsync<Wafer.Models.InvalidParameterException>(() => EngineFixture.Collect(engine, request));
+        Assert.Equal(("prompt", "context_length_exceeded"), (e.Parameter, e.Code));
     }
 
     private static async Task WaitUntil(Func<bool> condition)

@@ -1,27 +1,31 @@
 using System.CommandLine;
-using Wafer.Kernels.Parallelism;
-using Wafer.Models.Architectures;
-using Wafer.Models.Inference;
+using System.Diagnostics;
+using System.Globalization;
+using Wafer.Engine;
+using Wafer.Engine.Requests;
+using Wafer.Engine.Scheduling;
+using Wafer.Models;
 using Wafer.Models.Sampling;
-using Wafer.Models.Tokenization;
 
 namespace Wafer.Cli.Commands;
 
-/// <summary><c>wafer run MODEL --prompt TEXT</c>: streams the continuation to stdout, speed to stderr.</summary>
+/// <summary><c>wafer run MODEL --prompt TEXT</c>: streams the continuation to stdout, speed to stderr. It generates through
+/// the same <see cref="InferenceEngine"/> as the server (one sequence, a KV cache of one context), with the same
+/// <see cref="SamplingDefaults"/>.</summary>
 internal static class RunCommand
 {
     public static Command Create()
     {
         var model = CommonOptions.Model();
         var prompt = new Option<string>("--prompt", "-p") { Description = "Prompt text", Required = true };
-        var count = new Option<int>("--n-predict", "-n") { Description = "Tokens to generate", DefaultValueFactory = _ => 128 };
-        var temperature = new Option<float>("--temp") { Description = "Temperature (0 = greedy)", DefaultValueFactory = _ => 0.8f };
+        var count = new Option<int>("--n-predict", "-n") { Description = "Tokens to generate (stops earlier at the end of the context)", DefaultValueFactory = _ => 128 };
+        var temperature = new Option<float>("--temp") { Description = "Temperature (0 = greedy)", DefaultValueFactory = _ => SamplingDefaults.Temperature };
         var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: random)" };
-        var topK = new Option<int>("--top-k") { Description = "Top-k (0 = off)", DefaultValueFactory = _ => 40 };
-        var topP = new Option<float>("--top-p") { Description = "Top-p (1 = off)", DefaultValueFactory = _ => 0.95f };
-        var minP = new Option<float>("--min-p") { Description = "Min-p (0 = off)", DefaultValueFactory = _ => 0.05f };
-        var repeat = new Option<float>("--repeat-penalty") { Description = "Repetition penalty (1 = off)", DefaultValueFactory = _ => 1.0f };
-        var context = new Option<int>("--ctx", "-c") { Description = "Context length (default: the model's, at most 4096)", DefaultValueFactory = _ => 0 };
+        var topK = new Option<int>("--top-k") { Description = "Top-k (0 = off)", DefaultValueFactory = _ => SamplingDefaults.TopK };
+        var topP = new Option<float>("--top-p") { Description = "Top-p (1 = off)", DefaultValueFactory = _ => SamplingDefaults.TopP };
+        var minP = new Option<float>("--min-p") { Description = "Min-p (0 = off)", DefaultValueFactory = _ => SamplingDefaults.MinP };
+        var repeat = new Option<float>("--repeat-penalty") { Description = "Repetition penalty (1 = off)", DefaultValueFactory = _ => SamplingDefaults.RepetitionPenalty };
+        var context = new Option<int>("--ctx", "-c") { Description = $"Context length (default: the model's, at most {EngineOptions.DefaultMaxContextLength})", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
         var noRepack = CommonOptions.NoRepack();
         var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack };
@@ -33,36 +37,63 @@ internal static class RunCommand
             TopP = r.GetValue(topP),
             MinP = r.GetValue(minP),
             RepetitionPenalty = r.GetValue(repeat),
-        }));
+        }).GetAwaiter().GetResult());
         return command;
     }
 
-    private static int Run(string path, string prompt, int count, int context, int threads, bool repack, SamplingOptions sampling)
+    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack, SamplingOptions sampling)
     {
         if (count < 0) throw new ArgumentException($"-n must be ≥ 0, got {count}");
-        var sampler = SamplerChain.Create(sampling);
-        using var model = TransformerModel.Load(path, new WorkerPool(threads), repack);
-        var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(path));
-        int ctx = context > 0 ? context : Math.Min(model.Config.ContextLength, 4096);
-        var tokens = tokenizer.Encode(prompt, addSpecial: true, parseSpecial: true);
-        var generator = new SequenceGenerator(model, ctx);
-        var decoder = tokenizer.CreateIncrementalDecoder();
-        using var stdout = Console.OpenStandardOutput();
-        foreach (int token in generator.Generate(tokens, count, sampler, tokenizer.IsEndOfGeneration))
+        if (context < 0) throw new ArgumentException($"--ctx must be ≥ 0 (0 = the model's), got {context}");
+        sampling.Validate();
+        var options = new EngineOptions
         {
-            if (tokenizer.IsEndOfGeneration(token)) break;
-            var text = System.Text.Encoding.UTF8.GetBytes(decoder.Append(token));
-            stdout.Write(text);
-            stdout.Flush();
+            Scheduler = new SchedulerOptions { ContextLength = context, MaxSequences = 1 },
+            PrefixCaching = false,
+        };
+        // One sequence: the default KV sizing then gives exactly one context.
+        await using var local = LocalModel.Load(path, options, threads, repack: repack);
+        var engine = local.Engine;
+        var tokens = local.Tokenizer.Encode(prompt, addSpecial: true, parseSpecial: true);
+        int room = engine.ContextLength - tokens.Count;
+        var request = new GenerationRequest
+        {
+            PromptTokens = tokens,
+            Sampling = sampling,
+            // -n 0 still runs the prompt (and samples once, unshown) so its speed is reported; past the context it stops there.
+            MaxTokens = room > 0 ? Math.Clamp(count, 1, room) : 1,
+        };
+
+        using var stdout = Console.OpenStandardOutput();
+        long start = Stopwatch.GetTimestamp();
+        long first = 0, last = 0;
+        int generated = 0;
+        try
+        {
+            await foreach (var e in engine.GenerateAsync(request).ConfigureAwait(false))
+            {
+                last = Stopwatch.GetTimestamp();
+                if (first == 0) first = last;
+                generated++;
+                if (count == 0) continue;
+                stdout.Write(System.Text.Encoding.UTF8.GetBytes(e.Text));
+                stdout.Flush();
+            }
         }
-        stdout.Write(System.Text.Encoding.UTF8.GetBytes(decoder.Flush()));
+        catch (InvalidParameterException e) when (e.Code == "context_length_exceeded")
+        {
+            throw new ArgumentException($"the prompt has {tokens.Count} tokens, which does not fit the context of {engine.ContextLength}; shorten it or raise --ctx");
+        }
         stdout.Write("\n"u8);
         stdout.Flush();
+        double promptSeconds = Stopwatch.GetElapsedTime(start, first).TotalSeconds;
+        double generationSeconds = Stopwatch.GetElapsedTime(first, last).TotalSeconds;
+        // The first token comes with the prompt's pass; the rate is of the tokens after it.
         Console.Error.WriteLine(
-            $"prompt: {tokens.Count} tokens in {generator.PromptSeconds * 1000:F1} ms ({Rate(tokens.Count, generator.PromptSeconds)} tokens/s); " +
-            $"generated: {generator.GeneratedCount} tokens in {generator.GenerationSeconds * 1000:F1} ms ({Rate(generator.GeneratedCount, generator.GenerationSeconds)} tokens/s)");
+            $"prompt: {tokens.Count} tokens in {promptSeconds * 1000:F1} ms ({Rate(tokens.Count, promptSeconds)} tokens/s); " +
+            $"generated: {(count == 0 ? 0 : generated)} tokens in {generationSeconds * 1000:F1} ms ({Rate(generated - 1, generationSeconds)} tokens/s)");
         return 0;
     }
 
-    private static string Rate(int tokens, double seconds) => seconds > 0 ? (tokens / seconds).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
+    private static string Rate(int tokens, double seconds) => seconds > 0 && tokens > 0 ? (tokens / seconds).ToString("F1", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -55,18 +55,18 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         var prompt = renderer.Tokenize(ToJson(messages));
         var sampling = new SamplingOptions
         {
-            Temperature = options?.Temperature ?? 0.8f,
-            TopP = options?.TopP ?? 0.95f,
-            TopK = options?.TopK ?? 40,
-            Seed = options?.Seed is long seed ? (ulong)seed : null,
-            FrequencyPenalty = options?.FrequencyPenalty ?? 0,
-            PresencePenalty = options?.PresencePenalty ?? 0,
+            Temperature = options?.Temperature ?? SamplingDefaults.Temperature,
+            TopP = options?.TopP ?? SamplingDefaults.TopP,
+            TopK = options?.TopK ?? SamplingDefaults.TopK,
+            Seed = options?.Seed is long seed ? unchecked((ulong)seed) : null,
+            FrequencyPenalty = options?.FrequencyPenalty ?? SamplingDefaults.Penalty,
+            PresencePenalty = options?.PresencePenalty ?? SamplingDefaults.Penalty,
         };
         return new GenerationRequest
         {
             PromptTokens = prompt,
             Sampling = sampling,
-            MaxTokens = options?.MaxOutputTokens ?? Math.Max(1, engine.Options.Scheduler.ContextLength - prompt.Count),
+            MaxTokens = options?.MaxOutputTokens,
             StopStrings = options?.StopSequences?.ToArray() ?? [],
         };
     }

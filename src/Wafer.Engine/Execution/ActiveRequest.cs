@@ -1,13 +1,12 @@
-using System.Threading.Channels;
 using Wafer.Engine.Requests;
 
 namespace Wafer.Engine.Execution;
 
-/// <summary>The engine loop's view of one request: its state, where its events go, its text and its timings.</summary>
-internal sealed class ActiveRequest(EngineRequest request, ChannelWriter<TokenEvent> events, OutputText text, long arrivalTimestamp)
+/// <summary>The engine loop's view of one request: its state, where its events go (its stream), its text and its timings.</summary>
+internal sealed class ActiveRequest(EngineRequest request, GenerationStream stream, OutputText text, long arrivalTimestamp)
 {
     public EngineRequest Request { get; } = request;
-    public ChannelWriter<TokenEvent> Events { get; } = events;
+    public GenerationStream Stream { get; } = stream;
     public OutputText Text { get; } = text;
     public long ArrivalTimestamp { get; } = arrivalTimestamp;
     public long FirstScheduledTimestamp { get; set; }

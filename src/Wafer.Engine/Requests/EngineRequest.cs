@@ -26,6 +26,9 @@ public sealed class EngineRequest
 
     public RequestPriority Priority => Spec.Priority;
 
+    /// <summary>Most tokens to generate (the engine resolves a missing limit to what the context leaves).</summary>
+    public int MaxTokens => Spec.MaxTokens ?? int.MaxValue;
+
     /// <summary>Prompt followed by generated tokens.</summary>
     public IReadOnlyList<int> Tokens => _tokens;
 

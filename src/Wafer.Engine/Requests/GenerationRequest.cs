@@ -2,7 +2,8 @@ using Wafer.Models.Sampling;
 
 namespace Wafer.Engine.Requests;
 
-/// <summary>What a caller asks the engine for: a tokenized prompt and how to continue it.</summary>
+/// <summary>What a caller asks the engine for: a tokenized prompt and how to continue it. The engine validates it on
+/// submission (<see cref="Wafer.Models.InvalidParameterException"/> names the bad field).</summary>
 public sealed record GenerationRequest
 {
     /// <summary>The prompt, already tokenized (with BOS where the model wants it).</summary>
@@ -11,8 +12,8 @@ public sealed record GenerationRequest
     /// <summary>Sampling parameters; greedy by default.</summary>
     public SamplingOptions Sampling { get; init; } = SamplingOptions.Greedy;
 
-    /// <summary>Most tokens to generate.</summary>
-    public int MaxTokens { get; init; } = 256;
+    /// <summary>Most tokens to generate; null = until the context is full. Prompt plus this must fit the context.</summary>
+    public int? MaxTokens { get; init; }
 
     /// <summary>Texts that end generation; the text is cut before them.</summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];

@@ -2,9 +2,6 @@ using Wafer.Engine.Requests;
 
 namespace Wafer.Engine.Scheduling;
 
-/// <summary>What one step did to a request: the token it generated (if any) and whether it finished.</summary>
-public readonly record struct RequestUpdate(EngineRequest Request, int Token, FinishReason? Finished)
-{
-    /// <summary>True when the step generated a token for this request.</summary>
-    public bool HasToken => Token >= 0;
-}
+/// <summary>A token one step generated for a request, and the index of the chunk (in the step's batch order) that produced it,
+/// so results of the forward pass (logprobs) are looked up by index rather than by walking two lists in step.</summary>
+public readonly record struct RequestUpdate(EngineRequest Request, int Token, int ChunkIndex);

@@ -16,17 +16,16 @@ public sealed class Scheduler
 {
     private readonly SchedulerOptions _options;
     private readonly KvCacheManager _kv;
-    private readonly Func<int, bool> _isEndOfGeneration;
     private readonly SortedSet<EngineRequest> _waiting = new(WaitingOrder.Instance);
     private readonly List<EngineRequest> _running = [];
     private readonly Dictionary<long, EngineRequest> _byId = [];
 
-    /// <summary>Creates a scheduler over <paramref name="kv"/>; <paramref name="isEndOfGeneration"/> tells which tokens end a generation.</summary>
-    public Scheduler(SchedulerOptions options, KvCacheManager kv, Func<int, bool> isEndOfGeneration)
+    /// <summary>Creates a scheduler over <paramref name="kv"/> (the options' context length must be resolved: ≥ 2).</summary>
+    public Scheduler(SchedulerOptions options, KvCacheManager kv)
     {
         _options = options.Validate();
+        if (options.ContextLength < 2) throw new ArgumentException($"the scheduler needs a resolved context length ≥ 2, got {options.ContextLength}");
         _kv = kv;
-        _isEndOfGeneration = isEndOfGeneration;
         if ((long)kv.TotalBlocks * kv.BlockSize < options.ContextLength)
             throw new ArgumentException($"the KV cache holds {(long)kv.TotalBlocks * kv.BlockSize} tokens, less than one context of {options.ContextLength}; give it more memory or lower the context length");
     }
@@ -44,13 +43,12 @@ public sealed class Scheduler
     /// <summary>True when some request is waiting or running.</summary>
     public bool HasWork => _byId.Count > 0;
 
-    /// <summary>Queues a request.</summary>
+    /// <summary>Queues a request the engine has validated (a non-empty prompt shorter than the context).</summary>
     public void Add(EngineRequest request)
     {
-        if (request.Tokens.Count == 0) throw new ArgumentException("the prompt is empty");
-        if (request.Tokens.Count >= _options.ContextLength)
-            throw new ArgumentException($"the prompt has {request.Tokens.Count} tokens; the context holds {_options.ContextLength}");
-        if (!_byId.TryAdd(request.Id, request)) throw new ArgumentException($"request {request.Id} is already scheduled");
+        if (request.Tokens.Count == 0 || request.Tokens.Count >= _options.ContextLength)
+            throw new InvalidOperationException($"request {request.Id} has {request.Tokens.Count} tokens, outside 1…{_options.ContextLength - 1}: the engine validates prompts before they reach the scheduler");
+        if (!_byId.TryAdd(request.Id, request)) throw new InvalidOperationException($"request {request.Id} is already scheduled");
         request.Status = RequestStatus.Waiting;
         AddWaiting(request);
     }
@@ -58,7 +56,7 @@ public sealed class Scheduler
     /// <summary>Removes a request wherever it is and frees its blocks; false when unknown (e.g. already finished).</summary>
     public bool Cancel(long requestId) => Finish(requestId, FinishReason.Cancelled, RequestStatus.Cancelled);
 
-    /// <summary>Ends a request early (e.g. a stop string matched in its text) and frees its blocks.</summary>
+    /// <summary>Ends a request for the reason the engine decided (see <c>FinishRules</c>) and frees its blocks.</summary>
     public bool Finish(long requestId, FinishReason reason) => Finish(requestId, reason, RequestStatus.Finished);
 
     /// <summary>Picks this step's work.</summary>
@@ -164,8 +162,9 @@ public sealed class Scheduler
         output.Preempted.Add(request);
     }
 
-    /// <summary>Applies a step's results: advances computed counts, registers full blocks, appends sampled tokens
-    /// (<paramref name="sampledTokens"/>[k] for chunk k, ignored where the chunk samples nothing) and finishes requests that stop.</summary>
+    /// <summary>Applies a step's results: advances computed counts, registers full blocks and appends sampled tokens
+    /// (<paramref name="sampledTokens"/>[k] for chunk k, ignored where the chunk samples nothing). Whether a request is then
+    /// finished is the engine's decision, not the scheduler's: it calls <see cref="Finish(long, FinishReason)"/>.</summary>
     public List<RequestUpdate> Update(SchedulerOutput output, ReadOnlySpan<int> sampledTokens)
     {
         var updates = new List<RequestUpdate>(output.Chunks.Count);
@@ -179,21 +178,9 @@ public sealed class Scheduler
             if (!chunk.SamplesToken) continue;
             int token = sampledTokens[k];
             request.Append(token);
-            var reason = StopReason(request, token);
-            if (reason != null) Finish(request.Id, reason.Value, RequestStatus.Finished);
-            updates.Add(new RequestUpdate(request, token, reason));
+            updates.Add(new RequestUpdate(request, token, k));
         }
         return updates;
-    }
-
-    private FinishReason? StopReason(EngineRequest request, int token)
-    {
-        var spec = request.Spec;
-        if (!spec.IgnoreEndOfGeneration && _isEndOfGeneration(token)) return FinishReason.Stop;
-        if (spec.StopTokens.Contains(token)) return FinishReason.Stop;
-        if (request.OutputCount >= spec.MaxTokens) return FinishReason.Length;
-        if (request.Tokens.Count >= _options.ContextLength) return FinishReason.ContextLength;
-        return null;
     }
 
     private bool Finish(long requestId, FinishReason reason, RequestStatus status)

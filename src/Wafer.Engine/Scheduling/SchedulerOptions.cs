@@ -14,8 +14,9 @@ public sealed record SchedulerOptions
     /// <summary>Most sequences running at once.</summary>
     public int MaxSequences { get; init; } = 64;
 
-    /// <summary>Most tokens (prompt + output) one sequence may hold.</summary>
-    public int ContextLength { get; init; } = 4096;
+    /// <summary>Most tokens (prompt + output) one sequence may hold; 0 = let the engine resolve it from the model
+    /// (see <see cref="EngineOptions.ResolveContextLength"/>). A <see cref="Scheduler"/> needs it resolved.</summary>
+    public int ContextLength { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid limit.</summary>
     public SchedulerOptions Validate()
@@ -23,7 +24,7 @@ public sealed record SchedulerOptions
         if (MaxBatchTokens < 1) throw new ArgumentException($"the batch token budget must be ≥ 1, got {MaxBatchTokens}");
         if (LongPrefillChunk < 0) throw new ArgumentException($"the long-prefill chunk must be ≥ 0 (0 = off), got {LongPrefillChunk}");
         if (MaxSequences < 1) throw new ArgumentException($"max sequences must be ≥ 1, got {MaxSequences}");
-        if (ContextLength < 2) throw new ArgumentException($"the context length must be ≥ 2, got {ContextLength}");
+        if (ContextLength is < 0 or 1) throw new ArgumentException($"the context length must be ≥ 2 (0 = the model's, at most {EngineOptions.DefaultMaxContextLength}), got {ContextLength}");
         return this;
     }
 }

@@ -1,21 +1,31 @@
 using System.Text.Json;
 using Wafer.Engine;
+using Wafer.Engine.Chat;
 using Wafer.Engine.Requests;
 using Wafer.Models.ChatTemplates;
 using Wafer.Models.Sampling;
+using Wafer.Models.Tokenization;
 
 namespace Wafer.Server.Api;
 
 /// <summary>Validates OpenAI chat and completion requests and turns them into engine requests; errors name the parameter.</summary>
-/// <remarks>Unknown fields are ignored, as OpenAI does. Defaults follow the OpenAI API (temperature 1, top_p 1);
-/// top_k, min_p, repetition_penalty and ignore_eos are accepted as llama.cpp/vLLM extensions.</remarks>
+/// <remarks>Unknown fields are ignored, as OpenAI does. Sampling fields left out take <see cref="SamplingDefaults"/>
+/// (llama.cpp's, as llama-server applies them); top_k, min_p, repetition_penalty and ignore_eos are accepted as
+/// llama.cpp/vLLM extensions. The checks that need the engine (context length, vocabulary) are the engine's: it validates
+/// every request once, on submission, and names the parameter.</remarks>
 internal static class GenerationRequestParser
 {
     private const int MaxStopStrings = 16;
     private const int MaxStopLength = 512;
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
 
-    public static ParsedGeneration ParseChat(JsonElement body, LocalModel model, int contextLength)
+    /// <summary>What the parser needs of the served model: its name, tokenizer and chat template.</summary>
+    internal sealed record Model(string Name, Tokenizer Tokenizer, ChatPromptRenderer Renderer)
+    {
+        public static Model Of(LocalModel model) => new(model.Name, model.Tokenizer, model.Renderer);
+    }
+
+    public static ParsedGeneration ParseChat(JsonElement body, Model model)
     {
         RequireObject(body);
         CheckCommon(body, model);
@@ -33,10 +43,10 @@ internal static class GenerationRequestParser
         int top = (int)(JsonFields.Integer(body, "top_logprobs", 0, 20) ?? 0);
         if (top > 0 && !logprobs) throw ApiException.BadParameter("top_logprobs", "'top_logprobs' requires 'logprobs': true");
         long? maxTokens = JsonFields.Integer(body, "max_completion_tokens", 1, int.MaxValue) ?? JsonFields.Integer(body, "max_tokens", 1, int.MaxValue);
-        return Build(body, model, prompt, maxTokens, contextLength, "messages", logprobs, top);
+        return Build(body, model, prompt, maxTokens, "messages", logprobs, top);
     }
 
-    public static ParsedGeneration ParseCompletion(JsonElement body, LocalModel model, int contextLength)
+    public static ParsedGeneration ParseCompletion(JsonElement body, Model model)
     {
         RequireObject(body);
         CheckCommon(body, model);
@@ -45,17 +55,13 @@ internal static class GenerationRequestParser
         var prompt = CompletionPrompt(body, model);
         long? logprobs = JsonFields.Integer(body, "logprobs", 0, 5);
         long? maxTokens = JsonFields.Integer(body, "max_tokens", 1, int.MaxValue) ?? 16;
-        return Build(body, model, prompt, maxTokens, contextLength, "prompt", logprobs != null, (int)(logprobs ?? 0));
+        return Build(body, model, prompt, maxTokens, "prompt", logprobs != null, (int)(logprobs ?? 0));
     }
 
-    private static ParsedGeneration Build(JsonElement body, LocalModel model, IReadOnlyList<int> prompt, long? maxTokens, int contextLength,
+    private static ParsedGeneration Build(JsonElement body, Model model, IReadOnlyList<int> prompt, long? maxTokens,
         string promptParam, bool logprobs, int top)
     {
         if (prompt.Count == 0) throw ApiException.BadParameter(promptParam, $"'{promptParam}' is empty");
-        long max = maxTokens ?? contextLength - prompt.Count;
-        if (prompt.Count + max > contextLength)
-            throw new ApiException(400, $"this model's context holds {contextLength} tokens; the request has {prompt.Count} prompt tokens and asks for {max} more. Shorten the {promptParam} or lower max_tokens.",
-                param: promptParam, code: "context_length_exceeded");
         bool stream = JsonFields.Bool(body, "stream") ?? false;
         bool includeUsage = false;
         if (body.TryGetProperty("stream_options", out var so) && so.ValueKind != JsonValueKind.Null)
@@ -67,13 +73,13 @@ internal static class GenerationRequestParser
         var request = new GenerationRequest
         {
             PromptTokens = prompt,
-            MaxTokens = (int)max,
+            MaxTokens = (int?)maxTokens,
             Sampling = Sampling(body, model.Tokenizer.VocabularySize),
             StopStrings = JsonFields.Stop(body, MaxStopStrings, MaxStopLength),
             TopLogprobs = logprobs ? top : -1,
             IgnoreEndOfGeneration = JsonFields.Bool(body, "ignore_eos") ?? false,
         };
-        return new ParsedGeneration(request, stream, includeUsage, logprobs, top);
+        return new ParsedGeneration(request, stream, includeUsage, logprobs, top, promptParam);
     }
 
     private static SamplingOptions Sampling(JsonElement body, int vocabularySize)
@@ -81,13 +87,14 @@ internal static class GenerationRequestParser
         long? seed = JsonFields.Integer(body, "seed", long.MinValue, long.MaxValue);
         return new SamplingOptions
         {
-            Temperature = (float)(JsonFields.Number(body, "temperature", 0, 2) ?? 1.0),
-            TopP = (float)(JsonFields.Number(body, "top_p", 1e-9, 1) ?? 1.0),
-            TopK = (int)(JsonFields.Integer(body, "top_k", -1, int.MaxValue) is long k && k > 0 ? k : 0),
-            MinP = (float)(JsonFields.Number(body, "min_p", 0, 1) ?? 0),
-            RepetitionPenalty = (float)(JsonFields.Number(body, "repetition_penalty", 1e-3, 10) ?? 1.0),
-            PresencePenalty = (float)(JsonFields.Number(body, "presence_penalty", -2, 2) ?? 0),
-            FrequencyPenalty = (float)(JsonFields.Number(body, "frequency_penalty", -2, 2) ?? 0),
+            Temperature = (float)(JsonFields.Number(body, "temperature", 0, 2) ?? SamplingDefaults.Temperature),
+            TopP = (float)(JsonFields.Number(body, "top_p", 1e-9, 1) ?? SamplingDefaults.TopP),
+            // top_k ≤ 0 turns it off, as in llama-server and vLLM (-1).
+            TopK = JsonFields.Integer(body, "top_k", -1, int.MaxValue) is long k ? (int)Math.Max(k, 0) : SamplingDefaults.TopK,
+            MinP = (float)(JsonFields.Number(body, "min_p", 0, 1) ?? SamplingDefaults.MinP),
+            RepetitionPenalty = (float)(JsonFields.Number(body, "repetition_penalty", 1e-3, 10) ?? SamplingDefaults.RepetitionPenalty),
+            PresencePenalty = (float)(JsonFields.Number(body, "presence_penalty", -2, 2) ?? SamplingDefaults.Penalty),
+            FrequencyPenalty = (float)(JsonFields.Number(body, "frequency_penalty", -2, 2) ?? SamplingDefaults.Penalty),
             LogitBias = JsonFields.LogitBias(body, vocabularySize),
             Seed = seed is long s ? unchecked((ulong)s) : null,
         };
@@ -98,7 +105,7 @@ internal static class GenerationRequestParser
         if (body.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object");
     }
 
-    private static void CheckCommon(JsonElement body, LocalModel model)
+    private static void CheckCommon(JsonElement body, Model model)
     {
         string? name = JsonFields.String(body, "model");
         if (name != null && name != model.Name)
@@ -141,7 +148,7 @@ internal static class GenerationRequestParser
         return text.ToString();
     }
 
-    private static IReadOnlyList<int> CompletionPrompt(JsonElement body, LocalModel model)
+    private static IReadOnlyList<int> CompletionPrompt(JsonElement body, Model model)
     {
         if (!body.TryGetProperty("prompt", out var prompt) || prompt.ValueKind == JsonValueKind.Null)
             throw ApiException.BadParameter("prompt", "'prompt' is required");

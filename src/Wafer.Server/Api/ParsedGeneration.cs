@@ -8,4 +8,5 @@ namespace Wafer.Server.Api;
 /// <param name="IncludeUsage">Send a usage chunk before [DONE] (stream_options.include_usage).</param>
 /// <param name="Logprobs">Report logprobs of the chosen tokens.</param>
 /// <param name="TopLogprobs">How many alternatives per token.</param>
-internal sealed record ParsedGeneration(GenerationRequest Request, bool Stream, bool IncludeUsage, bool Logprobs, int TopLogprobs);
+/// <param name="PromptParam">What the prompt is called in this request (<c>messages</c> or <c>prompt</c>), for errors about it.</param>
+internal sealed record ParsedGeneration(GenerationRequest Request, bool Stream, bool IncludeUsage, bool Logprobs, int TopLogprobs, string PromptParam);

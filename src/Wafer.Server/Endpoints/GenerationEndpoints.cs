@@ -1,42 +1,62 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Wafer.Engine;
+using Wafer.Engine.Execution;
 using Wafer.Engine.Requests;
+using Wafer.Models;
 using Wafer.Server.Api;
 
 namespace Wafer.Server.Endpoints;
 
 /// <summary>POST /v1/chat/completions and POST /v1/completions, streamed (SSE) or not.</summary>
+/// <remarks>
+/// Step 1: parse and validate (400 names the parameter). Step 2: admit (429). Step 3: submit to the engine and wait until it
+/// has queued the request: no byte of the response is written before, so every refusal is a plain HTTP error. Step 4: stream
+/// or collect the tokens. A failure after a stream's first bytes ends it with an OpenAI-shaped error event (no <c>[DONE]</c>)
+/// and counts the request as a 500 in <c>wafer_requests_total</c>.
+/// </remarks>
 internal static class GenerationEndpoints
 {
+    /// <summary>HttpContext item set when a stream failed after its 200 headers; the metrics middleware counts it as 500.</summary>
+    public const string StreamFailedItem = "wafer.stream_failed";
+
     public static async Task ChatAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = GenerationRequestParser.ParseChat(body.RootElement, model, server.ContextLength);
+        var parsed = GenerationRequestParser.ParseChat(body.RootElement, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        var ct = http.RequestAborted;
+        await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
-            var result = await CollectAsync(model, parsed, lease, http.RequestAborted).ConfigureAwait(false);
+            var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
             await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
-        var ct = http.RequestAborted;
         await sse.WriteAsync(w => json.ChatChunk(w, "", role: true, null, null), ct).ConfigureAwait(false);
         GenerationUsage? usage = null;
-        await foreach (var e in model.Engine.GenerateAsync(parsed.Request, ct).ConfigureAwait(false))
+        try
         {
-            lease.MarkStarted();
-            var logprobs = e.Logprobs != null && e.Token >= 0 ? (e.Token, e.Logprobs) : ((int, Engine.Execution.TokenLogprobs)?)null;
-            if (e.Text.Length > 0 || logprobs != null)
-                await sse.WriteAsync(w => json.ChatChunk(w, e.Text, role: false, logprobs, null), ct).ConfigureAwait(false);
-            if (e.FinishReason != null)
+            await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
             {
-                usage = e.Usage;
-                await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, e.FinishReason), ct).ConfigureAwait(false);
+                lease.MarkStarted();
+                var logprobs = e.Logprobs != null && e.Token >= 0 ? (e.Token, e.Logprobs) : ((int, TokenLogprobs)?)null;
+                if (e.Text.Length > 0 || logprobs != null)
+                    await sse.WriteAsync(w => json.ChatChunk(w, e.Text, role: false, logprobs, null), ct).ConfigureAwait(false);
+                if (e.FinishReason != null)
+                {
+                    usage = e.Usage;
+                    await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, e.FinishReason), ct).ConfigureAwait(false);
+                }
             }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            await FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
+            return;
         }
         if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "chat.completion.chunk", usage), ct).ConfigureAwait(false);
         await sse.DoneAsync(ct).ConfigureAwait(false);
@@ -46,39 +66,89 @@ internal static class GenerationEndpoints
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = GenerationRequestParser.ParseCompletion(body.RootElement, model, server.ContextLength);
+        var parsed = GenerationRequestParser.ParseCompletion(body.RootElement, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "cmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        var ct = http.RequestAborted;
+        await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
-            var r = await CollectAsync(model, parsed, lease, http.RequestAborted).ConfigureAwait(false);
+            var r = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
             await WriteJsonAsync(http, w => json.TextCompletion(w, r.Text.ToString(), parsed.Logprobs ? r.Logprobs : null, r.FinishReason, r.Usage, includeUsage: true)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
-        var ct = http.RequestAborted;
         GenerationUsage? usage = null;
-        await foreach (var e in model.Engine.GenerateAsync(parsed.Request, ct).ConfigureAwait(false))
+        try
         {
-            lease.MarkStarted();
-            usage = e.Usage ?? usage;
-            IReadOnlyList<(int, Engine.Execution.TokenLogprobs)>? logprobs = parsed.Logprobs && e.Logprobs != null && e.Token >= 0 ? [(e.Token, e.Logprobs)] : null;
-            if (e.Text.Length > 0 || logprobs != null || e.FinishReason != null)
-                await sse.WriteAsync(w => json.TextCompletion(w, e.Text, logprobs, e.FinishReason, null, includeUsage: false), ct).ConfigureAwait(false);
+            await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
+            {
+                lease.MarkStarted();
+                usage = e.Usage ?? usage;
+                IReadOnlyList<(int, TokenLogprobs)>? logprobs = parsed.Logprobs && e.Logprobs != null && e.Token >= 0 ? [(e.Token, e.Logprobs)] : null;
+                if (e.Text.Length > 0 || logprobs != null || e.FinishReason != null)
+                    await sse.WriteAsync(w => json.TextCompletion(w, e.Text, logprobs, e.FinishReason, null, includeUsage: false), ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && http.Response.HasStarted)
+        {
+            // Before the first byte the middleware still answers with a plain HTTP error.
+            await FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
+            return;
         }
         if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "text_completion", usage), ct).ConfigureAwait(false);
         await sse.DoneAsync(ct).ConfigureAwait(false);
     }
 
-    private static async Task<GenerationResult> CollectAsync(LocalModel model, ParsedGeneration parsed, Admission.AdmissionController.Lease lease, CancellationToken ct)
+    /// <summary>Submits the request and waits until the engine has queued it; engine refusals become HTTP errors.</summary>
+    private static async Task<GenerationStream> SubmitAsync(InferenceEngine engine, ParsedGeneration parsed, CancellationToken ct)
+    {
+        GenerationStream stream;
+        try
+        {
+            stream = engine.Submit(parsed.Request, ct);
+        }
+        catch (InvalidParameterException e)
+        {
+            throw ApiErrors.From(e, parsed.PromptParam);
+        }
+        try
+        {
+            await stream.Accepted.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return stream;
+    }
+
+    private static async Task<GenerationResult> CollectAsync(GenerationStream stream, Admission.AdmissionController.Lease lease, CancellationToken ct)
     {
         var result = new GenerationResult();
-        await foreach (var e in model.Engine.GenerateAsync(parsed.Request, ct).ConfigureAwait(false))
+        await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
         {
             lease.MarkStarted();
             result.Add(e);
         }
         return result;
+    }
+
+    /// <summary>Ends a started stream with an error event in OpenAI's shape and marks the request failed for the metrics.</summary>
+    private static async Task FailStreamAsync(HttpContext http, ServerContext server, SseWriter sse, Exception error)
+    {
+        http.Items[StreamFailedItem] = true;
+        var api = ApiErrors.From(error);
+        Hosting.ServerLog.StreamFailed(server.Logger, error, http.Request.Path);
+        try
+        {
+            await sse.ErrorAsync(api.Message, api.Type, api.Code, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone too; nothing more to tell it.
+        }
     }
 
     internal static async Task WriteJsonAsync(HttpContext http, Action<Utf8JsonWriter> write)

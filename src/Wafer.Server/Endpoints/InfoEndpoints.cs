@@ -33,7 +33,7 @@ internal static class InfoEndpoints
             w.WriteNumber("created", new DateTimeOffset(File.GetLastWriteTimeUtc(server.Options.ModelPath)).ToUnixTimeSeconds());
             w.WriteString("owned_by", "wafer");
             w.WriteStartObject("meta");
-            w.WriteNumber("n_ctx", server.ContextLength);
+            w.WriteNumber("n_ctx", model.Engine.ContextLength);
             w.WriteNumber("n_vocab", model.Tokenizer.VocabularySize);
             w.WriteNumber("size", new FileInfo(server.Options.ModelPath).Length);
             w.WriteEndObject();

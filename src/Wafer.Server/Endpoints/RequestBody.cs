@@ -38,15 +38,83 @@ internal static class RequestBody
         {
             throw TooLarge(maxBytes);
         }
-        buffer.Position = 0;
+        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+    }
+
+    /// <summary>Parses a body as JSON; bad bytes anywhere (invalid UTF-8, an escape that is no character) are a 400 that says where.</summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> bytes)
+    {
+        int bad = InvalidUtf8Offset(bytes.Span);
+        if (bad >= 0) throw new ApiException(400, $"the request body is not valid UTF-8: byte {bad + 1} does not start or continue a character", code: "invalid_encoding");
+        JsonDocument document;
         try
         {
-            return await JsonDocument.ParseAsync(buffer, default, context.RequestAborted).ConfigureAwait(false);
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
         {
             string where = e.LineNumber is long line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
             throw new ApiException(400, $"the request body is not valid JSON{where}", code: "invalid_json");
+        }
+        if (bytes.Span.IndexOf("\\u"u8) >= 0 && FirstBadString(document.RootElement) is string where)
+        {
+            document.Dispose();
+            throw new ApiException(400, $"the request body's {where} holds a \\u escape that is no character (an unpaired UTF-16 surrogate)", code: "invalid_encoding");
+        }
+        return document;
+    }
+
+    /// <summary>Offset of the first byte that is not valid UTF-8, or −1.</summary>
+    private static int InvalidUtf8Offset(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return -1;
+        Span<char> scratch = stackalloc char[512];
+        int offset = 0;
+        while (true)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes[offset..], scratch, out int read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != System.Buffers.OperationStatus.DestinationTooSmall) return offset;
+        }
+    }
+
+    /// <summary>Where the first string (or property name) that cannot be read as text is, e.g. "messages[0].content"; null if none.</summary>
+    private static string? FirstBadString(JsonElement element, string path = "body")
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return path;
+                }
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (var item in element.EnumerateArray())
+                    if (FirstBadString(item, $"{path}[{index++}]") is string bad) return bad;
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return $"{path} (a property name)";
+                    }
+                    if (FirstBadString(property.Value, path == "body" ? name : $"{path}.{name}") is string bad) return bad;
+                }
+                return null;
+            default:
+                return null;
         }
     }
 

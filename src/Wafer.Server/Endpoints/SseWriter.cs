@@ -32,6 +32,20 @@ internal sealed class SseWriter
         await _response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Ends a stream that failed after it started: <c>data: {"error": {…}}</c> in OpenAI's shape, no [DONE].</summary>
+    public Task ErrorAsync(string message, string type, string? code, CancellationToken cancellationToken) => WriteAsync(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("error");
+        w.WriteString("message", message);
+        w.WriteString("type", type);
+        w.WriteNull("param");
+        if (code != null) w.WriteString("code", code);
+        else w.WriteNull("code");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }, cancellationToken);
+
     public async Task DoneAsync(CancellationToken cancellationToken)
     {
         await _response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);

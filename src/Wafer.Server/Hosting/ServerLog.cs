@@ -14,6 +14,9 @@ internal static partial class ServerLog
     [LoggerMessage(Level = LogLevel.Error, Message = "wafer: unhandled error on {Path}")]
     public static partial void Unhandled(ILogger logger, Exception error, string path);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "wafer: a stream on {Path} failed after its first bytes; the client got an error event")]
+    public static partial void StreamFailed(ILogger logger, Exception error, string path);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "wafer: shutting down; waiting up to {Seconds} s for {Count} requests in flight")]
     public static partial void Draining(ILogger logger, double seconds, int count);
 }

@@ -68,8 +68,7 @@ public sealed class WaferServer : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Server");
         var loading = new TaskCompletionSource<LocalModel>(TaskCreationOptions.RunContinuationsAsynchronously);
         var host = new ModelHost(loading.Task);
-        int contextLength = 0;
-        var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, new ServerMetrics(), 0);
+        var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, new ServerMetrics(), logger);
         var server = new WaferServer(app, host, context);
         MapEndpoints(app, server, logger);
         await app.StartAsync().ConfigureAwait(false);
@@ -79,10 +78,10 @@ public sealed class WaferServer : IAsyncDisposable
         {
             try
             {
-                var model = Load(options, out contextLength);
+                var model = Load(options);
+                int contextLength = model.Engine.ContextLength;
                 server.Context = context with
                 {
-                    ContextLength = contextLength,
                     Admission = new AdmissionController(options.MaxSequences, options.MaxQueue,
                         options.MaxQueueTokens > 0 ? options.MaxQueueTokens : 8L * contextLength),
                 };
@@ -100,17 +99,13 @@ public sealed class WaferServer : IAsyncDisposable
         return server;
     }
 
-    private static LocalModel Load(ServerOptions options, out int contextLength)
+    /// <summary>Loads the model and starts its engine; the engine resolves the context length (<c>--ctx</c>, 0 = the model's, at most 4096).</summary>
+    private static LocalModel Load(ServerOptions options)
     {
-        using (var probe = Models.Gguf.GgufFile.Open(options.ModelPath))
-        {
-            int trained = (int)Models.Architectures.ModelConfig.FromGguf(probe).ContextLength;
-            contextLength = options.ContextLength > 0 ? Math.Min(options.ContextLength, trained) : Math.Min(trained, 4096);
-        }
         var template = options.ChatTemplate != null ? ChatTemplateResolver.Resolve(options.ChatTemplate) : null;
         return LocalModel.Load(options.ModelPath, new EngineOptions
         {
-            Scheduler = new SchedulerOptions { ContextLength = contextLength, MaxSequences = options.MaxSequences },
+            Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences },
             KvCacheMiB = options.KvCacheMiB,
         }, options.Threads, options.Alias, template, options.Repack);
     }
@@ -128,6 +123,11 @@ public sealed class WaferServer : IAsyncDisposable
             {
                 await ErrorWriter.WriteAsync(http, e).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is Models.InvalidParameterException or EngineStoppedException or EngineFailureException)
+            {
+                if (e is EngineFailureException) ServerLog.Unhandled(logger, e, http.Request.Path);
+                await ErrorWriter.WriteAsync(http, ApiErrors.From(e)).ConfigureAwait(false);
+            }
             catch (BadHttpRequestException e)
             {
                 await ErrorWriter.WriteAsync(http, new ApiException(e.StatusCode, e.StatusCode == 413 ? "the request body is too large" : "bad request")).ConfigureAwait(false);
@@ -143,8 +143,10 @@ public sealed class WaferServer : IAsyncDisposable
             }
             finally
             {
+                // A stream that failed after its 200 headers counts as the 500 it would have been.
+                int status = http.Items.ContainsKey(GenerationEndpoints.StreamFailedItem) ? 500 : http.Response.StatusCode;
                 if (http.Request.Path.StartsWithSegments("/v1"))
-                    server.Context.Metrics.Requests.Add(1, new KeyValuePair<string, object?>("status", http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    server.Context.Metrics.Requests.Add(1, new KeyValuePair<string, object?>("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
         });
         app.MapGet("/health", http => InfoEndpoints.HealthAsync(http, server.Context));

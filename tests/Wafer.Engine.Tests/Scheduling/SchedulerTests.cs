@@ -12,7 +12,7 @@ public class SchedulerTests
 
     private static Scheduler Create(int blocks = 64, int blockSize = 4, int budget = 16, int maxSequences = 8, int context = 64) =>
         new(new SchedulerOptions { MaxBatchTokens = budget, MaxSequences = maxSequences, ContextLength = context },
-            new KvCacheManager(blocks, blockSize), t => t == Eos);
+            new KvCacheManager(blocks, blockSize));
 
     private EngineRequest Request(int promptLength, int maxTokens = 4, RequestPriority priority = RequestPriority.Normal, int firstToken = 10)
     {
@@ -75,7 +75,7 @@ public class SchedulerTests
     public void Schedule_LongPrefillChunk_CapsOneRequestAndLeavesBudgetForOthers()
     {
         var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 64, LongPrefillChunk = 16, ContextLength = 256 },
-            new KvCacheManager(64, 4), t => t == Eos);
+            new KvCacheManager(64, 4));
         var longPrompt = Request(100);
         var chat = Request(10, firstToken: 300);
         s.Add(longPrompt);
@@ -87,30 +87,49 @@ public class SchedulerTests
     }
 
     [Fact]
-    public void Update_EndOfGeneration_FinishesAndFreesBlocks()
+    public void Update_EndOfGenerationToken_AppendsButLeavesTheDecisionToTheEngine()
     {
         var kv = new KvCacheManager(16, 4);
-        var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 16, ContextLength = 64 }, kv, t => t == Eos);
+        var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 16, ContextLength = 64 }, kv);
         var r = Request(5);
         s.Add(r);
 
-        var updates = Step(s, out _, token: Eos);
+        var update = Step(s, out _, token: Eos).Single();
 
-        Assert.Equal(FinishReason.Stop, updates.Single().Finished);
-        Assert.Equal(RequestStatus.Finished, r.Status);
-        Assert.Equal(16, kv.FreeBlocks);
-        Assert.False(s.HasWork);
+        Assert.Equal((r, Eos, 0), (update.Request, update.Token, update.ChunkIndex));
+        Assert.Equal(RequestStatus.Running, r.Status);
+        Assert.True(s.HasWork);
     }
 
     [Fact]
-    public void Update_MaxTokens_FinishesWithLength()
+    public void Finish_AfterUpdate_FreesBlocksWithTheReason()
     {
-        var s = Create();
-        var r = Request(3, maxTokens: 2);
+        var kv = new KvCacheManager(16, 4);
+        var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 16, ContextLength = 64 }, kv);
+        var r = Request(5);
         s.Add(r);
-        Assert.Null(Step(s, out _).Single().Finished);
-        Assert.Equal(FinishReason.Length, Step(s, out _).Single().Finished);
-        Assert.Equal(2, r.OutputCount);
+        Step(s, out _, token: Eos);
+
+        Assert.True(s.Finish(r.Id, FinishReason.Stop));
+
+        Assert.Equal(RequestStatus.Finished, r.Status);
+        Assert.Equal(FinishReason.Stop, r.FinishReason);
+        Assert.Equal(16, kv.FreeBlocks);
+        Assert.False(s.HasWork);
+        Assert.False(s.Finish(r.Id, FinishReason.Stop));
+    }
+
+    [Fact]
+    public void Update_SeveralChunks_EachUpdateNamesItsChunkIndex()
+    {
+        var s = Create(budget: 64);
+        var a = Request(3);
+        var b = Request(4);
+        s.Add(a);
+        s.Add(b);
+        var updates = Step(s, out var output);
+        Assert.Equal([0, 1], updates.Select(u => u.ChunkIndex));
+        Assert.Equal([a, b], updates.Select(u => output.Chunks[u.ChunkIndex].Request));
     }
 
     [Fact]
@@ -154,7 +173,10 @@ public class SchedulerTests
         s.Update(output, [5]);
 
         // Once the older request finishes, the preempted one is recomputed from the start (prompt + its output so far).
-        while (older.Status == RequestStatus.Running) Step(s, out _);
+        // (the engine finishes a request at its max tokens; here the test does)
+        while (older.Status == RequestStatus.Running)
+            foreach (var u in Step(s, out _))
+                if (u.Request.OutputCount >= u.Request.MaxTokens) s.Finish(u.Request.Id, FinishReason.Length);
         var resumed = s.Schedule();
         Assert.Equal(newer, resumed.Chunks.Single().Request);
         Assert.Equal(9, resumed.Chunks.Single().TokenCount);
@@ -182,7 +204,7 @@ public class SchedulerTests
     public void Cancel_WaitingOrRunning_RemovesAndFrees()
     {
         var kv = new KvCacheManager(16, 4);
-        var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 16, MaxSequences = 1, ContextLength = 64 }, kv, _ => false);
+        var s = new Scheduler(new SchedulerOptions { MaxBatchTokens = 16, MaxSequences = 1, ContextLength = 64 }, kv);
         var running = Request(5);
         var waiting = Request(5);
         s.Add(running);
@@ -198,10 +220,10 @@ public class SchedulerTests
     }
 
     [Fact]
-    public void Add_PromptLongerThanContext_Rejected()
+    public void Add_PromptAsLongAsTheContext_RejectedAsAnEngineBug()
     {
         var s = Create(context: 8);
-        Assert.Throws<ArgumentException>(() => s.Add(Request(8)));
+        Assert.Throws<InvalidOperationException>(() => s.Add(Request(8)));
     }
 
     [Fact]

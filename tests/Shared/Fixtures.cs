@@ -11,10 +11,17 @@ internal static class Fixtures
     /// <summary>Path of a fixture file or folder relative to the fixtures root; skips the calling test when it is absent.</summary>
     public static string Path(string relative)
     {
-        if (Root == null) Assert.Skip("fixtures folder not found (expected ../shared from the repo root, or set WAFER_FIXTURES)");
-        string path = System.IO.Path.Combine(Root!, relative);
-        if (!File.Exists(path) && !Directory.Exists(path)) Assert.Skip($"fixture '{relative}' not found under {Root}");
-        return path;
+        if (Missing(relative) is string reason) Assert.Skip(reason);
+        return System.IO.Path.Combine(Root!, relative);
+    }
+
+    /// <summary>Why the fixture <paramref name="relative"/> cannot be used, or null when it is there (for code that must not skip
+    /// itself, such as a class fixture: its tests skip instead).</summary>
+    public static string? Missing(string relative)
+    {
+        if (Root == null) return "fixtures folder not found (expected ../shared from the repo root, or set WAFER_FIXTURES)";
+        string path = System.IO.Path.Combine(Root, relative);
+        return File.Exists(path) || Directory.Exists(path) ? null : $"fixture '{relative}' not found under {Root}";
     }
 
     private static string? Find()

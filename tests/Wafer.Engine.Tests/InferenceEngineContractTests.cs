@@ -177,6 +177,18 @@ public class InferenceEngineContractTests
         Assert.Equal(0, tiny.Engine.KvBlocks.Used);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public async Task Submit_Logprobs_ReportedForEveryToken(int top)
+    {
+        await using var tiny = new TinyEngine();
+        var events = await Collect(tiny.Engine.Submit(Request(4, maxTokens: 5) with { TopLogprobs = top }));
+        Assert.Equal(5, events.Count);
+        Assert.All(events, e => Assert.Equal(top, e.Logprobs!.Top.Length));
+        Assert.All(events, e => Assert.True(e.Logprobs!.LogProb <= 0));
+    }
+
     [Fact]
     public async Task Accepted_BeforeAnyToken_Completes()
     {

@@ -9,7 +9,7 @@ namespace Wafer.Server.Tests;
 public class ModelHostTests
 {
     private static ServerContext Loading(ModelHost host) =>
-        new(host, new AdmissionController(1, 1, 100), new ServerOptions { ModelPath = "unused.gguf" }, new ServerMetrics(), 0);
+        new(host, new AdmissionController(1, 1, 100), new ServerOptions { ModelPath = "unused.gguf" }, new ServerMetrics(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
     [Fact]
     public async Task Health_WhileLoading_503()

@@ -30,6 +30,7 @@ public static class TeacherForcing
     /// <summary>The <paramref name="count"/> highest (id, logprob) pairs of one distribution, best first.</summary>
     public static (int Id, float LogProb)[] Top(ReadOnlySpan<float> logProbs, int count)
     {
+        if (count <= 0) return [];
         var top = new List<(int Id, float LogProb)>(count + 1);
         for (int id = 0; id < logProbs.Length; id++)
         {

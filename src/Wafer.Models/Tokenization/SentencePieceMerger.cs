@@ -100,7 +100,7 @@ internal sealed class SentencePieceMerger(Vocabulary vocabulary, int[] byteToken
         foreach (byte b in bytes[..count])
         {
             int byteId = byteTokens[b];
-            if (byteId < 0) throw new InvalidOperationException($"the vocabulary has no token for byte 0x{b:X2}, so this text cannot be tokenized");
+            if (byteId < 0) throw new UntokenizableTextException($"the model's vocabulary has no token for byte 0x{b:X2} (and no byte fallback), so this text cannot be tokenized; remove the character or use another model");
             output.Add(byteId);
         }
     }

@@ -39,6 +39,10 @@ internal static class GenerationRequestParser
         {
             throw new ApiException(400, $"the chat template rejected the messages: {e.Problem}", param: "messages");
         }
+        catch (UntokenizableTextException e)
+        {
+            throw ApiException.BadParameter("messages", e.Message);
+        }
         bool logprobs = JsonFields.Bool(body, "logprobs") ?? false;
         int top = (int)(JsonFields.Integer(body, "top_logprobs", 0, 20) ?? 0);
         if (top > 0 && !logprobs) throw ApiException.BadParameter("top_logprobs", "'top_logprobs' requires 'logprobs': true");
@@ -52,7 +56,15 @@ internal static class GenerationRequestParser
         CheckCommon(body, model);
         if (JsonFields.Bool(body, "echo") == true) throw ApiException.BadParameter("echo", "'echo' is not supported");
         if (JsonFields.String(body, "suffix") is { Length: > 0 }) throw ApiException.BadParameter("suffix", "'suffix' is not supported");
-        var prompt = CompletionPrompt(body, model);
+        IReadOnlyList<int> prompt;
+        try
+        {
+            prompt = CompletionPrompt(body, model);
+        }
+        catch (UntokenizableTextException e)
+        {
+            throw ApiException.BadParameter("prompt", e.Message);
+        }
         long? logprobs = JsonFields.Integer(body, "logprobs", 0, 5);
         long? maxTokens = JsonFields.Integer(body, "max_tokens", 1, int.MaxValue) ?? 16;
         return Build(body, model, prompt, maxTokens, "prompt", logprobs != null, (int)(logprobs ?? 0));

@@ -53,8 +53,8 @@ internal static class RequestBody
         }
         catch (JsonException e)
         {
-            string where = e.LineNumber is long line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
-            throw new ApiException(400, $"the request body is not valid JSON{where}", code: "invalid_json");
+            string at = e.LineNumber is long line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
+            throw new ApiException(400, $"the request body is not valid JSON{at}", code: "invalid_json");
         }
         if (bytes.Span.IndexOf("\\u"u8) >= 0 && FirstBadString(document.RootElement) is string where)
         {

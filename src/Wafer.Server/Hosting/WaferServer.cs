@@ -41,7 +41,7 @@ public sealed class WaferServer : IAsyncDisposable
     public Uri Url { get; private set; } = null!;
 
     /// <summary>Completes once the model is loaded (faults if loading failed).</summary>
-    public Task ModelLoaded => _host.Loaded;
+    public Task<LocalModel> ModelLoaded => _host.Loaded;
 
     /// <summary>Builds the server and starts listening; the model loads in the background.</summary>
     public static async Task<WaferServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null)
@@ -122,6 +122,10 @@ public sealed class WaferServer : IAsyncDisposable
             catch (ApiException e)
             {
                 await ErrorWriter.WriteAsync(http, e).ConfigureAwait(false);
+            }
+            catch (Models.Tokenization.UntokenizableTextException e)
+            {
+                await ErrorWriter.WriteAsync(http, ApiException.BadParameter("content", e.Message)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is Models.InvalidParameterException or EngineStoppedException or EngineFailureException)
             {

@@ -9,9 +9,14 @@ internal static class TinyModel
 {
     public const int Embedding = 32, Heads = 4, KvHeads = 2, FeedForward = 48, Vocab = 40, Layers = 2, Context = 64;
 
-    public static string Write(string directory, string architecture, int seed = 1)
+    /// <summary>Tokens of a model written with <c>byteFallback</c>: "t0"…"t39", then "&lt;0x00&gt;"…"&lt;0xFF&gt;" (SentencePiece byte
+    /// tokens), so any text can be tokenized (a chat template's markup too).</summary>
+    public const int ByteFallbackVocab = Vocab + 256;
+
+    public static string Write(string directory, string architecture, int seed = 1, bool byteFallback = false)
     {
         var random = new Random(seed);
+        int vocab = byteFallback ? ByteFallbackVocab : Vocab;
         var w = new GgufWriter();
         string a = architecture;
         w.Metadata.Set("general.architecture", GgufValueType.String, a);
@@ -23,12 +28,19 @@ internal static class TinyModel
         w.Metadata.Set($"{a}.attention.head_count_kv", GgufValueType.UInt32, (uint)KvHeads);
         w.Metadata.Set($"{a}.attention.layer_norm_rms_epsilon", GgufValueType.Float32, 1e-6f);
         w.Metadata.Set("tokenizer.ggml.model", GgufValueType.String, "llama");
-        w.Metadata.Set("tokenizer.ggml.tokens", GgufValueType.Array, Enumerable.Range(0, Vocab).Select(i => $"t{i}").ToArray());
+        var tokens = Enumerable.Range(0, Vocab).Select(i => $"t{i}");
+        if (byteFallback)
+        {
+            w.Metadata.Set("tokenizer.ggml.tokens", GgufValueType.Array, tokens.Concat(Enumerable.Range(0, 256).Select(b => $"<0x{b:X2}>")).ToArray());
+            // 1 = normal, 6 = byte (llama.cpp's token types)
+            w.Metadata.Set("tokenizer.ggml.token_type", GgufValueType.Array, Enumerable.Repeat(1, Vocab).Concat(Enumerable.Repeat(6, 256)).ToArray());
+        }
+        else w.Metadata.Set("tokenizer.ggml.tokens", GgufValueType.Array, tokens.ToArray());
 
         int headDim = Embedding / Heads, kv = KvHeads * headDim;
         void Matrix(string name, int columns, int rows) => w.AddTensor(name, GgmlType.F32, [columns, rows], Random(random, columns * rows, 0.2f, 0));
         void Vector(string name, int length, float scale, float offset) => w.AddTensor(name, GgmlType.F32, [length], Random(random, length, scale, offset));
-        Matrix("token_embd.weight", Embedding, Vocab);
+        Matrix("token_embd.weight", Embedding, vocab);
         Vector("output_norm.weight", Embedding, 0.1f, 1);
         for (int l = 0; l < Layers; l++)
         {
@@ -54,7 +66,7 @@ internal static class TinyModel
             Matrix(B("ffn_up.weight"), Embedding, FeedForward);
             Matrix(B("ffn_down.weight"), FeedForward, Embedding);
         }
-        string path = Path.Combine(directory, $"tiny-{a}-{seed}.gguf");
+        string path = Path.Combine(directory, $"tiny-{a}-{seed}{(byteFallback ? "-bytes" : "")}.gguf");
         w.Write(path);
         return path;
     }

@@ -80,7 +80,10 @@ internal static class GenerationRequestParser
         {
             if (so.ValueKind != JsonValueKind.Object) throw ApiException.BadParameter("stream_options", "'stream_options' must be an object");
             if (!stream) throw ApiException.BadParameter("stream_options", "'stream_options' is only allowed with 'stream': true");
-            includeUsage = JsonFields.Bool(so, "include_usage") ?? false;
+            includeUsage = so.TryGetProperty("include_usage", out var iu) && iu.ValueKind != JsonValueKind.Null
+                ? iu.ValueKind is JsonValueKind.True or JsonValueKind.False ? iu.GetBoolean()
+                    : throw ApiException.BadParameter("stream_options.include_usage", "'stream_options.include_usage' must be a boolean")
+                : false;
         }
         var request = new GenerationRequest
         {
@@ -124,6 +127,28 @@ internal static class GenerationRequestParser
             throw new ApiException(404, $"The model '{name}' does not exist; this server serves '{model.Name}'", param: "model", code: "model_not_found");
         if (JsonFields.Integer(body, "n", 1, 128) is > 1) throw ApiException.BadParameter("n", "only 'n': 1 is supported");
         JsonFields.String(body, "user");
+        RejectUnimplemented(body);
+    }
+
+    /// <summary>OpenAI fields that change what a response must be and that Wafer does not implement yet: a 400 naming them,
+    /// never a silent answer that ignores them. Their neutral values (no tools, text format, text modality) pass.</summary>
+    private static void RejectUnimplemented(JsonElement body)
+    {
+        foreach (string name in (string[])["tools", "functions"])
+            if (body.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null && !(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0))
+                throw ApiException.BadParameter(name, $"'{name}' (tool calling) is not supported by this server yet; send the request without it");
+        foreach (string name in (string[])["tool_choice", "function_call"])
+            if (body.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null && !(v.ValueKind == JsonValueKind.String && v.GetString() is "none" or "auto"))
+                throw ApiException.BadParameter(name, $"'{name}' (tool calling) is not supported by this server yet; send the request without it");
+        if (body.TryGetProperty("response_format", out var format) && format.ValueKind != JsonValueKind.Null
+            && !(format.ValueKind == JsonValueKind.Object && JsonFields.String(format, "type") == "text"))
+            throw ApiException.BadParameter("response_format", "only 'response_format': {\"type\": \"text\"} is supported by this server yet (no JSON mode or schemas)");
+        if (body.TryGetProperty("modalities", out var modalities) && modalities.ValueKind != JsonValueKind.Null
+            && !(modalities.ValueKind == JsonValueKind.Array && modalities.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString() == "text")))
+            throw ApiException.BadParameter("modalities", "this server answers in text only: 'modalities' may only be [\"text\"]");
+        foreach (string name in (string[])["audio", "prediction"])
+            if (JsonFields.Has(body, name)) throw ApiException.BadParameter(name, $"'{name}' is not supported by this server");
+        if (JsonFields.Integer(body, "best_of", 1, 128) is > 1) throw ApiException.BadParameter("best_of", "only 'best_of': 1 is supported");
     }
 
     /// <summary>The messages as the template reads them: roles checked, content parts joined into strings.</summary>
@@ -138,7 +163,9 @@ internal static class GenerationRequestParser
         {
             string where = $"messages[{index++}]";
             if (m.ValueKind != JsonValueKind.Object) throw ApiException.BadParameter(where, $"'{where}' must be an object");
-            string role = JsonFields.String(m, "role") ?? throw ApiException.BadParameter($"{where}.role", $"'{where}.role' is required");
+            if (!m.TryGetProperty("role", out var roleValue) || roleValue.ValueKind != JsonValueKind.String)
+                throw ApiException.BadParameter($"{where}.role", $"'{where}.role' is required and must be a string");
+            string role = roleValue.GetString()!;
             if (!Roles.Contains(role)) throw ApiException.BadParameter($"{where}.role", $"'{where}.role' must be one of {string.Join(", ", Roles)}, got '{role}'");
             normalized.Add(new Dictionary<string, string> { ["role"] = role == "developer" ? "system" : role, ["content"] = Content(m, where) });
         }

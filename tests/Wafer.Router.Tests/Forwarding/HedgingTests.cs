@@ -72,7 +72,8 @@ public sealed class HedgingTests(ITestOutputHelper output)
                 ttft[i] = outcome.FirstTokenMs;
             }
         }));
-        await Task.Delay(100); // let cancelled losers be counted
+        // Cancelled losers are counted when their handlers return; wait for every request the backends got to end.
+        await Wait.UntilAsync(() => backends.Sum(b => b.Ended) == backends.Sum(b => b.Requests), "the backends never finished the requests they got");
         int sent = backends.Sum(b => b.Requests) - sentBefore;
         return new Result(LoadClient.Percentile(ttft, 0.5), LoadClient.Percentile(ttft, 0.99), ttft.Max(), (double)sent / requests - 1, failures,
             backends.Sum(b => b.Cancelled) - cancelledBefore);

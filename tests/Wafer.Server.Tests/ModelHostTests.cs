@@ -43,32 +43,3 @@ public class ModelHostTests
         Assert.Contains("bad magic", e.Message);
     }
 }
-
-public class AdmissionControllerTests
-{
-    [Fact]
-    public void Admit_BeyondRunningPlusQueue_429WithRetryAfter()
-    {
-        var admission = new AdmissionController(maxRunning: 2, maxQueue: 1, maxQueueTokens: 1000);
-        var leases = Enumerable.Range(0, 3).Select(_ => admission.Admit(10)).ToList();
-
-        var e = Assert.Throws<ApiException>(() => admission.Admit(10));
-
-        Assert.Equal(429, e.Status);
-        Assert.True(e.RetryAfterSeconds >= 1);
-        leases[0].Dispose();
-        using var again = admission.Admit(10);
-        Assert.Equal(3, admission.Admitted);
-    }
-
-    [Fact]
-    public void Admit_QueuedPromptTokensOverLimit_429()
-    {
-        var admission = new AdmissionController(maxRunning: 1, maxQueue: 10, maxQueueTokens: 100);
-        using var running = admission.Admit(90);
-        var e = Assert.Throws<ApiException>(() => admission.Admit(20));
-        Assert.Contains("prompt tokens", e.Message);
-        running.MarkStarted();
-        using var fits = admission.Admit(20);
-    }
-}

@@ -120,7 +120,11 @@ internal sealed class Attempt : IAsyncDisposable
             while (!Complete && BufferedCount < MaxErrorBodyBytes) await ReadSomeAsync(ct).ConfigureAwait(false);
             bool retryable = StatusCode is >= 500 or 429 or 408;
             if (retryable)
-                throw new UpstreamException($"backend '{Backend.Name}' answered {StatusCode}", StatusCode, StatusCode >= 500, true) { BackendName = Backend.Name };
+                throw new UpstreamException($"backend '{Backend.Name}' answered {StatusCode}", StatusCode, StatusCode >= 500, true)
+                {
+                    BackendName = Backend.Name,
+                    RetryAfter = BackendRetryAfter.From(_response.Headers.RetryAfter, _time.GetUtcNow()),
+                };
             return;
         }
         if (request.Stream) await ReadTokensAsync(1, ct).ConfigureAwait(false);

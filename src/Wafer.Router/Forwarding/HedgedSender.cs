@@ -9,7 +9,7 @@ namespace Wafer.Router.Forwarding;
 /// Step 1: the policy picks a backend among the available ones not tried yet.
 /// Step 2: the attempt runs; if the route hedges and no first token came within the hedge delay, a second backend gets the same request (hedge budget permitting).
 /// Step 3: the first attempt to be ready wins; the other is cancelled at once.
-/// Step 4: if every attempt failed retryably, go back to step 1 while attempts and the retry budget last.
+/// Step 4: if every attempt failed retryably, go back to step 1 while attempts and the retry budget last; the failure finally thrown carries the shortest Retry-After any backend gave.
 /// Nothing reaches the client here, so every failure is still retryable.
 /// </remarks>
 internal sealed class HedgedSender(RouterContext context)
@@ -22,6 +22,7 @@ internal sealed class HedgedSender(RouterContext context)
         var routing = new RoutingContext(request.PromptPrefix.Length > route.Config.PrefixChars ? request.PromptPrefix[..route.Config.PrefixChars] : request.PromptPrefix, request.EstimatedTokens);
         var tried = new List<Backend>(2);
         UpstreamException? last = null;
+        TimeSpan? retryAfter = null; // the shortest Retry-After any backend tried gave
         for (int attempt = 0; attempt < route.Config.MaxAttempts; attempt++)
         {
             // Step 1
@@ -40,10 +41,13 @@ internal sealed class HedgedSender(RouterContext context)
             {
                 // Step 4
                 RouterLog.AttemptFailed(context.Logger, e.Message);
+                retryAfter = BackendRetryAfter.Min(retryAfter, e.RetryAfter);
                 last = e;
             }
         }
-        throw last ?? new UpstreamException($"no backend of model '{request.Model}' is available; check GET /health", 503, false, false);
+        if (last == null) throw new UpstreamException($"no backend of model '{request.Model}' is available; check GET /health", 503, false, false);
+        last.RetryAfter = retryAfter;
+        throw last;
     }
 
     private async Task<Attempt> RaceAsync(RouteState route, IReadOnlyList<Backend> pool, IRoutingPolicy policy, RoutingContext routing,
@@ -85,7 +89,9 @@ internal sealed class HedgedSender(RouterContext context)
                 if (done.Result.IsHedge) context.Metrics.HedgesWon.Add(1, RouterMetrics.Tag("route", route.Config.Model));
                 return Won(route, done.Result);
             }
-            failure ??= done.Exception!.InnerException;
+            var error = done.Exception!.InnerException!;
+            if (failure is UpstreamException first && error is UpstreamException other) first.RetryAfter = BackendRetryAfter.Min(first.RetryAfter, other.RetryAfter);
+            failure ??= error;
         }
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure!);
         throw failure!;

@@ -13,6 +13,7 @@ namespace Wafer.Router.Forwarding;
 /// Step 3: cascade routes go to <see cref="CascadeForwarder"/>; others get one ready attempt from <see cref="HedgedSender"/> (retries, hedging).
 /// Step 4: write the attempt to the client, streaming the rest as it arrives.
 /// Step 5: record status, added latency and time to first token.
+/// A 429/503 that no backend could avoid passes the shortest Retry-After the backends gave on (<see cref="BackendRetryAfter"/>).
 /// </remarks>
 internal sealed class RequestForwarder(RouterContext context)
 {
@@ -69,7 +70,7 @@ internal sealed class RequestForwarder(RouterContext context)
         {
             int status = e.StatusCode is 429 or 503 or 504 ? e.StatusCode : 502;
             await ErrorJson.WriteAsync(http, status, $"no backend could answer: {e.Message}", "upstream_error", code: "upstream_unavailable",
-                retryAfterSeconds: status is 429 or 503 ? 1 : null).ConfigureAwait(false);
+                retryAfterSeconds: status is 429 or 503 ? BackendRetryAfter.Seconds(e.RetryAfter) : null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

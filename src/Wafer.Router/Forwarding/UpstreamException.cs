@@ -19,4 +19,7 @@ public sealed class UpstreamException(string message, int statusCode, bool count
 
     /// <summary>The backend that failed, when known.</summary>
     public string? BackendName { get; init; }
+
+    /// <summary>How long the backend asked to be left alone (its Retry-After); when several backends failed, the shortest any of them gave.</summary>
+    public TimeSpan? RetryAfter { get; internal set; }
 }

@@ -31,4 +31,10 @@ internal static partial class RouterLog
 
     [LoggerMessage(9, LogLevel.Debug, "Stream from '{Backend}' broke after bytes reached the client: {Message}")]
     public static partial void StreamBroken(ILogger logger, string backend, string message);
+
+    [LoggerMessage(10, LogLevel.Error, "Kept the previous configuration: reloading {Path} failed with {ExceptionType}: {Message}")]
+    public static partial void ReloadFailed(ILogger logger, Exception exception, string path, string exceptionType, string message);
+
+    [LoggerMessage(11, LogLevel.Warning, "Could not check {Path} for changes (will try again): {Message}")]
+    public static partial void WatchFailed(ILogger logger, string path, string message);
 }

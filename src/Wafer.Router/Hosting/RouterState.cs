@@ -20,7 +20,8 @@ internal sealed class RouterState
     public IReadOnlyDictionary<string, RouteState> Routes { get; }
     public KeyRateLimiter? RateLimiter { get; }
 
-    /// <summary>Builds state for <paramref name="config"/>, keeping the live state (in-flight counts, breakers) of unchanged backends from <paramref name="previous"/>.</summary>
+    /// <summary>Builds state for <paramref name="config"/>, keeping the live state (in-flight counts, breakers) of unchanged backends
+    /// and the rate-limit buckets of every key still limited (see <see cref="KeyRateLimiter"/>) from <paramref name="previous"/>.</summary>
     public static RouterState Build(RouterConfig config, RouterState? previous, TimeProvider time, Random random, Action<Backend> onEjected, Action<Backend> onRecovered)
     {
         var backends = new Dictionary<string, Backend>(StringComparer.Ordinal);
@@ -33,7 +34,7 @@ internal sealed class RouterState
         var routes = new Dictionary<string, RouteState>(StringComparer.Ordinal);
         foreach (var r in config.Routes)
             routes[r.Model] = new RouteState(r, [.. r.Backends.Select(n => backends[n])], random);
-        var limiter = config.RateLimits != null ? new KeyRateLimiter(config.RateLimits, time) : null;
+        var limiter = config.RateLimits != null ? new KeyRateLimiter(config.RateLimits, time, previous?.RateLimiter) : null;
         return new RouterState(config, backends, routes, limiter);
     }
 

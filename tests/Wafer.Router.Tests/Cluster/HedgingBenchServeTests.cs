@@ -38,9 +38,10 @@ public sealed class HedgingBenchServeTests(ITestOutputHelper output)
             double hedges = await router.MetricAsync("wafer_router_hedges_sent_total") - hedgesBefore;
 
             output.WriteLine($"p99 TTFT: plain {plainP99:F1} ms, hedged {hedgedP99:F1} ms; hedges {hedges} of {Requests + 1} requests");
+            Assert.InRange(hedges, 1, 0.1 * (Requests + 1) + 3);
+            if (!BenchScale.Measuring) return; // wall-clock figures: asserted only when measuring on purpose
             Assert.True(plainP99 >= 900, $"the injected 1,000 ms tail should show without hedging (p99 {plainP99:F1} ms)");
             Assert.True(hedgedP99 * 3 <= plainP99, $"hedged p99 {hedgedP99:F1} ms is not 3× better than {plainP99:F1} ms");
-            Assert.InRange(hedges, 1, 0.1 * (Requests + 1) + 3);
         }
         finally
         {

@@ -51,15 +51,14 @@ public sealed class ForwardingTests
             [Configs.Backend("dead", new Uri("http://127.0.0.1:1")), Configs.Backend("good", good.Url), Configs.Backend("flaky", flaky.Url)],
             [Configs.Route("m", ["dead", "good", "flaky"], "round-robin")],
             "\"health\": {\"probeIntervalMs\": 50}"));
-        var wait = DateTime.UtcNow.AddSeconds(5);
-        while ((await router.Http.GetStringAsync("health")).Contains("\"name\":\"flaky\",\"url\":\"" + flaky.Url.ToString().TrimEnd('/') + "\",\"available\":true", StringComparison.Ordinal) && DateTime.UtcNow < wait)
-            await Task.Delay(20);
+        var flakyBackend = router.Router.Context.State.Backends["flaky"];
+        await Wait.UntilAsync(() => !flakyBackend.IsAvailable, "the failing probe never took 'flaky' out of rotation");
         for (int i = 0; i < 6; i++)
             Assert.True((await LoadClient.SendAsync(router.Http, "v1/completions", "{\"model\":\"m\",\"prompt\":\"x\"}", stream: false)).Ok);
         Assert.Equal(0, flaky.Requests);
         flaky.Healthy = true;
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (flaky.Requests == 0 && DateTime.UtcNow < deadline)
+        await Wait.UntilAsync(() => flakyBackend.IsAvailable, "the passing probe never brought 'flaky' back");
+        for (int i = 0; i < 10 && flaky.Requests == 0; i++)
             Assert.True((await LoadClient.SendAsync(router.Http, "v1/completions", "{\"model\":\"m\",\"prompt\":\"x\"}", stream: false)).Ok);
         Assert.True(flaky.Requests > 0);
     }
@@ -109,15 +108,112 @@ public sealed class ForwardingTests
         await using var a = await FakeBackend.StartAsync();
         await using var b = await FakeBackend.StartAsync();
         await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
-        await File.WriteAllTextAsync(router.ConfigPath, "{ broken");
-        await Task.Delay(400);
+        await router.ReplaceConfigAsync("{ broken", accepted: false);
         Assert.True((await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", false), false)).Ok);
-        await File.WriteAllTextAsync(router.ConfigPath, Configs.Router([Configs.Backend("b", b.Url, "\"m2\"")], [Configs.Route("m2", ["b"])]));
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!(await router.Http.GetStringAsync("v1/models")).Contains("m2", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await router.ReplaceConfigAsync(Configs.Router([Configs.Backend("b", b.Url, "\"m2\"")], [Configs.Route("m2", ["b"])]), accepted: true);
+        Assert.Contains("m2", await router.Http.GetStringAsync("v1/models"));
         var outcome = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m2", "hi", false), false);
         Assert.True(outcome.Ok);
         Assert.Equal("b", outcome.Backend);
+    }
+
+    // Both get past the loader's own checks and then throw something other than InvalidDataException: a null list is
+    // a NullReferenceException in validation; a break over Polly's maximum of one day is Polly's ValidationException
+    // when the backends are built.
+    private static string OtherwiseInvalid(string kind, Uri backend) => kind switch
+    {
+        "null-backends" => "{\"backends\": null, \"routes\": []}",
+        "break-over-a-day" => Configs.Router([Configs.Backend("a", backend)], [Configs.Route("m", ["a"])], "\"health\": {\"breakMs\": 100000000}"),
+        _ => throw new ArgumentException($"unknown case '{kind}'", nameof(kind)),
+    };
+
+    [Theory]
+    [InlineData("null-backends")]
+    [InlineData("break-over-a-day")]
+    public async Task ConfigFile_EditThrowsOtherException_PreviousKeptAndWatcherKeepsWatching(string kind)
+    {
+        await using var a = await FakeBackend.StartAsync();
+        await using var b = await FakeBackend.StartAsync();
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        string invalid = OtherwiseInvalid(kind, a.Url);
+        var premise = Record.Exception(() => Wafer.Router.Hosting.RouterState.Build(Wafer.Router.Configuration.RouterConfigLoader.Parse(invalid, "t.json"), null,
+            TimeProvider.System, new Random(1), _ => { }, _ => { }));
+        Assert.True(premise is not null and not InvalidDataException, $"case '{kind}' should fail with something other than InvalidDataException, got {premise?.GetType().Name ?? "no error"}");
+
+        await router.ReplaceConfigAsync(invalid, accepted: false);
+        var kept = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", false), false);
+        Assert.True(kept.Ok, kept.Body);
+        Assert.Equal("a", kept.Backend);
+
+        await router.ReplaceConfigAsync(Configs.Router([Configs.Backend("b", b.Url, "\"m2\"")], [Configs.Route("m2", ["b"])]), accepted: true);
+        var outcome = await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m2", "hi", false), false);
+        Assert.True(outcome.Ok, outcome.Body);
+        Assert.Equal("b", outcome.Backend);
+    }
+
+    [Theory]
+    [InlineData(429)]
+    [InlineData(503)]
+    public async Task Forward_BackendRefusesWithRetryAfterSeconds_ClientSeesTheBackendsValue(int status)
+    {
+        await using var a = await FakeBackend.StartAsync();
+        a.Status = status;
+        a.RetryAfter = "7";
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        using var response = await router.Http.PostAsync("v1/chat/completions", new StringContent(LoadClient.ChatBody("m", "hi", false), Encoding.UTF8, "application/json"));
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task Forward_BackendRefusesWithRetryAfterDate_ClientSeesSecondsUntilThatDate()
+    {
+        var now = new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+        await using var a = await FakeBackend.StartAsync();
+        a.Status = 429;
+        a.RetryAfter = now.AddSeconds(42).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]),
+            time: new FixedUtcTimeProvider(now));
+        using var response = await router.Http.PostAsync("v1/chat/completions", new StringContent(LoadClient.ChatBody("m", "hi", false), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(42), response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task Forward_EveryBackendRefusesWithRetryAfter_ClientSeesTheSmallest()
+    {
+        var fakes = new List<FakeBackend>();
+        foreach (var retryAfter in (string[])["9", "3", "5"])
+        {
+            var fake = await FakeBackend.StartAsync();
+            fake.Status = 429;
+            fake.RetryAfter = retryAfter;
+            fakes.Add(fake);
+        }
+        try
+        {
+            await using var router = await InProcessRouter.StartAsync(Configs.Router(
+                fakes.Select((f, i) => Configs.Backend($"r{i}", f.Url)), [Configs.Route("m", ["r0", "r1", "r2"], "round-robin", "\"maxAttempts\": 3")]));
+            using var response = await router.Http.PostAsync("v1/chat/completions", new StringContent(LoadClient.ChatBody("m", "hi", false), Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal([1, 1, 1], fakes.Select(f => f.Requests));
+            Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
+        }
+        finally
+        {
+            foreach (var f in fakes) await f.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Forward_BackendRefusesWithoutRetryAfter_ClientSeesTheDocumentedDefault()
+    {
+        await using var a = await FakeBackend.StartAsync();
+        a.Status = 503;
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        using var response = await router.Http.PostAsync("v1/chat/completions", new StringContent(LoadClient.ChatBody("m", "hi", false), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(Wafer.Router.Forwarding.BackendRetryAfter.DefaultSeconds), response.Headers.RetryAfter?.Delta);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class HedgingTests(ITestOutputHelper output)
             Report.Line(output, $"requests per mode: {requests}, concurrency 6, stragglers {StragglerShare:P0} at {Straggle.TotalMilliseconds} ms");
             foreach (var (name, r) in new[] { ("no hedging", plain), ("hedging, fixed 50 ms", hedged), ("hedging, adaptive p95", adaptive) })
                 Report.Line(output, $"{name,-22} p50 {r.P50,6:0.0} ms  p99 {r.P99,6:0.0} ms  max {r.Max,6:0.0} ms  extra requests {r.Extra:P1}  cancelled at backends {r.Cancelled}");
-            Assert.True(plain.P99 >= 3 * hedged.P99, $"p99 without hedging {plain.P99:0.0} ms, with {hedged.P99:0.0} ms");
+            if (BenchScale.Measuring) Assert.True(plain.P99 >= 3 * hedged.P99, $"p99 without hedging {plain.P99:0.0} ms, with {hedged.P99:0.0} ms");
             Assert.True(hedged.Extra <= 0.10, $"extra requests {hedged.Extra:P1}");
             Assert.True(adaptive.Extra <= 0.10 + 3.0 / requests, $"adaptive extra requests {adaptive.Extra:P1}");
             Assert.Equal(0, plain.Failures + hedged.Failures + adaptive.Failures);
@@ -72,7 +72,8 @@ public sealed class HedgingTests(ITestOutputHelper output)
                 ttft[i] = outcome.FirstTokenMs;
             }
         }));
-        await Task.Delay(100); // let cancelled losers be counted
+        // Cancelled losers are counted when their handlers return; wait for every request the backends got to end.
+        await Wait.UntilAsync(() => backends.Sum(b => b.Ended) == backends.Sum(b => b.Requests), "the backends never finished the requests they got");
         int sent = backends.Sum(b => b.Requests) - sentBefore;
         return new Result(LoadClient.Percentile(ttft, 0.5), LoadClient.Percentile(ttft, 0.99), ttft.Max(), (double)sent / requests - 1, failures,
             backends.Sum(b => b.Cancelled) - cancelledBefore);

@@ -27,6 +27,8 @@ public sealed class OverheadTests(ITestOutputHelper output)
         Report.Line(output, $"sequential, {count} requests: p50 direct {p50Direct:0.000} ms, via router {p50Routed:0.000} ms, added {p50Routed - p50Direct:0.000} ms; p99 direct {p99Direct:0.000} ms, via router {p99Routed:0.000} ms");
         Report.Line(output, $"32 concurrent clients for {window.TotalSeconds:0.0} s: direct {directRate:0} req/s, via router {routedRate:0} req/s");
         Report.Line(output, $"router's own wafer_router_added_latency: {await router.MetricAsync("wafer_router_added_latency_milliseconds_sum") / await router.MetricAsync("wafer_router_added_latency_milliseconds_count"):0.000} ms mean");
+        Assert.True(routedRate > 0, "no request through the router succeeded under concurrent load");
+        if (!BenchScale.Measuring) return; // wall-clock figures: asserted only when measuring on purpose
         Assert.True(p50Routed - p50Direct < 5, $"router adds {p50Routed - p50Direct:0.000} ms at p50");
         Assert.True(routedRate > 300, $"router sustained only {routedRate:0} req/s");
     }

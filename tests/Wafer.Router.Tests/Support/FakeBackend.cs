@@ -13,6 +13,7 @@ internal sealed class FakeBackend : IAsyncDisposable
     private readonly WebApplication _app;
     private int _requests;
     private int _cancelled;
+    private int _ended;
 
     private FakeBackend(WebApplication app) => _app = app;
 
@@ -32,12 +33,18 @@ internal sealed class FakeBackend : IAsyncDisposable
     /// <summary>Status for generation requests; 200 answers normally.</summary>
     public int Status { get; set; } = 200;
 
+    /// <summary>Retry-After header value sent with a non-200 <see cref="Status"/>; null sends none.</summary>
+    public string? RetryAfter { get; set; }
+
     public bool Healthy { get; set; } = true;
 
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Requests whose client (the router) closed the connection before the answer ended.</summary>
     public int Cancelled => Volatile.Read(ref _cancelled);
+
+    /// <summary>Requests whose handler has returned (answered, refused or cancelled); equal to <see cref="Requests"/> when none is in flight.</summary>
+    public int Ended => Volatile.Read(ref _ended);
 
     public static async Task<FakeBackend> StartAsync()
     {
@@ -61,12 +68,25 @@ internal sealed class FakeBackend : IAsyncDisposable
     private async Task GenerateAsync(HttpContext http, bool chat)
     {
         int index = Interlocked.Increment(ref _requests);
+        try
+        {
+            await AnswerAsync(http, chat, index);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _ended);
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext http, bool chat, int index)
+    {
         using var doc = await JsonDocument.ParseAsync(http.Request.Body);
         bool stream = doc.RootElement.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
         bool logprobs = doc.RootElement.TryGetProperty("logprobs", out var lp) && lp.ValueKind is JsonValueKind.True or JsonValueKind.Number;
         if (Status != 200)
         {
             http.Response.StatusCode = Status;
+            if (RetryAfter != null) http.Response.Headers.RetryAfter = RetryAfter;
             await http.Response.WriteAsync("{\"error\":{\"message\":\"scripted\",\"type\":\"server_error\"}}");
             return;
         }

@@ -18,7 +18,8 @@ internal sealed class InProcessRouter : IAsyncDisposable
     public string ConfigPath { get; }
     public HttpClient Http { get; }
 
-    public static async Task<InProcessRouter> StartAsync(string configJson, Random? random = null)
+    /// <summary>Starts a router on <paramref name="configJson"/>; <paramref name="time"/> defaults to the system clock.</summary>
+    public static async Task<InProcessRouter> StartAsync(string configJson, Random? random = null, TimeProvider? time = null)
     {
         string path = Path.Combine(Path.GetTempPath(), $"wafer-router-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(path, configJson);
@@ -28,8 +29,20 @@ internal sealed class InProcessRouter : IAsyncDisposable
             Port = 0,
             ReloadInterval = TimeSpan.FromMilliseconds(100),
             Random = random ?? new Random(42),
+            Time = time ?? TimeProvider.System,
         }, logging => logging.ClearProviders());
         return new InProcessRouter(router, path);
+    }
+
+    /// <summary>Writes <paramref name="json"/> to the config file and waits until the watcher has taken it in
+    /// (<paramref name="accepted"/>) or rejected it; fails only if that never happens.</summary>
+    public async Task ReplaceConfigAsync(string json, bool accepted)
+    {
+        var watcher = Router.Watcher;
+        int before = accepted ? watcher.Reloads : watcher.Rejections;
+        await File.WriteAllTextAsync(ConfigPath, json);
+        await Wait.UntilAsync(watcher.NextAttemptAsync, () => (accepted ? watcher.Reloads : watcher.Rejections) > before,
+            $"the config watcher never {(accepted ? "reloaded" : "rejected")} {ConfigPath}");
     }
 
     /// <summary>Sums a metric over its label sets (lines starting with <paramref name="prefix"/>).</summary>

@@ -29,6 +29,20 @@ public class WaferChatClientTests
     }
 
     [Fact]
+    public async Task GetResponseAsync_ToolsOrJsonFormatOrImage_RefusedNotIgnored()
+    {
+        await using var model = Load();
+        IChatClient client = model.AsChatClient();
+        ChatMessage[] text = [new(ChatRole.User, "hi")];
+        await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(text,
+            new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
+        await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(text, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
+        ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
+        await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
+        Assert.Equal(0, model.Engine.KvBlocks.Used);
+    }
+
+    [Fact]
     public void Renderer_ModelWithoutTemplate_FallsBackToChatMl()
     {
         var fixture = EngineFixture.Load();

@@ -52,6 +52,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
 
     private GenerationRequest CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
+        RejectUnsupported(messages, options);
         var prompt = renderer.Tokenize(ToJson(messages));
         var sampling = new SamplingOptions
         {
@@ -69,6 +70,18 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
             MaxTokens = options?.MaxOutputTokens,
             StopStrings = options?.StopSequences?.ToArray() ?? [],
         };
+    }
+
+    /// <summary>Options and contents this client does not implement yet are refused, never silently dropped.</summary>
+    private static void RejectUnsupported(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("tool calling is not supported by the Wafer chat client yet; pass no Tools");
+        if (options?.ResponseFormat is { } format && format is not ChatResponseFormatText)
+            throw new NotSupportedException("only text responses are supported by the Wafer chat client yet (no JSON mode or schemas); leave ResponseFormat unset");
+        foreach (var message in messages)
+            foreach (var content in message.Contents)
+                if (content is not TextContent)
+                    throw new NotSupportedException($"a {message.Role} message holds {content.GetType().Name}; this model reads text only");
     }
 
     /// <summary>Messages as the JSON array chat templates read: [{"role": …, "content": …}].</summary>

@@ -1,3 +1,4 @@
+using Wafer.Models;
 using Wafer.Models.Sampling;
 
 namespace Wafer.Models.Tests.Sampling;
@@ -91,13 +92,41 @@ public class SamplerChainTests
     }
 
     [Theory]
-    [InlineData(-1f, 40, 0.9f, 0.05f, "temperature")]
-    [InlineData(1f, -1, 0.9f, 0.05f, "top-k")]
-    [InlineData(1f, 40, 0f, 0.05f, "top-p")]
-    [InlineData(1f, 40, 0.9f, 2f, "min-p")]
-    public void Validate_BadParameter_NamesIt(float temperature, int topK, float topP, float minP, string name)
+    [InlineData(-1f, 40, 0.9f, 0.05f, "temperature", "temperature")]
+    [InlineData(1f, -1, 0.9f, 0.05f, "top-k", "top_k")]
+    [InlineData(1f, 40, 0f, 0.05f, "top-p", "top_p")]
+    [InlineData(1f, 40, 0.9f, 2f, "min-p", "min_p")]
+    public void Validate_BadParameter_NamesIt(float temperature, int topK, float topP, float minP, string name, string parameter)
     {
-        var e = Assert.Throws<ArgumentException>(() => new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, MinP = minP }.Validate());
+        var e = Assert.Throws<InvalidParameterException>(() => new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, MinP = minP }.Validate());
         Assert.Contains(name, e.Message);
+        Assert.Equal(parameter, e.Parameter);
+    }
+
+    [Theory]
+    [InlineData("frequency_penalty")]
+    [InlineData("presence_penalty")]
+    [InlineData("repetition_penalty")]
+    [InlineData("repeat_last_n")]
+    [InlineData("logit_bias")]
+    public void Validate_BadPenaltyOrBias_NamesIt(string parameter)
+    {
+        var options = parameter switch
+        {
+            "frequency_penalty" => new SamplingOptions { FrequencyPenalty = 2.5f },
+            "presence_penalty" => new SamplingOptions { PresencePenalty = float.NaN },
+            "repetition_penalty" => new SamplingOptions { RepetitionPenalty = float.PositiveInfinity },
+            "repeat_last_n" => new SamplingOptions { RepetitionWindow = -1 },
+            _ => new SamplingOptions { LogitBias = new Dictionary<int, float> { [3] = float.NaN } },
+        };
+        Assert.Equal(parameter, Assert.Throws<InvalidParameterException>(() => options.Validate()).Parameter);
+    }
+
+    [Fact]
+    public void Defaults_AreLlamaCpps()
+    {
+        var options = new SamplingOptions();
+        Assert.Equal((0.8f, 40, 0.95f, 0.05f, 1.0f, 64), (options.Temperature, options.TopK, options.TopP, options.MinP, options.RepetitionPenalty, options.RepetitionWindow));
+        Assert.Equal((0f, 0f), (options.PresencePenalty, options.FrequencyPenalty));
     }
 }

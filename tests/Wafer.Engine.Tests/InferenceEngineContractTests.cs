@@ -165,13 +165,21 @@ public class InferenceEngineContractTests
     {
         await using var tiny = new TinyEngine(context: 64);
         using var cts = new CancellationTokenSource();
+        // Cancelled from the engine thread before the third step: the cancellation is applied before the fourth, however fast
+        // the steps run, so the request ends after exactly three tokens.
+        int steps = 0;
+        tiny.Engine.BeforeStep = _ =>
+        {
+            if (++steps == 3) cts.Cancel();
+        };
         var stream = tiny.Engine.Submit(Request(4, maxTokens: null), cts.Token);
         int seen = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var e in stream)
-                if (++seen == 2) cts.Cancel();
+            await foreach (var e in stream) seen++;
         });
+        Assert.Equal(3, seen);
+        tiny.Engine.BeforeStep = null;
         var next = await Collect(tiny.Engine.Submit(Request(2, maxTokens: 1)));
         Assert.Single(next);
         Assert.Equal(0, tiny.Engine.KvBlocks.Used);

@@ -51,20 +51,20 @@ internal sealed class SamplingFastPath
         // Step 2: greedy, or truncation.
         if (_greedy) return LogitSelection.ArgMax(work);
         int k = _topK!.K;
-        bool truncated;
-        if (k > 0 && k < work.Length) truncated = TopK(work, k, candidates);
-        else if (_topP!.P < 1.0f) truncated = TopP(work, candidates);
-        else if (_minP!.P > 0) truncated = MinP(work, candidates);
-        else return DrawAll(work, candidates);
-        if (!truncated)
+        if (k > 0 && k < work.Length)
         {
-            candidates.Reset(work);
-            _topK.Apply(candidates);
-            _topP!.Apply(candidates);
+            SelectTopK(work, k, candidates);
+            _topP!.Apply(candidates); // top-p over the k survivors, as the reference computes it after its full sort
         }
-        else if (k > 0 && k < work.Length)
+        else if (_topP!.P >= 1.0f && _minP!.P <= 0)
         {
-            _topP!.Apply(candidates);
+            return DrawAll(work, candidates);
+        }
+        else if (!(_topP.P < 1.0f ? SelectNucleus(work, candidates) : SelectMinP(work, candidates)))
+        {
+            // A shape the selection does not cover: the reference, sampler by sampler (top-k is off here).
+            candidates.Reset(work);
+            _topP.Apply(candidates);
         }
         // Step 3: the rest of the chain on the survivors.
         _minP!.Apply(candidates);
@@ -84,15 +84,12 @@ internal sealed class SamplingFastPath
         return work;
     }
 
-    // The k best, then top-p on them exactly as the reference does after its full sort (the heap costs n·log k against n·log n).
-    private static bool TopK(ReadOnlySpan<float> work, int k, TokenCandidates candidates)
-    {
+    // The k best by a bounded heap: n·log k against the reference's n·log n.
+    private static void SelectTopK(ReadOnlySpan<float> work, int k, TokenCandidates candidates) =>
         candidates.SetSorted(LogitSelection.TopK(work, k, candidates.Reserve(k)));
-        return true;
-    }
 
     // Min-p alone: the tokens with logit ≥ max + ln p, sorted.
-    private bool MinP(ReadOnlySpan<float> work, TokenCandidates candidates)
+    private bool SelectMinP(ReadOnlySpan<float> work, TokenCandidates candidates)
     {
         float max = VectorMath.Max(work);
         if (!float.IsFinite(max)) return false;
@@ -107,7 +104,7 @@ internal sealed class SamplingFastPath
 
     // Top-p without top-k: the smallest best-first prefix whose probability (over the whole vocabulary) reaches p. With min-p
     // also on, the survivors are the shorter of the two prefixes, so the min-p set bounds the search.
-    private bool TopP(ReadOnlySpan<float> work, TokenCandidates candidates)
+    private bool SelectNucleus(ReadOnlySpan<float> work, TokenCandidates candidates)
     {
         float max = VectorMath.Max(work);
         if (!float.IsFinite(max)) return false;

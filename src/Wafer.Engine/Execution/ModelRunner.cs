@@ -68,7 +68,8 @@ public sealed class ModelRunner
             if (!chunk.SamplesToken) continue;
             var logits = _logits.AsSpan(row++ * vocab, vocab);
             int topCount = chunk.Request.Spec.TopLogprobs;
-            // Logprobs are of the model's distribution, so take them before the sampler changes the logits.
+            // Logprobs are of the model's distribution: the full log-softmax only when the request asks, from the logits as the
+            // model produced them (the sampler reads them and writes its bias and penalties into a copy of its own).
             if (topCount >= 0) Softmax.LogSoftmax(logits, _logProbs);
             int token = chunk.Request.Sampler!.Sample(logits);
             _sampled[k] = token;

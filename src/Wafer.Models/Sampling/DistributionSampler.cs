@@ -5,6 +5,9 @@ public sealed class DistributionSampler(Random random) : ISampler
 {
     public string Name => "dist";
 
+    /// <summary>The seeded source every draw takes one <see cref="Random.NextDouble"/> from.</summary>
+    internal Random Random => random;
+
     public void Apply(TokenCandidates candidates)
     {
         candidates.ComputeProbabilities(sort: false);

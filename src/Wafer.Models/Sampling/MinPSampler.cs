@@ -5,6 +5,9 @@ public sealed class MinPSampler(float p) : ISampler
 {
     public string Name => "min-p";
 
+    /// <summary>The fraction of the top probability a token needs (0: off).</summary>
+    internal float P => p;
+
     public void Apply(TokenCandidates candidates)
     {
         if (p <= 0.0f) return;

@@ -27,6 +27,23 @@ public sealed class RepetitionPenaltySampler(float penalty, int window = 64, flo
         }
     }
 
+    /// <summary>True when <see cref="Apply"/> would change anything.</summary>
+    internal bool IsActive => _counts.Count > 0 && (penalty != 1.0f || frequencyPenalty != 0 || presencePenalty != 0);
+
+    /// <summary>Penalises the entries of <paramref name="logits"/> [vocab] of the tokens in the window only, with the same arithmetic as <see cref="Apply"/>.</summary>
+    internal void ApplyTo(Span<float> logits)
+    {
+        if (!IsActive) return;
+        foreach (var (id, count) in _counts)
+        {
+            if ((uint)id >= (uint)logits.Length) continue;
+            float logit = logits[id];
+            logit = logit <= 0 ? logit * penalty : logit / penalty;
+            logit -= count * frequencyPenalty + presencePenalty;
+            logits[id] = logit;
+        }
+    }
+
     public void Apply(TokenCandidates candidates)
     {
         if (_counts.Count == 0 || (penalty == 1.0f && frequencyPenalty == 0 && presencePenalty == 0)) return;

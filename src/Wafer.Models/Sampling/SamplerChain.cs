@@ -5,6 +5,7 @@ public sealed class SamplerChain
 {
     private readonly List<ISampler> _samplers;
     private readonly TokenCandidates _candidates = new();
+    private SamplingFastPath? _fast;
 
     /// <summary>Creates a chain; the last sampler must select one token (greedy or dist).</summary>
     public SamplerChain(IEnumerable<ISampler> samplers) => _samplers = [.. samplers];
@@ -12,8 +13,21 @@ public sealed class SamplerChain
     /// <summary>The samplers in order.</summary>
     public IReadOnlyList<ISampler> Samplers => _samplers;
 
-    /// <summary>The usual chain for <paramref name="options"/>: penalties → top-k → top-p → min-p → temperature → draw, or greedy at temperature 0.</summary>
+    /// <summary>The usual chain for <paramref name="options"/>: logit bias → penalties → top-k → top-p → min-p → temperature → draw, or
+    /// greedy at temperature 0. It samples through <see cref="SamplingFastPath"/>: partial selection, no full sort or softmax.</summary>
     public static SamplerChain Create(SamplingOptions options)
+    {
+        var chain = new SamplerChain(BuildSamplers(options));
+        chain._fast = new SamplingFastPath(chain.Find<LogitBiasSampler>(), chain.Find<RepetitionPenaltySampler>(), chain.Find<GreedySampler>(),
+            chain.Find<TopKSampler>(), chain.Find<TopPSampler>(), chain.Find<MinPSampler>(), chain.Find<TemperatureSampler>(), chain.Find<DistributionSampler>());
+        return chain;
+    }
+
+    /// <summary>The chain of <see cref="Create"/> run sampler by sampler over the whole vocabulary (full sort and softmax): the
+    /// reference the fast path is tested and benchmarked against.</summary>
+    internal static SamplerChain CreateReference(SamplingOptions options) => new(BuildSamplers(options));
+
+    private static List<ISampler> BuildSamplers(SamplingOptions options)
     {
         options.Validate();
         var chain = new List<ISampler>();
@@ -23,7 +37,7 @@ public sealed class SamplerChain
         if (options.Temperature == 0)
         {
             chain.Add(new GreedySampler());
-            return new SamplerChain(chain);
+            return chain;
         }
         chain.Add(new TopKSampler(options.TopK));
         chain.Add(new TopPSampler(options.TopP));
@@ -31,15 +45,31 @@ public sealed class SamplerChain
         chain.Add(new TemperatureSampler(options.Temperature));
         ulong seed = options.Seed ?? (ulong)Random.Shared.NextInt64();
         chain.Add(new DistributionSampler(new Random(unchecked((int)(seed ^ (seed >> 32))))));
-        return new SamplerChain(chain);
+        return chain;
+    }
+
+    private T? Find<T>() where T : class, ISampler
+    {
+        foreach (var s in _samplers)
+            if (s is T found) return found;
+        return null;
     }
 
     /// <summary>Samples a token from <paramref name="logits"/> [vocab] and tells every sampler the choice.</summary>
     public int Sample(ReadOnlySpan<float> logits)
     {
-        _candidates.Reset(logits);
-        foreach (var s in _samplers) s.Apply(_candidates);
-        int token = _candidates.Items[0].Id;
+        if (logits.IsEmpty) throw new ArgumentException("there are no logits to sample from (an empty vocabulary)", nameof(logits));
+        int token;
+        if (_fast != null)
+        {
+            token = _fast.Sample(logits, _candidates);
+        }
+        else
+        {
+            _candidates.Reset(logits);
+            foreach (var s in _samplers) s.Apply(_candidates);
+            token = _candidates.Items[0].Id;
+        }
         Accept(token);
         return token;
     }

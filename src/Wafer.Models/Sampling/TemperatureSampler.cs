@@ -5,6 +5,9 @@ public sealed class TemperatureSampler(float temperature) : ISampler
 {
     public string Name => "temperature";
 
+    /// <summary>The divisor of the logits.</summary>
+    internal float Temperature => temperature;
+
     public void Apply(TokenCandidates candidates)
     {
         if (temperature == 1.0f) return;

@@ -31,6 +31,20 @@ public sealed class TokenCandidates
         IsSorted = false;
     }
 
+    /// <summary>The buffer with room for at least <paramref name="capacity"/> candidates, for a selection to write into before <see cref="SetSorted"/>.</summary>
+    internal Span<TokenCandidate> Reserve(int capacity)
+    {
+        if (_items.Length < capacity) _items = new TokenCandidate[capacity];
+        return _items.AsSpan(0, capacity);
+    }
+
+    /// <summary>Declares the first <paramref name="count"/> entries of the buffer, already sorted best first, the candidates.</summary>
+    internal void SetSorted(int count)
+    {
+        Count = count;
+        IsSorted = true;
+    }
+
     /// <summary>Sorts by descending logit (ties by ascending id, so results never depend on sort stability).</summary>
     public void Sort()
     {

@@ -5,6 +5,9 @@ public sealed class TopPSampler(float p) : ISampler
 {
     public string Name => "top-p";
 
+    /// <summary>The probability mass kept (1: all).</summary>
+    internal float P => p;
+
     public void Apply(TokenCandidates candidates)
     {
         if (p >= 1.0f) return;

@@ -98,6 +98,65 @@ public class FakeOpenAiServerTests
         Assert.Equal("invalid_request_error", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
     }
 
+    [Fact]
+    public async Task Post_FailWithRetryAfter_StatusHeaderAndOpenAiError()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions
+        {
+            FailWith = n => n == 1 ? FakeFailure.RetryAfter(429, 7) with { Message = "slow down" } : null,
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var ct = TestContext.Current.CancellationToken;
+        const string body = """{"model":"m","max_tokens":2,"messages":[{"role":"user","content":"hi"}]}""";
+
+        using var first = await http.PostAsync("/v1/chat/completions", new StringContent(body), ct);
+        using var second = await http.PostAsync("/v1/chat/completions", new StringContent(body), ct);
+
+        Assert.Equal(200, (int)first.StatusCode);
+        Assert.Equal(429, (int)second.StatusCode);
+        Assert.Equal("7", second.Headers.GetValues("Retry-After").Single());
+        var error = Wafer.OpenAi.Errors.OpenAiError.TryParse(await second.Content.ReadAsByteArrayAsync(ct));
+        Assert.Equal(new Wafer.OpenAi.Errors.OpenAiError("slow down", "invalid_request_error"), error);
+    }
+
+    [Fact]
+    public async Task Options_SwappedWhileRunning_NextRequestsFollowThem()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions());
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(200, (int)(await http.GetAsync("/health", ct)).StatusCode);
+
+        server.Options = server.Options with { Healthy = false, FailWith = _ => new FakeFailure(503) };
+
+        Assert.Equal(503, (int)(await http.GetAsync("/health", ct)).StatusCode);
+        using var response = await http.PostAsync("/v1/completions", new StringContent("""{"prompt":"x","max_tokens":1}"""), ct);
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Throws<ArgumentException>(() => server.Options = server.Options with { StragglerFraction = 2 });
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "\"content\":[{\"token\":\"{\\\"a\\\":\",\"logprob\":-0.5}")]
+    [InlineData("/v1/completions", "\"token_logprobs\":[-0.5]")]
+    public async Task Post_ScriptedTokensWithLogprobs_StreamsEachTokenWithItsLogprob(string path, string expected)
+    {
+        await using var server = await FakeOpenAiServer.StartAsync(new FakeServerOptions { Tokens = ["{\"a\":", " 1}"], Logprob = -0.5, FinishReason = "stop", UsageUnasked = true });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var ct = TestContext.Current.CancellationToken;
+
+        using var response = await http.PostAsync(path, new StringContent("""{"model":"m","stream":true,"logprobs":true,"prompt":"x","messages":[{"role":"user","content":"hi"}]}"""), ct);
+        using var reader = new Wafer.OpenAi.Sse.SseReader(await response.Content.ReadAsStreamAsync(ct));
+        var events = new List<string>();
+        while (await reader.ReadEventAsync(ct) is { } data) events.Add(data);
+
+        Assert.True(reader.SawDone);
+        var chunks = events.Select(e => Wafer.OpenAi.Streaming.StreamChunk.Parse(e)).ToList();
+        Assert.Equal(2, chunks.Count(c => c.HasContent));
+        Assert.Contains(events, e => e.Contains(expected, StringComparison.Ordinal));
+        Assert.Contains("\"finish_reason\":\"stop\"", events.Last(e => e.Contains("finish_reason\":\"", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal(2, chunks[^1].CompletionTokens);
+    }
+
     [Theory]
     [InlineData("--straggler-fraction", "1.5", "--straggler-fraction 1.5")]
     [InlineData("--ttft-ms", "-1", "--ttft-ms -1")]

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Wafer.OpenAi.Errors;
 using Wafer.OpenAi.Hosting;
+using Wafer.OpenAi.Json;
 using Wafer.OpenAi.Sse;
 
 namespace Wafer.Bench;
@@ -130,7 +131,7 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
             {
                 await DelayUntilAsync(arrival, firstToken + o.TokenInterval * (answer.TokenCount - 1), ctx.RequestAborted);
                 ctx.Response.ContentType = "application/json";
-                await using var json = new Utf8JsonWriter(ctx.Response.Body, Wafer.OpenAi.Json.OpenAiJsonOptions.Writer);
+                await using var json = new Utf8JsonWriter(ctx.Response.Body, OpenAiJsonOptions.Writer);
                 answer.WriteWhole(json);
                 await json.FlushAsync(ctx.RequestAborted);
             }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using Polly.CircuitBreaker;
+using Wafer.OpenAi.Sse;
 using Wafer.Router.Backends;
 
 namespace Wafer.Router.Forwarding;
@@ -18,7 +19,10 @@ internal sealed class Attempt : IAsyncDisposable
     private readonly Backend.Lease _lease;
     private readonly TimeProvider _time;
     private readonly long _startedAt;
+    private readonly SseParser _events = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+
+    /// <summary>Bytes of <see cref="_buffer"/> the event parser has consumed (whole lines).</summary>
     private int _scanned;
     private HttpResponseMessage? _response;
     private Stream? _body;
@@ -137,12 +141,13 @@ internal sealed class Attempt : IAsyncDisposable
     {
         while (TokenEvents < tokenEvents && !Complete)
         {
-            int end;
-            while (TokenEvents < tokenEvents && (end = SseEvent.NextEnd(_buffer.AsSpan(0, BufferedCount), _scanned)) >= 0)
+            while (TokenEvents < tokenEvents)
             {
-                var ev = _buffer.AsSpan(_scanned, end - _scanned);
-                _scanned = end;
-                var chunk = SseEvent.Parse(SseEvent.Data(ev));
+                bool ready = _events.TryRead(_buffer.AsSpan(_scanned, BufferedCount - _scanned), final: false, out int consumed);
+                _scanned += consumed;
+                if (!ready) break;
+                if (_events.IsDone) continue;
+                var chunk = Completion.ParseChunk(_events.Data);
                 Summary.Text += chunk.Text;
                 Summary.Logprobs.AddRange(chunk.Logprobs);
                 Summary.FinishReason ??= chunk.FinishReason;

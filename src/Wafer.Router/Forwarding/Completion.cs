@@ -5,17 +5,24 @@ namespace Wafer.Router.Forwarding;
 /// <summary>Reads text, logprobs, finish reason and usage from chat.completion(.chunk) and text_completion JSON.</summary>
 internal static class Completion
 {
-    public static Chunk Parse(ReadOnlySpan<byte> json)
+    /// <summary>Reads a whole (non-streamed) answer.</summary>
+    public static Chunk Parse(ReadOnlySpan<byte> json) => Parse(json, streaming: false);
+
+    /// <summary>Reads one streamed event's data; empty data gives an empty chunk.</summary>
+    public static Chunk ParseChunk(ReadOnlySpan<byte> data) => data.IsEmpty ? new Chunk() : Parse(data, streaming: true);
+
+    private static Chunk Parse(ReadOnlySpan<byte> json, bool streaming)
     {
         var chunk = new Chunk();
         try
         {
             var reader = new Utf8JsonReader(json);
             using var doc = JsonDocument.ParseValue(ref reader);
-            Read(doc.RootElement, chunk, streaming: false);
+            Read(doc.RootElement, chunk, streaming);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8.
             chunk.Malformed = true;
         }
         return chunk;

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Wafer.OpenAi.Errors;
 
 namespace Wafer.Router.Forwarding;
 
@@ -13,20 +13,6 @@ internal static class ErrorJson
             http.Abort();
             return;
         }
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json";
-        if (retryAfterSeconds is { } s) http.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using var w = new Utf8JsonWriter(http.Response.Body);
-        w.WriteStartObject();
-        w.WriteStartObject("error");
-        w.WriteString("message", message);
-        w.WriteString("type", type);
-        if (param != null) w.WriteString("param", param);
-        else w.WriteNull("param");
-        if (code != null) w.WriteString("code", code);
-        else w.WriteNull("code");
-        w.WriteEndObject();
-        w.WriteEndObject();
-        await w.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+        await OpenAiErrorResponse.WriteAsync(http.Response, status, new OpenAiError(message, type, param, code), retryAfterSeconds, http.RequestAborted).ConfigureAwait(false);
     }
 }

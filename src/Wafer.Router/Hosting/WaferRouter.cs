@@ -1,13 +1,11 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Wafer.OpenAi.Hosting;
 using Wafer.Router.Backends;
 using Wafer.Router.Configuration;
 using Wafer.Router.Forwarding;
@@ -50,18 +48,11 @@ public sealed class WaferRouter : IAsyncDisposable
         // Step 1
         var config = RouterConfigLoader.Load(options.ConfigPath);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Wafer", LogLevel.Information);
-        logging?.Invoke(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k =>
+        var builder = KestrelHost.CreateBuilder(options.Host, options.Port, consoleLogging: true, logging, k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(RouterMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Router");
@@ -95,8 +86,7 @@ public sealed class WaferRouter : IAsyncDisposable
 
         // Step 3
         MapEndpoints(app, context, logger);
-        await app.StartAsync().ConfigureAwait(false);
-        router.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        router.Url = await KestrelHost.StartAsync(app).ConfigureAwait(false);
         RouterLog.Listening(logger, config.Routes.Count, config.Backends.Count, router.Url.ToString().TrimEnd('/'));
 
         // Step 4

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Wafer.OpenAi.Errors;
 
 namespace Wafer.Server.Api;
 
@@ -10,20 +10,7 @@ internal static class ErrorWriter
     {
         if (context.Response.HasStarted) return;
         context.Response.Clear();
-        context.Response.StatusCode = error.Status;
-        if (error.RetryAfterSeconds is int seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body, Wafer.Server.Api.JsonOutput.Options);
-        writer.WriteStartObject();
-        writer.WriteStartObject("error");
-        writer.WriteString("message", error.Message);
-        writer.WriteString("type", error.Type);
-        if (error.Param != null) writer.WriteString("param", error.Param);
-        else writer.WriteNull("param");
-        if (error.Code != null) writer.WriteString("code", error.Code);
-        else writer.WriteNull("code");
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        await OpenAiErrorResponse.WriteAsync(context.Response, error.Status, new OpenAiError(error.Message, error.Type, error.Param, error.Code),
+            error.RetryAfterSeconds, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +9,7 @@ using Wafer.Engine;
 using Wafer.Engine.Metrics;
 using Wafer.Engine.Scheduling;
 using Wafer.Models.ChatTemplates;
+using Wafer.OpenAi.Hosting;
 using Wafer.Server.Admission;
 using Wafer.Server.Api;
 using Wafer.Server.Endpoints;
@@ -47,18 +46,11 @@ public sealed class WaferServer : IAsyncDisposable
     public static async Task<WaferServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Wafer", LogLevel.Information);
-        logging?.Invoke(builder.Logging);
-        builder.WebHost.ConfigureKestrel(k =>
+        var builder = KestrelHost.CreateBuilder(options.Host, options.Port, consoleLogging: true, logging, k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxBodyBytes * RequestBody.DrainFactor;
             k.AddServerHeader = false;
         });
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
@@ -71,8 +63,7 @@ public sealed class WaferServer : IAsyncDisposable
         var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, new ServerMetrics(), logger);
         var server = new WaferServer(app, host, context);
         MapEndpoints(app, server, logger);
-        await app.StartAsync().ConfigureAwait(false);
-        server.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        server.Url = await KestrelHost.StartAsync(app).ConfigureAwait(false);
 
         _ = Task.Run(() =>
         {

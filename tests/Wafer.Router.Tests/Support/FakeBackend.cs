@@ -1,151 +1,112 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Wafer.Bench;
 
 namespace Wafer.Router.Tests.Support;
 
-/// <summary>A fake OpenAI-compatible backend on a free loopback port: scripted first-token delays, logprobs and statuses.</summary>
+/// <summary>The router tests' backend: Wafer.Bench's <see cref="FakeOpenAiServer"/> set up as a four-token model ("Once upon a
+/// time", finish "stop", usage in every stream), with properties that swap the server's options.</summary>
 internal sealed class FakeBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private int _requests;
-    private int _cancelled;
-    private int _ended;
+    private static readonly FakeServerOptions Defaults = new()
+    {
+        Tokens = ["Once", " upon", " a", " time"],
+        FinishReason = "stop",
+        PromptTokens = 10,
+        UsageUnasked = true,
+    };
 
-    private FakeBackend(WebApplication app) => _app = app;
+    private Func<int, TimeSpan> _firstTokenDelay = _ => TimeSpan.Zero;
+    private int _status = 200;
+    private string? _retryAfter;
 
-    public Uri Url { get; private set; } = null!;
+    private FakeBackend(FakeOpenAiServer server)
+    {
+        Server = server;
+        Url = new Uri(server.Url);
+    }
+
+    /// <summary>The one fake server, for what the properties below do not cover.</summary>
+    public FakeOpenAiServer Server { get; }
+
+    public Uri Url { get; }
 
     /// <summary>Delay before the first token of the request with this 1-based index.</summary>
-    public Func<int, TimeSpan> FirstTokenDelay { get; set; } = _ => TimeSpan.Zero;
+    public Func<int, TimeSpan> FirstTokenDelay
+    {
+        get => _firstTokenDelay;
+        set
+        {
+            _firstTokenDelay = value;
+            Configure(o => o with { FirstTokenDelayFor = n => value(n + 1) });
+        }
+    }
 
     /// <summary>Logprob reported for every token.</summary>
-    public double Logprob { get; set; } = -0.1;
+    public double Logprob
+    {
+        get => Server.Options.Logprob;
+        set => Configure(o => o with { Logprob = value });
+    }
 
     /// <summary>Tokens of every answer (one chunk each when streaming).</summary>
-    public IReadOnlyList<string> Tokens { get; set; } = ["Once", " upon", " a", " time"];
+    public IReadOnlyList<string> Tokens
+    {
+        get => Server.Options.Tokens!;
+        set => Configure(o => o with { Tokens = value });
+    }
 
-    public string FinishReason { get; set; } = "stop";
+    public string FinishReason
+    {
+        get => Server.Options.FinishReason;
+        set => Configure(o => o with { FinishReason = value });
+    }
 
     /// <summary>Status for generation requests; 200 answers normally.</summary>
-    public int Status { get; set; } = 200;
+    public int Status
+    {
+        get => _status;
+        set
+        {
+            _status = value;
+            ConfigureFailure();
+        }
+    }
 
-    /// <summary>Retry-After header value sent with a non-200 <see cref="Status"/>; null sends none.</summary>
-    public string? RetryAfter { get; set; }
+    /// <summary>Retry-After header value (delta-seconds or an HTTP date) sent with a non-200 <see cref="Status"/>; null sends none.</summary>
+    public string? RetryAfter
+    {
+        get => _retryAfter;
+        set
+        {
+            _retryAfter = value;
+            ConfigureFailure();
+        }
+    }
 
-    public bool Healthy { get; set; } = true;
+    public bool Healthy
+    {
+        get => Server.Options.Healthy;
+        set => Configure(o => o with { Healthy = value });
+    }
 
-    public int Requests => Volatile.Read(ref _requests);
+    public int Requests => Server.RequestCount;
 
     /// <summary>Requests whose client (the router) closed the connection before the answer ended.</summary>
-    public int Cancelled => Volatile.Read(ref _cancelled);
+    public int Cancelled => Server.CancelledCount;
 
     /// <summary>Requests whose handler has returned (answered, refused or cancelled); equal to <see cref="Requests"/> when none is in flight.</summary>
-    public int Ended => Volatile.Read(ref _ended);
+    public int Ended => Server.EndedCount;
 
-    public static async Task<FakeBackend> StartAsync()
+    public static async Task<FakeBackend> StartAsync() => new(await FakeOpenAiServer.StartAsync(Defaults));
+
+    private void ConfigureFailure()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new FakeBackend(app);
-        app.MapGet("/health", http =>
-        {
-            http.Response.StatusCode = fake.Healthy ? 200 : 503;
-            return Task.CompletedTask;
-        });
-        app.MapPost("/v1/chat/completions", http => fake.GenerateAsync(http, chat: true));
-        app.MapPost("/v1/completions", http => fake.GenerateAsync(http, chat: false));
-        await app.StartAsync();
-        fake.Url = new Uri(app.Urls.First());
-        return fake;
+        FakeFailure? failure = _status == 200 ? null
+            : _retryAfter is string retryAfter ? new FakeFailure(_status, new Dictionary<string, string> { ["Retry-After"] = retryAfter }, "scripted")
+            : new FakeFailure(_status, Message: "scripted");
+        Configure(o => o with { FailWith = _ => failure });
     }
 
-    private async Task GenerateAsync(HttpContext http, bool chat)
-    {
-        int index = Interlocked.Increment(ref _requests);
-        try
-        {
-            await AnswerAsync(http, chat, index);
-        }
-        finally
-        {
-            Interlocked.Increment(ref _ended);
-        }
-    }
+    private void Configure(Func<FakeServerOptions, FakeServerOptions> change) => Server.Options = change(Server.Options);
 
-    private async Task AnswerAsync(HttpContext http, bool chat, int index)
-    {
-        using var doc = await JsonDocument.ParseAsync(http.Request.Body);
-        bool stream = doc.RootElement.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
-        bool logprobs = doc.RootElement.TryGetProperty("logprobs", out var lp) && lp.ValueKind is JsonValueKind.True or JsonValueKind.Number;
-        if (Status != 200)
-        {
-            http.Response.StatusCode = Status;
-            if (RetryAfter != null) http.Response.Headers.RetryAfter = RetryAfter;
-            await http.Response.WriteAsync("{\"error\":{\"message\":\"scripted\",\"type\":\"server_error\"}}");
-            return;
-        }
-        var ct = http.RequestAborted;
-        try
-        {
-            if (!stream)
-            {
-                await Task.Delay(FirstTokenDelay(index), ct);
-                http.Response.ContentType = "application/json";
-                await http.Response.WriteAsync(Whole(chat, logprobs), ct);
-                return;
-            }
-            http.Response.ContentType = "text/event-stream";
-            if (chat) await EventAsync(http, "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}");
-            await Task.Delay(FirstTokenDelay(index), ct);
-            foreach (var token in Tokens) await EventAsync(http, Piece(chat, token, logprobs, null));
-            await EventAsync(http, Piece(chat, "", false, FinishReason));
-            await EventAsync(http, "{\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":" + Tokens.Count + "}}");
-            await http.Response.WriteAsync("data: [DONE]\n\n", ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            Interlocked.Increment(ref _cancelled);
-        }
-    }
-
-    private static async Task EventAsync(HttpContext http, string json)
-    {
-        await http.Response.WriteAsync("data: " + json + "\n\n", http.RequestAborted);
-        await http.Response.Body.FlushAsync(http.RequestAborted);
-    }
-
-    private string Piece(bool chat, string text, bool logprobs, string? finish)
-    {
-        string lp = logprobs ? (chat ? $"{{\"content\":[{{\"token\":{JsonSerializer.Serialize(text)},\"logprob\":{Num(Logprob)}}}]}}" : $"{{\"tokens\":[{JsonSerializer.Serialize(text)}],\"token_logprobs\":[{Num(Logprob)}]}}") : "null";
-        string fin = finish == null ? "null" : $"\"{finish}\"";
-        return chat
-            ? $"{{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":{JsonSerializer.Serialize(text)}}},\"logprobs\":{lp},\"finish_reason\":{fin}}}]}}"
-            : $"{{\"choices\":[{{\"index\":0,\"text\":{JsonSerializer.Serialize(text)},\"logprobs\":{lp},\"finish_reason\":{fin}}}]}}";
-    }
-
-    private string Whole(bool chat, bool logprobs)
-    {
-        string text = JsonSerializer.Serialize(string.Concat(Tokens));
-        var sb = new StringBuilder();
-        foreach (var t in Tokens) sb.Append(sb.Length > 0 ? "," : "").Append($"{{\"token\":{JsonSerializer.Serialize(t)},\"logprob\":{Num(Logprob)}}}");
-        string lp = logprobs ? (chat ? $"{{\"content\":[{sb}]}}" : $"{{\"token_logprobs\":[{string.Join(',', Tokens.Select(_ => Num(Logprob)))}]}}") : "null";
-        string usage = $"\"usage\":{{\"prompt_tokens\":10,\"completion_tokens\":{Tokens.Count},\"total_tokens\":{10 + Tokens.Count}}}";
-        return chat
-            ? $"{{\"object\":\"chat.completion\",\"choices\":[{{\"index\":0,\"message\":{{\"role\":\"assistant\",\"content\":{text}}},\"logprobs\":{lp},\"finish_reason\":\"{FinishReason}\"}}],{usage}}}"
-            : $"{{\"object\":\"text_completion\",\"choices\":[{{\"index\":0,\"text\":{text},\"logprobs\":{lp},\"finish_reason\":\"{FinishReason}\"}}],{usage}}}";
-    }
-
-    private static string Num(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
 }

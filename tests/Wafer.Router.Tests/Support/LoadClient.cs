@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using Wafer.OpenAi.Sse;
+using Wafer.OpenAi.Streaming;
 
 namespace Wafer.Router.Tests.Support;
 
@@ -32,25 +34,17 @@ internal static class LoadClient
                 string whole = await response.Content.ReadAsStringAsync(ct);
                 return new Outcome(true, false, watch.Elapsed.TotalMilliseconds, backend, whole);
             }
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-            bool done = false;
-            while (await reader.ReadLineAsync(ct) is { } line)
+            using var reader = new SseReader(await response.Content.ReadAsStreamAsync(ct));
+            while (await reader.ReadEventAsync(ct) is { } data)
             {
-                if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
                 started = true;
-                if (line == "data: [DONE]")
-                {
-                    done = true;
-                    break;
-                }
-                text.Append(line).Append('\n');
-                if (double.IsNaN(ttft) && (line.Contains("\"content\":\"", StringComparison.Ordinal) && !line.Contains("\"content\":\"\"", StringComparison.Ordinal)
-                    || line.Contains("\"text\":\"", StringComparison.Ordinal) && !line.Contains("\"text\":\"\"", StringComparison.Ordinal)))
-                    ttft = watch.Elapsed.TotalMilliseconds;
+                text.Append("data: ").Append(data).Append('\n');
+                if (double.IsNaN(ttft) && StreamChunk.Parse(data).HasContent) ttft = watch.Elapsed.TotalMilliseconds;
             }
-            return new Outcome(done, started, ttft, backend, text.ToString());
+            started |= reader.SawDone;
+            return new Outcome(reader.SawDone, started, ttft, backend, text.ToString());
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or SseFormatException)
         {
             return new Outcome(false, started, ttft, null, e.Message);
         }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using Wafer.Cli.Benchmarking;
+using Wafer.Bench;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Evaluation;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Wafer.Cli.Benchmarking;
+using Wafer.Bench;
 
 namespace Wafer.Cli.Commands.Bench;
 

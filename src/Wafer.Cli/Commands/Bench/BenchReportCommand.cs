@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
-using Wafer.Cli.Benchmarking;
-using Wafer.Cli.Benchmarking.Charts;
+using Wafer.Bench;
+using Wafer.Bench.Charts;
 
 namespace Wafer.Cli.Commands.Bench;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using Wafer.Cli.Benchmarking;
+using Wafer.Bench;
 
 namespace Wafer.Cli.Commands.Bench;
 

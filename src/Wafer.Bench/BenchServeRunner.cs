@@ -1,0 +1,49 @@
+namespace Wafer.Bench;
+
+/// <summary>Runs one <c>wafer bench serve</c>: the same seeded workload at every load level, after an unmeasured warm-up.</summary>
+/// <remarks>
+/// Step 1: generate the workload from the seed (once; every level replays it).
+/// Step 2: send the warm-up requests one at a time and discard them.
+/// Step 3: per level, drive the load and summarise it against the SLOs.
+/// </remarks>
+internal sealed class BenchServeRunner
+{
+    private readonly BenchServeOptions options;
+    private readonly IRequestSender sender;
+    private readonly TimeProvider time;
+
+    public BenchServeRunner(BenchServeOptions options, IRequestSender sender, TimeProvider time)
+    {
+        options.Validate();
+        this.options = options;
+        this.sender = sender;
+        this.time = time;
+        // Step 1
+        Requests = WorkloadGenerator.Generate(options.Workload, options.RequestCount, options.Seed);
+    }
+
+    public IReadOnlyList<BenchRequest> Requests { get; }
+
+    /// <summary>Step 2: sends the warm-up requests; returns the failed ones (the run goes on regardless).</summary>
+    public async Task<IReadOnlyList<RequestRecord>> WarmupAsync(CancellationToken cancellationToken)
+    {
+        var failed = new List<RequestRecord>();
+        long start = time.GetTimestamp();
+        for (int i = 0; i < options.WarmupCount; i++)
+        {
+            var record = await sender.SendAsync(Requests[i % Requests.Count], start, cancellationToken).ConfigureAwait(false);
+            if (!record.Success) failed.Add(record);
+        }
+        return failed;
+    }
+
+    /// <summary>Step 3: runs level <paramref name="levelIndex"/> of the options and summarises it.</summary>
+    public async Task<RunSummary> RunLevelAsync(int levelIndex, IProgress<int>? completed, CancellationToken cancellationToken)
+    {
+        var level = options.Levels[levelIndex];
+        // Each level gets its own arrival sequence, reproducible from the one seed.
+        int arrivalSeed = unchecked(options.Seed + 1_000_003 * (levelIndex + 1));
+        var result = await new LoadDriver(sender, time).RunAsync(Requests, level, arrivalSeed, completed, cancellationToken).ConfigureAwait(false);
+        return RunSummary.Compute(result, options.Slo);
+    }
+}

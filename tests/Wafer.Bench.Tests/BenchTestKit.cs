@@ -1,0 +1,41 @@
+using Wafer.Bench;
+
+namespace Wafer.Bench.Tests;
+
+/// <summary>Options and runners pointed at a test server, with small workloads so tests stay fast.</summary>
+internal static class BenchTestKit
+{
+    public static BenchServeOptions Options(string url, LoadLevel level, int requestCount, int outputTokens = 8, EndpointKind endpoint = EndpointKind.Chat,
+        SloOptions? slo = null) => new()
+    {
+        Url = url,
+        Model = "fake-model",
+        Endpoint = endpoint,
+        RequestCount = requestCount,
+        Levels = [level],
+        Workload = new WorkloadOptions { PromptTokens = new TokenRange(20, 5), OutputTokens = outputTokens },
+        Seed = 42,
+        Slo = slo ?? new SloOptions(null, null),
+        WarmupCount = 0,
+        RequestTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    public static async Task<RunSummary> RunAsync(BenchServeOptions options, HttpClient http, TimeSpan? timeout = null)
+    {
+        var sender = new OpenAiStreamingSender(http, BenchHttpClient.BaseAddress(options.Url), options.Model, null, options.Endpoint,
+            TimeProvider.System, timeout ?? options.RequestTimeout, ignoreEos: false);
+        var runner = new BenchServeRunner(options, sender, TimeProvider.System);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await runner.RunLevelAsync(0, null, bound.Token);
+    }
+
+    /// <summary>A loopback port that nothing listens on (bound, then released).</summary>
+    public static int RefusedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

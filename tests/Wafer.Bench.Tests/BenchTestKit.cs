@@ -38,4 +38,12 @@ internal static class BenchTestKit
         listener.Stop();
         return port;
     }
+
+    /// <summary>Waits until <paramref name="count"/> handlers of the fake server have ended (a client can see [DONE] before the
+    /// server has recorded what it served); fails only if they never do.</summary>
+    public static async Task WaitForHandlersAsync(FakeOpenAiServer server, int count)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); server.EndedCount < count && DateTime.UtcNow < deadline;) await Task.Delay(10);
+        Assert.Equal(count, server.EndedCount);
+    }
 }

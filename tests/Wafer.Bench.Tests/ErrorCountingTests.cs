@@ -45,7 +45,9 @@ public class ErrorCountingTests
         var run = await BenchTestKit.RunAsync(BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(2), 2), http, TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(new Dictionary<string, int> { ["timeout"] = 2 }, run.ErrorsByStatus);
-        Assert.All(run.Result.Records, r => Assert.InRange(r.E2eMs, 150, 5000));
+        // Cause and effect only: the client gave up at its 200 ms timeout (timers do not fire early), long before the server's
+        // 20 s first token, however slow a busy machine makes the rest.
+        Assert.All(run.Result.Records, r => Assert.InRange(r.E2eMs, 150, 19_000));
     }
 
     [Theory]

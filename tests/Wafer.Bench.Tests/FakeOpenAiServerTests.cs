@@ -45,6 +45,8 @@ public class FakeOpenAiServerTests
         var bench = BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(4), 24, outputTokens: 3);
 
         var run = await BenchTestKit.RunAsync(bench, http);
+        // The client can see [DONE] before the server's handler has recorded what it served: wait for every handler to end.
+        await BenchTestKit.WaitForHandlersAsync(server, 24);
 
         // What the server injected is known in advance (a hash of seed and arrival number), whatever the timing.
         int injected = Enumerable.Range(0, 24).Count(options.IsStraggler);

@@ -51,9 +51,11 @@ public class MeasurementAccuracyTests(ITestOutputHelper output)
         using var http = BenchHttpClient.Create(concurrency);
         var options = BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(concurrency), requestCount, OutputTokens);
         await BenchTestKit.RunAsync(options, http); // warm-up: JIT and connections
+        await BenchTestKit.WaitForHandlersAsync(server, requestCount);
         server.Served.Clear();
 
         var run = await BenchTestKit.RunAsync(options, http);
+        await BenchTestKit.WaitForHandlersAsync(server, 2 * requestCount);
 
         // The truth is what the server did (its timers run late on a busy machine), read from its own clock.
         var served = server.Served.ToArray();

@@ -26,8 +26,8 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
         // Step 1
         var first = await AttemptAsync(http, request, body, levelStartTimestamp, reconnect: false, cancellationToken).ConfigureAwait(false);
         if (!first.ClosedBeforeResponse) return first.Record;
-        // Step 2: the server closed a kept-alive connection (its idle timeout, its limit of requests per connection) and no byte of an
-        // answer came: a stale connection of the client's pool, not a failure of the server, so it is retried, not counted as an error.
+        // Step 2: the server had closed a kept-alive connection (its idle timeout, its limit of requests per connection) and the answer's
+        // status line never came: a stale connection of the client's pool, not a failure of the server, so retried, not counted as an error.
         // The retry's record is timed from the retry (a new start, TTFT and E2E): the failed attempt's milliseconds, a write and an EOF
         // on a dead socket, are not the server's latency.
         var retry = await AttemptAsync(reconnectHttp ?? http, request, body, levelStartTimestamp, reconnect: true, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,7 @@ internal sealed record RequestRecord
 {
     public required int Index { get; init; }
 
-    /// <summary>When the request was sent, from the start of its load level.</summary>
+    /// <summary>When the request was sent, from the start of its load level (for a <see cref="Reconnected"/> one, when the retry was).</summary>
     public required double StartMs { get; init; }
 
     public bool Success => ErrorKind == null;

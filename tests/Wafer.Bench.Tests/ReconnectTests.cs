@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text.Json;
 using Wafer.Bench;
 using Wafer.Bench.Tests.Support;
 using Fate = Wafer.Bench.Tests.Support.KeepAliveClosingServer.Fate;
@@ -27,6 +28,32 @@ public class ReconnectTests
         Assert.Equal(server.ClosedOnReuseCount, run.Reconnects);
         Assert.Equal(run.Reconnects, run.Result.Records.Count(r => r.Reconnected));
         Assert.All(run.Result.Records, r => Assert.Equal(3, r.OutputTokens));
+    }
+
+    [Fact]
+    public async Task BenchServe_ServerClosesKeptAliveConnections_ReportsReconnectsInJsonAndConsole()
+    {
+        await using var server = new KeepAliveClosingServer(Fate.CloseOnReuse);
+        string json = Path.Combine(Path.GetTempPath(), $"wafer-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var r = await Task.Run(() => WaferProcess.Run("bench", "serve", "--url", server.Url, "--model", "fake", "--requests", "8", "--concurrency", "1",
+                "--prompt-tokens", "10", "--output-tokens", "3", "--warmup", "0", "--json", json), TestContext.Current.CancellationToken);
+
+            Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
+            var run = doc.RootElement.GetProperty("runs")[0];
+            Assert.Equal(0, run.GetProperty("errors").GetInt32());
+            Assert.True(server.ClosedOnReuseCount > 0, "the client's pool never reused a connection, so nothing was tested");
+            Assert.Equal(server.ClosedOnReuseCount, run.GetProperty("reconnects").GetInt32());
+            Assert.Equal(server.ClosedOnReuseCount, run.GetProperty("requests").EnumerateArray().Count(q => q.GetProperty("reconnected").GetBoolean()));
+            Assert.Contains("reconn", r.StdOut, StringComparison.Ordinal);
+            Assert.Contains($"concurrency 1: reconnects {server.ClosedOnReuseCount}:", r.StdOut, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
     }
 
     [Fact]

@@ -31,6 +31,20 @@ public class ReconnectTests
     }
 
     [Fact]
+    public async Task RunLevel_ServerClosesEveryConnectionAfterItsAnswer_NoErrors()
+    {
+        await using var server = new KeepAliveClosingServer(Fate.CloseAfterAnswer);
+        using var http = BenchHttpClient.Create(4);
+
+        var run = await BenchTestKit.RunAsync(BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(4), 16, outputTokens: 3), http);
+
+        // Whether the client met a closed connection (and retried) or saw the close first is timing; that no request fails is not.
+        Assert.Equal(0, run.Errors);
+        Assert.Equal(16, run.RequestsCompleted);
+        Assert.Equal(16, server.AnsweredCount);
+    }
+
+    [Fact]
     public async Task BenchServe_ServerClosesKeptAliveConnections_ReportsReconnectsInJsonAndConsole()
     {
         await using var server = new KeepAliveClosingServer(Fate.CloseOnReuse);

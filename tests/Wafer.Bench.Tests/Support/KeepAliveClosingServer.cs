@@ -23,6 +23,10 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
 
         /// <summary>Send the status line, the headers and the first token of every answer, then reset the connection.</summary>
         ResetAfterHeaders,
+
+        /// <summary>Answer every request in full, still without <c>Connection: close</c>, and close the connection right after: the
+        /// client either sees the close before it reuses the connection or writes its next request into it, as timing decides.</summary>
+        CloseAfterAnswer,
     }
 
     private const int Tokens = 3;
@@ -31,7 +35,7 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
     private readonly List<Task> handlers = [];
     private readonly Fate fate;
     private readonly Task acceptLoop;
-    private int connectionCount, answeredCount, closedOnReuseCount, resetAfterHeadersCount;
+    private int answeredCount, closedOnReuseCount, resetAfterHeadersCount;
 
     public KeepAliveClosingServer(Fate fate)
     {
@@ -42,9 +46,6 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
     }
 
     public string Url { get; }
-
-    /// <summary>Connections accepted.</summary>
-    public int ConnectionCount => Volatile.Read(ref connectionCount);
 
     /// <summary>Requests answered in full.</summary>
     public int AnsweredCount => Volatile.Read(ref answeredCount);
@@ -62,7 +63,6 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
             while (true)
             {
                 var socket = await listener.AcceptSocketAsync(stop.Token);
-                Interlocked.Increment(ref connectionCount);
                 lock (handlers) handlers.Add(ServeAsync(socket));
             }
         }
@@ -97,7 +97,7 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
                 }
                 await socket.SendAsync(Answer(), stop.Token);
                 Interlocked.Increment(ref answeredCount);
-                if (connectionClose) return;
+                if (connectionClose || fate == Fate.CloseAfterAnswer) return;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException)

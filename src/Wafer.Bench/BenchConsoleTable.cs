@@ -16,6 +16,8 @@ internal static class BenchConsoleTable
         {
             ("ok", r => Int(r.RequestsCompleted)),
             ("err", r => r.Errors > 0 ? $"[red]{r.Errors}[/]" : "0"),
+            // Retries after the server closed a kept-alive connection: not errors, but a sign of the server's keep-alive policy.
+            ("reconn", r => r.Reconnects is int n ? n > 0 ? $"[yellow]{n}[/]" : "0" : "–"),
             ("req/s", r => F(r.RequestThroughput, "0.00")),
             ("out tok/s", r => F(r.OutputTokenThroughput, r.OutputTokenThroughput < 100 ? "0.0" : "0")),
         };

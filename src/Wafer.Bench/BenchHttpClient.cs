@@ -2,23 +2,36 @@ using System.Net;
 
 namespace Wafer.Bench;
 
-/// <summary>Creates the benchmark's HttpClient: one pooled SocketsHttpHandler with room for every concurrent request, no client-side timeout (each request has its own).</summary>
+/// <summary>Creates the benchmark's HttpClients: one pooled SocketsHttpHandler with room for every concurrent request, and one that
+/// never reuses a connection (for reconnects); neither has a client-side timeout (each request has its own).</summary>
 internal static class BenchHttpClient
 {
-    public static HttpClient Create(int maxConnections)
+    /// <summary>How long a pooled connection may sit idle before the client closes it: below the keep-alive timeouts servers commonly
+    /// use (llama-server's cpp-httplib and vLLM's uvicorn 5 s, Node 5 s, nginx 75 s), so that the client, not the server, closes an idle
+    /// connection. It narrows the race in which a request is written to a connection the server is closing; the retry in
+    /// <see cref="OpenAiStreamingSender"/> handles what remains (and servers that close a connection after N requests).</summary>
+    public static readonly TimeSpan PooledConnectionIdleTimeout = TimeSpan.FromSeconds(3);
+
+    public static HttpClient Create(int maxConnections) => new(Handler(Math.Max(maxConnections, 1), TimeSpan.FromMinutes(10)), disposeHandler: true)
     {
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = Math.Max(maxConnections, 1),
-            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            UseProxy = false,
-            EnableMultipleHttp2Connections = true,
-        };
-        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-    }
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>The client for a retry after the server closed a kept-alive connection: no connection outlives its request
+    /// (zero lifetime), so every request dials a fresh one rather than taking another idle connection the server may have closed too.</summary>
+    public static HttpClient CreateFresh() => new(Handler(int.MaxValue, TimeSpan.Zero), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+    private static SocketsHttpHandler Handler(int maxConnections, TimeSpan lifetime) => new()
+    {
+        MaxConnectionsPerServer = maxConnections,
+        PooledConnectionLifetime = lifetime,
+        PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        UseProxy = false,
+        EnableMultipleHttp2Connections = true,
+    };
 
     /// <summary>The server's base address without a trailing "/v1", ending in '/', so endpoint paths can be appended.</summary>
     public static Uri BaseAddress(string url)

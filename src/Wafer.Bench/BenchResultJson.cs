@@ -56,6 +56,7 @@ internal static class BenchResultJson
         json.WriteStartObject("errors_by_status");
         foreach (var (kind, count) in run.ErrorsByStatus) json.WriteNumber(kind, count);
         json.WriteEndObject();
+        json.WriteNumber("reconnects", run.Reconnects);
         json.WriteNumber("duration_s", Round(run.Result.DurationSeconds));
         json.WriteNumber("request_throughput", Round(run.RequestThroughput));
         json.WriteNumber("output_token_throughput", Round(run.OutputTokenThroughput));
@@ -80,6 +81,7 @@ internal static class BenchResultJson
         if (r.ErrorKind == null) json.WriteNull("error");
         else json.WriteString("error", r.ErrorKind);
         if (r.ErrorMessage != null) json.WriteString("error_message", r.ErrorMessage);
+        json.WriteBoolean("reconnected", r.Reconnected);
         NumberOrNull(json, "ttft_ms", r.TtftMs is double t ? Round(t) : null);
         json.WriteNumber("e2e_ms", Round(r.E2eMs));
         json.WriteNumber("prompt_tokens", r.PromptTokens);

@@ -15,6 +15,9 @@ internal sealed record BenchRunRow
 
     public required int Errors { get; init; }
 
+    /// <summary>Requests retried after the server closed their kept-alive connection; null in a result file written before the count existed.</summary>
+    public int? Reconnects { get; init; }
+
     public required double RequestThroughput { get; init; }
 
     public required double OutputTokenThroughput { get; init; }
@@ -37,6 +40,7 @@ internal sealed record BenchRunRow
         LevelValue = run.Level.Concurrency ?? run.Level.Rate!.Value,
         RequestsCompleted = run.RequestsCompleted,
         Errors = run.Errors,
+        Reconnects = run.Reconnects,
         RequestThroughput = run.RequestThroughput,
         OutputTokenThroughput = run.OutputTokenThroughput,
         Goodput = run.Goodput,
@@ -55,6 +59,7 @@ internal sealed record BenchRunRow
             LevelValue = isConcurrency ? c.GetDouble() : run.GetProperty("rate").GetDouble(),
             RequestsCompleted = run.GetProperty("requests_completed").GetInt32(),
             Errors = run.GetProperty("errors").GetInt32(),
+            Reconnects = run.TryGetProperty("reconnects", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : null,
             RequestThroughput = run.GetProperty("request_throughput").GetDouble(),
             OutputTokenThroughput = run.GetProperty("output_token_throughput").GetDouble(),
             Goodput = run.TryGetProperty("goodput", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetDouble() : null,

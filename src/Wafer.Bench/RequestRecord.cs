@@ -5,7 +5,7 @@ internal sealed record RequestRecord
 {
     public required int Index { get; init; }
 
-    /// <summary>When the request was sent, from the start of its load level.</summary>
+    /// <summary>When the request was sent, from the start of its load level (for a <see cref="Reconnected"/> one, when the retry was).</summary>
     public required double StartMs { get; init; }
 
     public bool Success => ErrorKind == null;
@@ -18,6 +18,10 @@ internal sealed record RequestRecord
 
     /// <summary>Details of the failure (server message or exception), or null.</summary>
     public string? ErrorMessage { get; init; }
+
+    /// <summary>True when the first try met a kept-alive connection the server had closed (no byte of an answer came) and this record
+    /// is the one retry, on a fresh connection, timed from the retry; the failed try is not counted as an error.</summary>
+    public bool Reconnected { get; init; }
 
     /// <summary>Time to first token: request sent → first chunk with text.</summary>
     public double? TtftMs { get; init; }

@@ -14,6 +14,10 @@ internal sealed record RunSummary
     /// <summary>Failed requests by HTTP status or failure name, ordered by key.</summary>
     public required SortedDictionary<string, int> ErrorsByStatus { get; init; }
 
+    /// <summary>Requests retried once on a fresh connection because the server had closed their kept-alive one before answering
+    /// (<see cref="RequestRecord.Reconnected"/>); not errors, unless the retry failed too.</summary>
+    public required int Reconnects { get; init; }
+
     /// <summary>Completed requests per second.</summary>
     public required double RequestThroughput { get; init; }
 
@@ -49,6 +53,7 @@ internal sealed record RunSummary
             RequestsCompleted = ok.Count,
             Errors = result.Records.Count - ok.Count,
             ErrorsByStatus = errors,
+            Reconnects = result.Records.Count(r => r.Reconnected),
             RequestThroughput = ok.Count / seconds,
             OutputTokenThroughput = ok.Sum(r => (long)r.OutputTokens) / seconds,
             InputTokenThroughput = ok.Sum(r => (long)r.PromptTokens) / seconds,

@@ -7,14 +7,14 @@ public class BenchServeJsonTests
 {
     private static readonly string[] RunKeys =
     [
-        "concurrency", "requests_completed", "errors", "errors_by_status", "duration_s", "request_throughput", "output_token_throughput",
+        "concurrency", "requests_completed", "errors", "errors_by_status", "reconnects", "duration_s", "request_throughput", "output_token_throughput",
         "input_token_throughput", "goodput", "ttft_ms", "itl_ms", "e2e_ms", "tpot_ms", "requests",
     ];
 
     private static readonly string[] SummaryKeys = ["mean", "p50", "p90", "p99", "max"];
 
     private static readonly string[] RequestKeys =
-        ["index", "start_ms", "status", "error", "ttft_ms", "e2e_ms", "prompt_tokens", "output_tokens", "usage_reported", "itl_ms"];
+        ["index", "start_ms", "status", "error", "reconnected", "ttft_ms", "e2e_ms", "prompt_tokens", "output_tokens", "usage_reported", "itl_ms"];
 
     private static string[] Keys(JsonElement e) => [.. e.EnumerateObject().Select(p => p.Name)];
 

@@ -22,8 +22,9 @@ internal static class BenchTestKit
 
     public static async Task<RunSummary> RunAsync(BenchServeOptions options, HttpClient http, TimeSpan? timeout = null)
     {
+        using var reconnectHttp = BenchHttpClient.CreateFresh();
         var sender = new OpenAiStreamingSender(http, BenchHttpClient.BaseAddress(options.Url), options.Model, null, options.Endpoint,
-            TimeProvider.System, timeout ?? options.RequestTimeout, ignoreEos: false);
+            TimeProvider.System, timeout ?? options.RequestTimeout, ignoreEos: false, reconnectHttp);
         var runner = new BenchServeRunner(options, sender, TimeProvider.System);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         return await runner.RunLevelAsync(0, null, bound.Token);

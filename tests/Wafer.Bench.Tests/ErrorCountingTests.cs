@@ -32,6 +32,7 @@ public class ErrorCountingTests
 
         Assert.Equal(0, run.RequestsCompleted);
         Assert.Equal(new Dictionary<string, int> { ["connection_refused"] = 8 }, run.ErrorsByStatus);
+        Assert.Equal(0, run.Reconnects); // a server that is down is not a closed keep-alive connection: no retry
         Assert.Equal(LatencySummary.Empty, run.TtftMs);
         Assert.Equal(0, run.RequestThroughput);
     }
@@ -45,6 +46,7 @@ public class ErrorCountingTests
         var run = await BenchTestKit.RunAsync(BenchTestKit.Options(server.Url, LoadLevel.ClosedLoop(2), 2), http, TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(new Dictionary<string, int> { ["timeout"] = 2 }, run.ErrorsByStatus);
+        Assert.Equal(0, run.Reconnects);
         // Cause and effect only: the client gave up at its 200 ms timeout (timers do not fire early), long before the server's
         // 20 s first token, however slow a busy machine makes the rest.
         Assert.All(run.Result.Records, r => Assert.InRange(r.E2eMs, 150, 19_000));

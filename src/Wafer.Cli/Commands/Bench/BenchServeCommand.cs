@@ -117,8 +117,9 @@ internal static class BenchServeCommand
         var startedUtc = time.GetUtcNow();
         int maxConnections = options.Levels.Max(l => l.Concurrency ?? 4096);
         using var http = BenchHttpClient.Create(maxConnections);
+        using var reconnectHttp = BenchHttpClient.CreateFresh();
         var sender = new OpenAiStreamingSender(http, BenchHttpClient.BaseAddress(options.Url), options.Model, options.ApiKey,
-            options.Endpoint, time, options.RequestTimeout, options.IgnoreEos);
+            options.Endpoint, time, options.RequestTimeout, options.IgnoreEos, reconnectHttp);
         var runner = new BenchServeRunner(options, sender, time);
         var console = AnsiConsole.Console;
         // Redirected output has no width; the table needs more than the default 80 columns.
@@ -130,6 +131,9 @@ internal static class BenchServeCommand
         console.Write(BenchConsoleTable.Build([new BenchSeries(options.EffectiveLabel, "", [.. runs.Select(BenchRunRow.From)])], console.Profile.Width));
         foreach (var run in runs.Where(r => r.Errors > 0))
             console.MarkupLine(Markup.Escape($"{run.Level}: errors {string.Join(", ", run.ErrorsByStatus.Select(e => $"{e.Key} × {e.Value}"))}"));
+        foreach (var run in runs.Where(r => r.Reconnects > 0))
+            console.MarkupLine(Markup.Escape($"{run.Level}: reconnects {run.Reconnects}: requests whose kept-alive connection the server had closed " +
+                "before answering, each retried once on a fresh connection and timed from the retry (not counted as errors)"));
         if (jsonPath != null)
         {
             await using (var file = File.Create(jsonPath)) BenchResultJson.Write(file, options, startedUtc, runs);

@@ -90,13 +90,14 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
                 }
                 if (fate == Fate.ResetAfterHeaders)
                 {
-                    await socket.SendAsync(Encoding.ASCII.GetBytes(Head).Concat(Chunk(Role)).Concat(Chunk(Token(0))).ToArray(), stop.Token);
                     Interlocked.Increment(ref resetAfterHeadersCount);
+                    await socket.SendAsync(Encoding.ASCII.GetBytes(Head).Concat(Chunk(Role)).Concat(Chunk(Token(0))).ToArray(), stop.Token);
                     socket.LingerState = new LingerOption(true, 0);
                     return;
                 }
-                await socket.SendAsync(Answer(), stop.Token);
+                // Counted before the bytes go out: a client can finish reading an answer before this thread runs again.
                 Interlocked.Increment(ref answeredCount);
+                await socket.SendAsync(Answer(), stop.Token);
                 if (connectionClose || fate == Fate.CloseAfterAnswer) return;
             }
         }

@@ -26,13 +26,14 @@ public sealed class SseWriter
     public async Task WriteAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
+        // The whole event in one buffer, one write and one flush: no per-event arrays for the framing.
         _buffer.Clear();
+        _buffer.Write("data: "u8);
         _json.Reset(_buffer);
         write(_json);
         _json.Flush();
-        await _response.Body.WriteAsync("data: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        _buffer.Write("\n\n"u8);
         await _response.Body.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        await _response.Body.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         await _response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 

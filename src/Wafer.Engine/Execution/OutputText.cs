@@ -16,6 +16,8 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     /// <summary>Adds a token's text (<paramref name="silent"/>: a stop/end token whose text is not output) and returns what can be shown now.</summary>
     public string Append(int token, bool silent)
     {
+        // Without stop strings nothing is ever held back: the decoder's text goes out as it is (no copy per token).
+        if (stopStrings.Count == 0) return silent ? "" : _decoder.Append(token);
         if (!silent) _pending.Append(_decoder.Append(token));
         return Release(final: false);
     }
@@ -23,6 +25,7 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     /// <summary>Everything still held back (call when the generation ends for another reason).</summary>
     public string Finish()
     {
+        if (stopStrings.Count == 0) return _decoder.Flush();
         if (!Stopped) _pending.Append(_decoder.Flush());
         return Release(final: true);
     }

@@ -251,7 +251,7 @@ public sealed class InferenceEngine : IAsyncDisposable
                 Admit(submit);
                 break;
             case CancelCommand cancel:
-                if (_active.TryGetValue(cancel.Id, out var cancelled)) Finish(cancelled, FinishReason.Cancelled, error: null);
+                if (_active.TryGetValue(cancel.Id, out var cancelled)) Finish(cancelled);
                 break;
             case EmbedCommand embed:
                 Embed(embed);
@@ -335,17 +335,17 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
         text += active.Text.Finish();
         var usage = new GenerationUsage(request.PromptCount, request.OutputCount, request.CachedPromptCount);
-        Finish(active, reason.Value, new TokenEvent(update.Token, text, logprobs, reason, usage));
+        Finish(active, new TokenEvent(update.Token, text, logprobs, reason, usage));
     }
 
     /// <summary>The single exit of a request: removes it from the scheduler and the engine, records its metrics and ends its
-    /// stream, with <paramref name="last"/> when it finished normally, a cancellation for <see cref="FinishReason.Cancelled"/>,
-    /// or <paramref name="error"/>.</summary>
-    private void Finish(ActiveRequest active, FinishReason reason, TokenEvent? last = null, Exception? error = null)
+    /// stream: with <paramref name="last"/> (which carries the finish reason) when it finished normally, else with
+    /// <paramref name="error"/>, or as cancelled when there is neither.</summary>
+    private void Finish(ActiveRequest active, TokenEvent? last = null, Exception? error = null)
     {
         var request = active.Request;
         _active.Remove(request.Id);
-        if (last != null)
+        if (last?.FinishReason is FinishReason reason)
         {
             _scheduler.Finish(request.Id, reason);
             Metrics.PromptTokens.Add(request.PromptCount);
@@ -360,7 +360,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     private void FailAll(Exception error)
     {
-        foreach (var active in _active.Values.ToArray()) Finish(active, FinishReason.Cancelled, error: error);
+        foreach (var active in _active.Values.ToArray()) Finish(active, error: error);
         PublishCounts();
     }
 

@@ -92,13 +92,20 @@ internal sealed class SamplingFastPath
     private bool SelectMinP(ReadOnlySpan<float> work, TokenCandidates candidates)
     {
         float max = VectorMath.Max(work);
-        if (!float.IsFinite(max)) return false;
+        if (!float.IsFinite(max) || !SelectMinPSet(work, max, candidates, out var sorted)) return false;
+        candidates.SetSorted(sorted.Length);
+        return true;
+    }
+
+    // The min-p set (logit ≥ max + ln p) sorted best first in the candidates' buffer; false when it holds more than MaxSelection.
+    private bool SelectMinPSet(ReadOnlySpan<float> work, float max, TokenCandidates candidates, out Span<TokenCandidate> sorted)
+    {
         int capacity = Math.Min(work.Length, MaxSelection);
         var buffer = candidates.Reserve(capacity);
         int count = LogitSelection.AtLeast(work, max + MathF.Log(_minP!.P), buffer);
+        sorted = count > capacity ? default : buffer[..count];
         if (count > capacity) return false;
-        LogitSelection.SortBestFirst(buffer[..count]);
-        candidates.SetSorted(count);
+        LogitSelection.SortBestFirst(sorted);
         return true;
     }
 
@@ -114,13 +121,9 @@ internal sealed class SamplingFastPath
         float p = _topP!.P;
         if (_minP!.P > 0)
         {
-            int capacity = Math.Min(n, MaxSelection);
-            var buffer = candidates.Reserve(capacity);
-            int count = LogitSelection.AtLeast(work, max + MathF.Log(_minP.P), buffer);
-            if (count > capacity) return false;
-            LogitSelection.SortBestFirst(buffer[..count]);
-            int keep = NucleusLength(buffer[..count], max, normaliser, p);
-            candidates.SetSorted(keep > 0 ? keep : count);
+            if (!SelectMinPSet(work, max, candidates, out var sorted)) return false;
+            int keep = NucleusLength(sorted, max, normaliser, p);
+            candidates.SetSorted(keep > 0 ? keep : sorted.Length);
             return true;
         }
         for (int m = Math.Min(FirstTopPSelection, n); ; m = Math.Min(m * 4, n))

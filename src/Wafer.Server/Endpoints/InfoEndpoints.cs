@@ -52,7 +52,15 @@ internal static class InfoEndpoints
         string content = JsonFields.String(root, "content") ?? throw ApiException.BadParameter("content", "'content' is required");
         bool addSpecial = JsonFields.Bool(root, "add_special") ?? false;
         bool parseSpecial = JsonFields.Bool(root, "parse_special") ?? true;
-        var ids = model.Tokenizer.Encode(content, addSpecial, parseSpecial);
+        IReadOnlyList<int> ids;
+        try
+        {
+            ids = model.Tokenizer.Encode(content, addSpecial, parseSpecial);
+        }
+        catch (Models.Tokenization.UntokenizableTextException e)
+        {
+            throw ApiException.BadParameter("content", e.Message);
+        }
         await GenerationEndpoints.WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();

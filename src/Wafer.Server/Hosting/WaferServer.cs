@@ -110,17 +110,8 @@ public sealed class WaferServer : IAsyncDisposable
                 if (!Authorized(http, server.Context.Options)) throw new ApiException(401, "missing or invalid API key; send 'Authorization: Bearer KEY'", code: "invalid_api_key");
                 await next(http).ConfigureAwait(false);
             }
-            catch (ApiException e)
+            catch (Exception e) when (e is ApiException or Models.InvalidParameterException or EngineStoppedException)
             {
-                await ErrorWriter.WriteAsync(http, e).ConfigureAwait(false);
-            }
-            catch (Models.Tokenization.UntokenizableTextException e)
-            {
-                await ErrorWriter.WriteAsync(http, ApiException.BadParameter("content", e.Message)).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is Models.InvalidParameterException or EngineStoppedException or EngineFailureException)
-            {
-                if (e is EngineFailureException) ServerLog.Unhandled(logger, e, http.Request.Path);
                 await ErrorWriter.WriteAsync(http, ApiErrors.From(e)).ConfigureAwait(false);
             }
             catch (BadHttpRequestException e)
@@ -133,8 +124,9 @@ public sealed class WaferServer : IAsyncDisposable
             }
             catch (Exception e)
             {
+                // A failed engine step keeps its message (engine_error); anything else is a plain internal error.
                 ServerLog.Unhandled(logger, e, http.Request.Path);
-                await ErrorWriter.WriteAsync(http, new ApiException(500, "internal server error", "server_error")).ConfigureAwait(false);
+                await ErrorWriter.WriteAsync(http, ApiErrors.From(e)).ConfigureAwait(false);
             }
             finally
             {

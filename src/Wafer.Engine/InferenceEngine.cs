@@ -36,6 +36,8 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly FinishRules _rules;
     private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, ActiveRequest> _active = [];
+    private readonly SchedulerOutput _step = new();        // reused every step, so the loop allocates nothing per step
+    private readonly List<RequestUpdate> _updates = [];
     private readonly Thread _thread;
     private long _nextId;
     private volatile int _waiting;
@@ -55,7 +57,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         int context = EngineOptions.ResolveContextLength(options.Scheduler.ContextLength, model.Config.ContextLength);
         _options = options with { Scheduler = options.Scheduler with { ContextLength = context } };
         int blocks = KvCacheSizing.BlockCount(model.Config, _options, KvCacheSizing.AvailableMemoryBytes());
-        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching);
+        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context);
         _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize);
         _scheduler = new Scheduler(_options.Scheduler, _kv);
         _runner = new ModelRunner(model, _kv, _storage);
@@ -216,7 +218,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             if (!_scheduler.HasWork) continue;
 
             // Step 2: schedule.
-            var step = _scheduler.Schedule();
+            var step = _scheduler.Schedule(_step);
             if (step.Preempted.Count > 0)
             {
                 Metrics.Preemptions.Add(step.Preempted.Count);
@@ -238,7 +240,8 @@ public sealed class InferenceEngine : IAsyncDisposable
             }
 
             // Step 4: apply results, decide who finished, deliver.
-            foreach (var update in _scheduler.Update(step, _runner.SampledTokens(step.Chunks.Count))) Deliver(update);
+            _scheduler.Update(step, _runner.SampledTokens(step.Chunks.Count), _updates);
+            foreach (var update in _updates) Deliver(update);
             PublishCounts();
         }
     }
@@ -350,7 +353,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             _scheduler.Finish(request.Id, reason);
             Metrics.PromptTokens.Add(request.PromptCount);
             Metrics.EndToEnd.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp).TotalSeconds);
-            active.Stream.Complete(last);
+            active.Stream.Complete(last.Value);
             return;
         }
         _scheduler.Cancel(request.Id);

@@ -1,6 +1,7 @@
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Scheduling;
 using Wafer.Kernels.Ops;
+using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Evaluation;
 using Wafer.Models.Inference;
@@ -10,24 +11,30 @@ namespace Wafer.Engine.Execution;
 /// <summary>Runs one scheduled step: builds the ragged batch, runs the forward pass over the paged KV cache,
 /// and samples each request's next token with that request's own sampler.</summary>
 /// <remarks>Every row of the forward pass is computed independently of the others in the batch, and each
-/// request samples with its own seeded chain, so a request's tokens do not depend on who shares its batch.</remarks>
-public sealed class ModelRunner
+/// request samples with its own seeded chain, so a request's tokens do not depend on who shares its batch. The rows of a
+/// batch are sampled on the worker pool, one row per work item: a request's chain is touched by one thread at a time, and
+/// sampling scratch is per thread. A step allocates nothing once its buffers have grown (logprobs, when asked, excepted).</remarks>
+public sealed class ModelRunner : IRangeWork
 {
+    [ThreadStatic] private static float[]? t_logProbs; // [vocab] log-softmax of one row, for a request that asks for logprobs
+
     private readonly TransformerModel _model;
     private readonly KvCacheManager _kv;
     private readonly PagedKvStorage _storage;
+    private readonly WorkerPool _pool;
     private readonly ForwardBatch _batch = new();
     private float[] _logits = [];
-    private readonly float[] _logProbs;
     private int[] _sampled = [];
     private TokenLogprobs?[] _logprobs = [];
+    private int[] _rowChunk = [];       // [rows] the chunk each logits row belongs to
+    private SchedulerOutput _step = null!;
 
     public ModelRunner(TransformerModel model, KvCacheManager kv, PagedKvStorage storage)
     {
         _model = model;
         _kv = kv;
         _storage = storage;
-        _logProbs = new float[model.Config.VocabSize];
+        _pool = model.Pool;
     }
 
     /// <summary>Tokens sampled in the last <see cref="Execute"/>, one per chunk (−1 where the chunk samples nothing).</summary>
@@ -45,35 +52,52 @@ public sealed class ModelRunner
         {
             _sampled = new int[chunks.Count * 2];
             _logprobs = new TokenLogprobs?[chunks.Count * 2];
+            _rowChunk = new int[chunks.Count * 2];
         }
         _batch.Clear();
+        int rows = 0;
         for (int k = 0; k < chunks.Count; k++)
         {
             var chunk = chunks[k];
+            _sampled[k] = -1;
+            _logprobs[k] = null;
             _storage.Bind(k, _kv.BlockTable(chunk.Request.Id));
             var tokens = chunk.Request.Tokens;
             int end = chunk.StartPosition + chunk.TokenCount;
             for (int p = chunk.StartPosition; p < end; p++)
                 _batch.Add(tokens[p], p, k, chunk.SamplesToken && p == end - 1);
+            if (chunk.SamplesToken) _rowChunk[rows++] = k;
         }
         if (_logits.Length < _batch.OutputCount * vocab) _logits = new float[_batch.OutputCount * vocab];
         _model.Forward(_batch, _storage, _logits);
 
-        int row = 0;
-        for (int k = 0; k < chunks.Count; k++)
+        _step = step;
+        _pool.For(rows, 1, this);
+        _step = null!;
+    }
+
+    /// <summary>Samples logits rows [start, end) (a worker pool item each).</summary>
+    void IRangeWork.Run(int start, int end)
+    {
+        int vocab = _model.Config.VocabSize;
+        for (int row = start; row < end; row++)
         {
-            _sampled[k] = -1;
-            _logprobs[k] = null;
-            var chunk = chunks[k];
-            if (!chunk.SamplesToken) continue;
-            var logits = _logits.AsSpan(row++ * vocab, vocab);
-            int topCount = chunk.Request.Spec.TopLogprobs;
+            int k = _rowChunk[row];
+            var request = _step.Chunks[k].Request;
+            var logits = _logits.AsSpan(row * vocab, vocab);
+            int topCount = request.Spec.TopLogprobs;
             // Logprobs are of the model's distribution: the full log-softmax only when the request asks, from the logits as the
-            // model produced them (the sampler reads them and writes its bias and penalties into a copy of its own).
-            if (topCount >= 0) Softmax.LogSoftmax(logits, _logProbs);
-            int token = chunk.Request.Sampler!.Sample(logits);
+            // model produced them (the sampler reads them and writes its bias and penalties into scratch of its own).
+            float[]? logProbs = null;
+            if (topCount >= 0)
+            {
+                if ((t_logProbs?.Length ?? 0) < vocab) t_logProbs = new float[vocab];
+                logProbs = t_logProbs!;
+                Softmax.LogSoftmax(logits, logProbs.AsSpan(0, vocab));
+            }
+            int token = request.Sampler!.Sample(logits);
             _sampled[k] = token;
-            if (topCount >= 0) _logprobs[k] = new TokenLogprobs(_logProbs[token], TeacherForcing.Top(_logProbs, Math.Min(topCount, vocab)));
+            if (logProbs != null) _logprobs[k] = new TokenLogprobs(logProbs[token], TeacherForcing.Top(logProbs.AsSpan(0, vocab), Math.Min(topCount, vocab)));
         }
     }
 }

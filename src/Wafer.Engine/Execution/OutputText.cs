@@ -18,7 +18,11 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     {
         // Without stop strings nothing is ever held back: the decoder's text goes out as it is (no copy per token).
         if (stopStrings.Count == 0) return silent ? "" : _decoder.Append(token);
-        if (!silent) _pending.Append(_decoder.Append(token));
+        if (Stopped) return "";
+        string text = silent ? "" : _decoder.Append(token);
+        // Nothing held back and nothing to hold back now: the decoder's text goes out as it is (the common case, no copy).
+        if (_pending.Length == 0 && FirstStop(text) < 0 && HeldBack(text) == 0) return text;
+        _pending.Append(text);
         return Release(final: false);
     }
 
@@ -34,12 +38,7 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     {
         if (Stopped) return "";
         string text = _pending.ToString();
-        int cut = -1;
-        foreach (var stop in stopStrings)
-        {
-            int at = text.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-        }
+        int cut = FirstStop(text);
         if (cut >= 0)
         {
             Stopped = true;
@@ -51,13 +50,26 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
         return text[..(text.Length - keep)];
     }
 
+    /// <summary>Where the earliest stop string starts in <paramref name="text"/>, or −1.</summary>
+    private int FirstStop(string text)
+    {
+        int cut = -1;
+        for (int i = 0; i < stopStrings.Count; i++) // by index: an interface foreach would allocate an enumerator per token
+        {
+            var stop = stopStrings[i];
+            int at = text.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+        }
+        return cut;
+    }
+
     /// <summary>Length of the longest tail of <paramref name="text"/> that is a proper prefix of a stop string.</summary>
     private int HeldBack(string text)
     {
         int keep = 0;
-        foreach (var stop in stopStrings)
-            for (int n = Math.Min(stop.Length - 1, text.Length); n > keep; n--)
-                if (text.AsSpan(text.Length - n).SequenceEqual(stop.AsSpan(0, n)))
+        for (int i = 0; i < stopStrings.Count; i++)
+            for (int n = Math.Min(stopStrings[i].Length - 1, text.Length); n > keep; n--)
+                if (text.AsSpan(text.Length - n).SequenceEqual(stopStrings[i].AsSpan(0, n)))
                 {
                     keep = n;
                     break;

@@ -7,20 +7,26 @@ public sealed class KvCacheManager
 {
     private readonly KvBlock[] _blocks;
     private readonly FreeBlockQueue _free = new();
-    private readonly Dictionary<ulong, KvBlock> _cached = [];
+    private readonly Dictionary<ulong, KvBlock> _cached; // sized for every block at once: registering a full block never grows it
     private readonly Dictionary<long, SequenceBlocks> _sequences = [];
 
+    private readonly int _sequenceCapacity;
+
     /// <summary>Creates a pool of <paramref name="blockCount"/> blocks of <paramref name="blockSize"/> tokens.</summary>
-    public KvCacheManager(int blockCount, int blockSize, bool prefixCaching = true)
+    /// <param name="contextLength">Most tokens one sequence holds, when known (0 = unknown): a sequence's block table is sized
+    /// for it once, so it never grows while the sequence decodes.</param>
+    public KvCacheManager(int blockCount, int blockSize, bool prefixCaching = true, int contextLength = 0)
     {
         if (blockCount < 1) throw new ArgumentOutOfRangeException(nameof(blockCount), "the KV cache needs at least one block");
         if (blockSize < 1) throw new ArgumentOutOfRangeException(nameof(blockSize));
         BlockSize = blockSize;
+        _sequenceCapacity = contextLength > 0 ? (contextLength + blockSize - 1) / blockSize : 0;
         PrefixCaching = prefixCaching;
         _blocks = new KvBlock[blockCount];
+        _cached = new Dictionary<ulong, KvBlock>(prefixCaching ? blockCount : 0);
         for (int i = 0; i < blockCount; i++)
         {
-            _blocks[i] = new KvBlock(i);
+            _blocks[i] = new KvBlock(i, blockSize);
             _free.Append(_blocks[i]);
         }
     }
@@ -88,7 +94,6 @@ public sealed class KvCacheManager
             {
                 _cached.Remove(evicted);
                 block.Hash = null;
-                block.Tokens = null;
             }
             block.ReferenceCount = 1;
             sequence.Add(block, hash: null);
@@ -113,7 +118,7 @@ public sealed class KvCacheManager
             {
                 block.Hash = hash;
                 block.ParentHash = parent;
-                block.Tokens = blockTokens.ToArray();
+                blockTokens.CopyTo(block.Tokens);
                 _cached[hash] = block;
             }
             sequence.HashedCount = b + 1;
@@ -138,22 +143,21 @@ public sealed class KvCacheManager
         {
             _cached.Remove(block.Hash!.Value);
             block.Hash = null;
-            block.Tokens = null;
         }
     }
 
     private SequenceBlocks Sequence(long sequenceId)
     {
-        if (!_sequences.TryGetValue(sequenceId, out var s)) _sequences[sequenceId] = s = new SequenceBlocks();
+        if (!_sequences.TryGetValue(sequenceId, out var s)) _sequences[sequenceId] = s = new SequenceBlocks(_sequenceCapacity);
         return s;
     }
 
     /// <summary>The blocks a sequence holds and the hashes of its full ones.</summary>
-    private sealed class SequenceBlocks
+    private sealed class SequenceBlocks(int capacity)
     {
-        public readonly List<KvBlock> Blocks = [];
-        public readonly List<int> BlockIds = [];
-        public readonly List<ulong> Hashes = [];
+        public readonly List<KvBlock> Blocks = new(capacity);
+        public readonly List<int> BlockIds = new(capacity);
+        public readonly List<ulong> Hashes = new(capacity);
         public int HashedCount;
 
         public void Add(KvBlock block, ulong? hash)

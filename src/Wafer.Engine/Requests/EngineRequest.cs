@@ -13,7 +13,9 @@ public sealed class EngineRequest
         Id = id;
         Spec = spec;
         ArrivalOrder = arrivalOrder;
-        _tokens = [.. spec.PromptTokens];
+        // Sized once for the whole generation (the engine resolves MaxTokens), so appending never grows it.
+        _tokens = new List<int>(spec.PromptTokens.Count + Math.Min(spec.MaxTokens ?? 0, 1 << 20));
+        _tokens.AddRange(spec.PromptTokens);
         PromptCount = _tokens.Count;
     }
 

@@ -8,7 +8,7 @@ namespace Wafer.Engine.Requests;
 /// <param name="Logprobs">Logprobs of the token, when asked for.</param>
 /// <param name="FinishReason">Set on the last event.</param>
 /// <param name="Usage">Set on the last event.</param>
-public sealed record TokenEvent(int Token, string Text, TokenLogprobs? Logprobs, FinishReason? FinishReason = null, GenerationUsage? Usage = null);
+public readonly record struct TokenEvent(int Token, string Text, TokenLogprobs? Logprobs, FinishReason? FinishReason = null, GenerationUsage? Usage = null);
 
 /// <summary>Token counts of one finished generation.</summary>
 /// <param name="PromptTokens">Prompt tokens.</param>

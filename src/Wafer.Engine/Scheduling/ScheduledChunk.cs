@@ -7,4 +7,4 @@ namespace Wafer.Engine.Scheduling;
 /// <param name="StartPosition">Position of the first token to compute (= tokens already in the cache).</param>
 /// <param name="TokenCount">Tokens to compute: 1 for a decode step, more for a prefill chunk.</param>
 /// <param name="SamplesToken">True when the chunk reaches the request's last token, so its logits give the next token.</param>
-public sealed record ScheduledChunk(EngineRequest Request, int StartPosition, int TokenCount, bool SamplesToken);
+public readonly record struct ScheduledChunk(EngineRequest Request, int StartPosition, int TokenCount, bool SamplesToken);

@@ -60,9 +60,12 @@ public sealed class Scheduler
     public bool Finish(long requestId, FinishReason reason) => Finish(requestId, reason, RequestStatus.Finished);
 
     /// <summary>Picks this step's work.</summary>
-    public SchedulerOutput Schedule()
+    public SchedulerOutput Schedule() => Schedule(new SchedulerOutput());
+
+    /// <summary>Picks this step's work into <paramref name="output"/>, which is cleared first (the engine reuses one).</summary>
+    public SchedulerOutput Schedule(SchedulerOutput output)
     {
-        var output = new SchedulerOutput();
+        output.Clear();
         int budget = _options.MaxBatchTokens;
         ScheduleRunning(output, ref budget);
         if (output.Preempted.Count == 0) ScheduleWaiting(output, ref budget);
@@ -168,6 +171,14 @@ public sealed class Scheduler
     public List<RequestUpdate> Update(SchedulerOutput output, ReadOnlySpan<int> sampledTokens)
     {
         var updates = new List<RequestUpdate>(output.Chunks.Count);
+        Update(output, sampledTokens, updates);
+        return updates;
+    }
+
+    /// <summary><see cref="Update(SchedulerOutput, ReadOnlySpan{int})"/> into <paramref name="updates"/>, which is cleared first.</summary>
+    public void Update(SchedulerOutput output, ReadOnlySpan<int> sampledTokens, List<RequestUpdate> updates)
+    {
+        updates.Clear();
         for (int k = 0; k < output.Chunks.Count; k++)
         {
             var chunk = output.Chunks[k];
@@ -180,7 +191,6 @@ public sealed class Scheduler
             request.Append(token);
             updates.Add(new RequestUpdate(request, token, k));
         }
-        return updates;
     }
 
     private bool Finish(long requestId, FinishReason reason, RequestStatus status)

@@ -16,4 +16,12 @@ public sealed class SchedulerOutput
 
     /// <summary>True when there is nothing to run.</summary>
     public bool IsEmpty => Chunks.Count == 0;
+
+    /// <summary>Empties the output for the next step (the engine reuses one, so a step allocates nothing).</summary>
+    internal void Clear()
+    {
+        Chunks.Clear();
+        Preempted.Clear();
+        TokenCount = 0;
+    }
 }

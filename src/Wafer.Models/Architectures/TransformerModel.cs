@@ -33,6 +33,9 @@ public sealed class TransformerModel : IDisposable
     /// <summary>The model's hyper-parameters.</summary>
     public ModelConfig Config { get; }
 
+    /// <summary>The threads the forward pass runs on (callers may run their own per-row work on them between passes).</summary>
+    public WorkerPool Pool => _pool;
+
     /// <summary>The GGUF file the weights live in.</summary>
     public GgufFile File => _file;
 

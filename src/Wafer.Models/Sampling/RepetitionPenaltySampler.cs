@@ -4,8 +4,11 @@ namespace Wafer.Models.Sampling;
 /// positive logits divided, negative multiplied), plus OpenAI-style frequency and presence penalties.</summary>
 public sealed class RepetitionPenaltySampler(float penalty, int window = 64, float frequencyPenalty = 0, float presencePenalty = 0) : ISampler
 {
-    private readonly Queue<int> _history = new();
-    private readonly Dictionary<int, int> _counts = [];
+    // Sized for the whole window up front (up to a bound), so accepting tokens allocates nothing in steady state.
+    private readonly Queue<int> _history = new(Math.Clamp(window + 1, 0, PresizeLimit));
+    private readonly Dictionary<int, int> _counts = new(Math.Clamp(window + 1, 0, PresizeLimit));
+
+    private const int PresizeLimit = 4096;
 
     public string Name => "repetition-penalty";
 

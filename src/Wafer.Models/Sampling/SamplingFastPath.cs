@@ -30,9 +30,10 @@ internal sealed class SamplingFastPath
     private readonly MinPSampler? _minP;
     private readonly TemperatureSampler? _temperature;
     private readonly DistributionSampler? _dist;
-    private float[] _work = [];    // [vocab] logits after bias and penalties
-    private float[] _exps = [];    // [vocab] e^(logit/T − max) for a draw without truncation
-    private double[] _blocks = []; // [vocab / LogitExp.BlockLength] block sums of _exps
+    // Scratch of one Sample call, one set per thread (a batch's rows are sampled on the worker pool), not per request.
+    [ThreadStatic] private static float[]? t_work;    // [vocab] logits after bias and penalties
+    [ThreadStatic] private static float[]? t_exps;    // [vocab] e^(logit/T − max) for a draw without truncation
+    [ThreadStatic] private static double[]? t_blocks; // [vocab / LogitExp.BlockLength] block sums of the exps
 
     /// <summary>Takes the samplers of a chain shaped as <see cref="SamplerChain.Create"/> builds it.</summary>
     public SamplingFastPath(LogitBiasSampler? bias, RepetitionPenaltySampler? penalty, GreedySampler? greedy,
@@ -76,8 +77,8 @@ internal sealed class SamplingFastPath
     private ReadOnlySpan<float> BiasAndPenalise(ReadOnlySpan<float> logits)
     {
         if (_bias == null && _penalty?.IsActive != true) return logits;
-        if (_work.Length < logits.Length) _work = new float[logits.Length];
-        Span<float> work = _work.AsSpan(0, logits.Length);
+        if ((t_work?.Length ?? 0) < logits.Length) t_work = new float[logits.Length];
+        Span<float> work = t_work.AsSpan(0, logits.Length);
         logits.CopyTo(work);
         _bias?.ApplyTo(work);
         _penalty?.ApplyTo(work);
@@ -159,8 +160,8 @@ internal sealed class SamplingFastPath
         float max = VectorMath.Max(work) / temperature;
         int n = work.Length;
         if (!float.IsFinite(max)) return ReferenceDraw(work, candidates);
-        if (_exps.Length < n) _exps = new float[n];
-        var exps = _exps.AsSpan(0, n);
+        if ((t_exps?.Length ?? 0) < n) t_exps = new float[n];
+        var exps = t_exps.AsSpan(0, n);
         var blocks = Blocks(n);
         double total = LogitExp.ExpSums(work, temperature, max, exps, blocks);
         if (!(total > 0) || !double.IsFinite(total)) return ReferenceDraw(work, candidates);
@@ -178,7 +179,7 @@ internal sealed class SamplingFastPath
     private Span<double> Blocks(int n)
     {
         int count = LogitExp.BlockCount(n);
-        if (_blocks.Length < count) _blocks = new double[count];
-        return _blocks.AsSpan(0, count);
+        if ((t_blocks?.Length ?? 0) < count) t_blocks = new double[count];
+        return t_blocks.AsSpan(0, count);
     }
 }

@@ -10,6 +10,7 @@ public abstract class Tokenizer
     private const string SupportedModels = "\"llama\" (SentencePiece), \"gpt2\" (byte-level BPE), \"bert\" (WordPiece), \"gemma4\" (BPE over UTF-8)";
 
     private readonly byte[][] _pieces;
+    private readonly string?[] _pieceStrings;
 
     private protected Tokenizer(Vocabulary vocabulary, SpecialTokens special, bool addBos, bool addEos)
     {
@@ -18,6 +19,7 @@ public abstract class Tokenizer
         AddBos = addBos;
         AddEos = addEos;
         _pieces = new byte[vocabulary.Count][];
+        _pieceStrings = new string?[vocabulary.Count];
     }
 
     private protected Vocabulary Vocabulary { get; }
@@ -93,6 +95,21 @@ public abstract class Tokenizer
         CheckId(id);
         return _pieces[id] ??= ComputePiece(id);
     }
+
+    /// <summary>The piece as a string when its bytes are complete, valid UTF-8 on their own (most tokens), else null; cached, so a
+    /// streaming decoder returns the same string for every occurrence of the token instead of a new one.</summary>
+    internal string? PieceString(int id)
+    {
+        CheckId(id);
+        var cached = _pieceStrings[id];
+        if (cached != null) return ReferenceEquals(cached, NotWholeText) ? null : cached;
+        var piece = Piece(id);
+        string? text = System.Text.Unicode.Utf8.IsValid(piece) ? Encoding.UTF8.GetString(piece) : null;
+        _pieceStrings[id] = text ?? NotWholeText;
+        return text;
+    }
+
+    private static readonly string NotWholeText = new('\uFFFF', 1); // a marker compared by reference only
 
     /// <summary>The token's text as stored in the vocabulary (e.g. "▁Hello", "Ġworld", "&lt;0x0A&gt;").</summary>
     public string TokenText(int id)

@@ -12,9 +12,9 @@ internal sealed class TinyEngine : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("wafer-tiny-").FullName;
 
-    public TinyEngine(int context = 0, int maxSequences = 8)
+    public TinyEngine(int context = 0, int maxSequences = 8, int threads = 1)
     {
-        Model = TransformerModel.Load(TinyModel.Write(_dir, "llama"), new WorkerPool(1));
+        Model = TransformerModel.Load(TinyModel.Write(_dir, "llama"), new WorkerPool(threads));
         Tokenizer = Tokenizer.FromMetadata(Model.File.Metadata, "tiny.gguf");
         Engine = Start(context, maxSequences);
     }

@@ -17,12 +17,12 @@ namespace Wafer.Kernels.Gemm;
 /// </remarks>
 internal static unsafe class InterleavedGemm
 {
-    /// <summary>True where the kernels may run (AVX-VNNI with FMA).</summary>
+    /// <summary>True where the kernels may run (AVX-VNNI or AVX2, with FMA: <see cref="U8Dot"/>).</summary>
     public static bool IsSupported => Q8Gemm.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Dot(Vector256<int> sum, Vector256<byte> quants, byte* activation) =>
-        AvxVnni.MultiplyWideningAndAdd(sum, quants, Vector256.Create(*(int*)activation).AsSByte());
+    private static Vector256<int> Dot<T>(Vector256<int> sum, Vector256<byte> quants, byte* activation) where T : unmanaged, IInterleavedBlock =>
+        U8Dot.Accumulate(sum, quants, Vector256.Create(*(int*)activation).AsSByte(), T.Offset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Scales(byte* block) => SimdOps.HalfToSingle(Vector128.Load((ushort*)block));
@@ -42,24 +42,24 @@ internal static unsafe class InterleavedGemm
             byte* q = w + 16;
             byte* a0 = y0 + ib * 34, a1 = y1 + ib * 34, a2 = y2 + ib * 34, a3 = y3 + ib * 34;
             // Two accumulators per activation row (even and odd groups) keep 8 independent vpdpbusd chains in flight.
-            Vector256<int> e0 = Vector256.Create(k0[ib]), e1 = Vector256.Create(k1[ib]), e2 = Vector256.Create(k2[ib]), e3 = Vector256.Create(k3[ib]);
+            Vector256<int> e0 = U8Dot.Correction(k0[ib], T.Offset), e1 = U8Dot.Correction(k1[ib], T.Offset), e2 = U8Dot.Correction(k2[ib], T.Offset), e3 = U8Dot.Correction(k3[ib], T.Offset);
             Vector256<int> o0 = Vector256<int>.Zero, o1 = Vector256<int>.Zero, o2 = Vector256<int>.Zero, o3 = Vector256<int>.Zero;
             Vector256<byte> u = T.Group(q, 0);
-            e0 = Dot(e0, u, a0); e1 = Dot(e1, u, a1); e2 = Dot(e2, u, a2); e3 = Dot(e3, u, a3);
+            e0 = Dot<T>(e0, u, a0); e1 = Dot<T>(e1, u, a1); e2 = Dot<T>(e2, u, a2); e3 = Dot<T>(e3, u, a3);
             u = T.Group(q, 1);
-            o0 = Dot(o0, u, a0 + 4); o1 = Dot(o1, u, a1 + 4); o2 = Dot(o2, u, a2 + 4); o3 = Dot(o3, u, a3 + 4);
+            o0 = Dot<T>(o0, u, a0 + 4); o1 = Dot<T>(o1, u, a1 + 4); o2 = Dot<T>(o2, u, a2 + 4); o3 = Dot<T>(o3, u, a3 + 4);
             u = T.Group(q, 2);
-            e0 = Dot(e0, u, a0 + 8); e1 = Dot(e1, u, a1 + 8); e2 = Dot(e2, u, a2 + 8); e3 = Dot(e3, u, a3 + 8);
+            e0 = Dot<T>(e0, u, a0 + 8); e1 = Dot<T>(e1, u, a1 + 8); e2 = Dot<T>(e2, u, a2 + 8); e3 = Dot<T>(e3, u, a3 + 8);
             u = T.Group(q, 3);
-            o0 = Dot(o0, u, a0 + 12); o1 = Dot(o1, u, a1 + 12); o2 = Dot(o2, u, a2 + 12); o3 = Dot(o3, u, a3 + 12);
+            o0 = Dot<T>(o0, u, a0 + 12); o1 = Dot<T>(o1, u, a1 + 12); o2 = Dot<T>(o2, u, a2 + 12); o3 = Dot<T>(o3, u, a3 + 12);
             u = T.Group(q, 4);
-            e0 = Dot(e0, u, a0 + 16); e1 = Dot(e1, u, a1 + 16); e2 = Dot(e2, u, a2 + 16); e3 = Dot(e3, u, a3 + 16);
+            e0 = Dot<T>(e0, u, a0 + 16); e1 = Dot<T>(e1, u, a1 + 16); e2 = Dot<T>(e2, u, a2 + 16); e3 = Dot<T>(e3, u, a3 + 16);
             u = T.Group(q, 5);
-            o0 = Dot(o0, u, a0 + 20); o1 = Dot(o1, u, a1 + 20); o2 = Dot(o2, u, a2 + 20); o3 = Dot(o3, u, a3 + 20);
+            o0 = Dot<T>(o0, u, a0 + 20); o1 = Dot<T>(o1, u, a1 + 20); o2 = Dot<T>(o2, u, a2 + 20); o3 = Dot<T>(o3, u, a3 + 20);
             u = T.Group(q, 6);
-            e0 = Dot(e0, u, a0 + 24); e1 = Dot(e1, u, a1 + 24); e2 = Dot(e2, u, a2 + 24); e3 = Dot(e3, u, a3 + 24);
+            e0 = Dot<T>(e0, u, a0 + 24); e1 = Dot<T>(e1, u, a1 + 24); e2 = Dot<T>(e2, u, a2 + 24); e3 = Dot<T>(e3, u, a3 + 24);
             u = T.Group(q, 7);
-            o0 = Dot(o0, u, a0 + 28); o1 = Dot(o1, u, a1 + 28); o2 = Dot(o2, u, a2 + 28); o3 = Dot(o3, u, a3 + 28);
+            o0 = Dot<T>(o0, u, a0 + 28); o1 = Dot<T>(o1, u, a1 + 28); o2 = Dot<T>(o2, u, a2 + 28); o3 = Dot<T>(o3, u, a3 + 28);
             Vector256<float> d = Scales(w);
             c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(e0 + o0), d * Vector256.Create(s0[ib]), c0);
             c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(e1 + o1), d * Vector256.Create(s1[ib]), c1);
@@ -88,32 +88,32 @@ internal static unsafe class InterleavedGemm
             byte* w = weights + ib * T.BlockBytes;
             byte* q = w + 16;
             byte* a0 = y0 + ib * 34, a1 = y1 + ib * 34, a2 = y2 + ib * 34, a3 = y3 + ib * 34, a4 = y4 + ib * 34, a5 = y5 + ib * 34, a6 = y6 + ib * 34, a7 = y7 + ib * 34;
-            Vector256<int> e0 = Vector256.Create(k0[ib]), e1 = Vector256.Create(k1[ib]), e2 = Vector256.Create(k2[ib]), e3 = Vector256.Create(k3[ib]);
-            Vector256<int> e4 = Vector256.Create(k4[ib]), e5 = Vector256.Create(k5[ib]), e6 = Vector256.Create(k6[ib]), e7 = Vector256.Create(k7[ib]);
+            Vector256<int> e0 = U8Dot.Correction(k0[ib], T.Offset), e1 = U8Dot.Correction(k1[ib], T.Offset), e2 = U8Dot.Correction(k2[ib], T.Offset), e3 = U8Dot.Correction(k3[ib], T.Offset);
+            Vector256<int> e4 = U8Dot.Correction(k4[ib], T.Offset), e5 = U8Dot.Correction(k5[ib], T.Offset), e6 = U8Dot.Correction(k6[ib], T.Offset), e7 = U8Dot.Correction(k7[ib], T.Offset);
             Vector256<byte> u = T.Group(q, 0);
-            e0 = Dot(e0, u, a0); e1 = Dot(e1, u, a1); e2 = Dot(e2, u, a2); e3 = Dot(e3, u, a3);
-            e4 = Dot(e4, u, a4); e5 = Dot(e5, u, a5); e6 = Dot(e6, u, a6); e7 = Dot(e7, u, a7);
+            e0 = Dot<T>(e0, u, a0); e1 = Dot<T>(e1, u, a1); e2 = Dot<T>(e2, u, a2); e3 = Dot<T>(e3, u, a3);
+            e4 = Dot<T>(e4, u, a4); e5 = Dot<T>(e5, u, a5); e6 = Dot<T>(e6, u, a6); e7 = Dot<T>(e7, u, a7);
             u = T.Group(q, 1);
-            e0 = Dot(e0, u, a0 + 4); e1 = Dot(e1, u, a1 + 4); e2 = Dot(e2, u, a2 + 4); e3 = Dot(e3, u, a3 + 4);
-            e4 = Dot(e4, u, a4 + 4); e5 = Dot(e5, u, a5 + 4); e6 = Dot(e6, u, a6 + 4); e7 = Dot(e7, u, a7 + 4);
+            e0 = Dot<T>(e0, u, a0 + 4); e1 = Dot<T>(e1, u, a1 + 4); e2 = Dot<T>(e2, u, a2 + 4); e3 = Dot<T>(e3, u, a3 + 4);
+            e4 = Dot<T>(e4, u, a4 + 4); e5 = Dot<T>(e5, u, a5 + 4); e6 = Dot<T>(e6, u, a6 + 4); e7 = Dot<T>(e7, u, a7 + 4);
             u = T.Group(q, 2);
-            e0 = Dot(e0, u, a0 + 8); e1 = Dot(e1, u, a1 + 8); e2 = Dot(e2, u, a2 + 8); e3 = Dot(e3, u, a3 + 8);
-            e4 = Dot(e4, u, a4 + 8); e5 = Dot(e5, u, a5 + 8); e6 = Dot(e6, u, a6 + 8); e7 = Dot(e7, u, a7 + 8);
+            e0 = Dot<T>(e0, u, a0 + 8); e1 = Dot<T>(e1, u, a1 + 8); e2 = Dot<T>(e2, u, a2 + 8); e3 = Dot<T>(e3, u, a3 + 8);
+            e4 = Dot<T>(e4, u, a4 + 8); e5 = Dot<T>(e5, u, a5 + 8); e6 = Dot<T>(e6, u, a6 + 8); e7 = Dot<T>(e7, u, a7 + 8);
             u = T.Group(q, 3);
-            e0 = Dot(e0, u, a0 + 12); e1 = Dot(e1, u, a1 + 12); e2 = Dot(e2, u, a2 + 12); e3 = Dot(e3, u, a3 + 12);
-            e4 = Dot(e4, u, a4 + 12); e5 = Dot(e5, u, a5 + 12); e6 = Dot(e6, u, a6 + 12); e7 = Dot(e7, u, a7 + 12);
+            e0 = Dot<T>(e0, u, a0 + 12); e1 = Dot<T>(e1, u, a1 + 12); e2 = Dot<T>(e2, u, a2 + 12); e3 = Dot<T>(e3, u, a3 + 12);
+            e4 = Dot<T>(e4, u, a4 + 12); e5 = Dot<T>(e5, u, a5 + 12); e6 = Dot<T>(e6, u, a6 + 12); e7 = Dot<T>(e7, u, a7 + 12);
             u = T.Group(q, 4);
-            e0 = Dot(e0, u, a0 + 16); e1 = Dot(e1, u, a1 + 16); e2 = Dot(e2, u, a2 + 16); e3 = Dot(e3, u, a3 + 16);
-            e4 = Dot(e4, u, a4 + 16); e5 = Dot(e5, u, a5 + 16); e6 = Dot(e6, u, a6 + 16); e7 = Dot(e7, u, a7 + 16);
+            e0 = Dot<T>(e0, u, a0 + 16); e1 = Dot<T>(e1, u, a1 + 16); e2 = Dot<T>(e2, u, a2 + 16); e3 = Dot<T>(e3, u, a3 + 16);
+            e4 = Dot<T>(e4, u, a4 + 16); e5 = Dot<T>(e5, u, a5 + 16); e6 = Dot<T>(e6, u, a6 + 16); e7 = Dot<T>(e7, u, a7 + 16);
             u = T.Group(q, 5);
-            e0 = Dot(e0, u, a0 + 20); e1 = Dot(e1, u, a1 + 20); e2 = Dot(e2, u, a2 + 20); e3 = Dot(e3, u, a3 + 20);
-            e4 = Dot(e4, u, a4 + 20); e5 = Dot(e5, u, a5 + 20); e6 = Dot(e6, u, a6 + 20); e7 = Dot(e7, u, a7 + 20);
+            e0 = Dot<T>(e0, u, a0 + 20); e1 = Dot<T>(e1, u, a1 + 20); e2 = Dot<T>(e2, u, a2 + 20); e3 = Dot<T>(e3, u, a3 + 20);
+            e4 = Dot<T>(e4, u, a4 + 20); e5 = Dot<T>(e5, u, a5 + 20); e6 = Dot<T>(e6, u, a6 + 20); e7 = Dot<T>(e7, u, a7 + 20);
             u = T.Group(q, 6);
-            e0 = Dot(e0, u, a0 + 24); e1 = Dot(e1, u, a1 + 24); e2 = Dot(e2, u, a2 + 24); e3 = Dot(e3, u, a3 + 24);
-            e4 = Dot(e4, u, a4 + 24); e5 = Dot(e5, u, a5 + 24); e6 = Dot(e6, u, a6 + 24); e7 = Dot(e7, u, a7 + 24);
+            e0 = Dot<T>(e0, u, a0 + 24); e1 = Dot<T>(e1, u, a1 + 24); e2 = Dot<T>(e2, u, a2 + 24); e3 = Dot<T>(e3, u, a3 + 24);
+            e4 = Dot<T>(e4, u, a4 + 24); e5 = Dot<T>(e5, u, a5 + 24); e6 = Dot<T>(e6, u, a6 + 24); e7 = Dot<T>(e7, u, a7 + 24);
             u = T.Group(q, 7);
-            e0 = Dot(e0, u, a0 + 28); e1 = Dot(e1, u, a1 + 28); e2 = Dot(e2, u, a2 + 28); e3 = Dot(e3, u, a3 + 28);
-            e4 = Dot(e4, u, a4 + 28); e5 = Dot(e5, u, a5 + 28); e6 = Dot(e6, u, a6 + 28); e7 = Dot(e7, u, a7 + 28);
+            e0 = Dot<T>(e0, u, a0 + 28); e1 = Dot<T>(e1, u, a1 + 28); e2 = Dot<T>(e2, u, a2 + 28); e3 = Dot<T>(e3, u, a3 + 28);
+            e4 = Dot<T>(e4, u, a4 + 28); e5 = Dot<T>(e5, u, a5 + 28); e6 = Dot<T>(e6, u, a6 + 28); e7 = Dot<T>(e7, u, a7 + 28);
             Vector256<float> d = Scales(w);
             c0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(e0), d * Vector256.Create(s0[ib]), c0);
             c1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(e1), d * Vector256.Create(s1[ib]), c1);
@@ -149,15 +149,15 @@ internal static unsafe class InterleavedGemm
             for (; prefetched < w + Q8Gemm.PrefetchBytes + T.BlockBytes; prefetched += 64) Sse.Prefetch0(prefetched);
             byte* q = w + 16;
             byte* a = y + ib * 34;
-            Vector256<int> e = Vector256.Create(blockCorrections[ib]), o = Vector256<int>.Zero;
-            e = Dot(e, T.Group(q, 0), a);
-            o = Dot(o, T.Group(q, 1), a + 4);
-            e = Dot(e, T.Group(q, 2), a + 8);
-            o = Dot(o, T.Group(q, 3), a + 12);
-            e = Dot(e, T.Group(q, 4), a + 16);
-            o = Dot(o, T.Group(q, 5), a + 20);
-            e = Dot(e, T.Group(q, 6), a + 24);
-            o = Dot(o, T.Group(q, 7), a + 28);
+            Vector256<int> e = U8Dot.Correction(blockCorrections[ib], T.Offset), o = Vector256<int>.Zero;
+            e = Dot<T>(e, T.Group(q, 0), a);
+            o = Dot<T>(o, T.Group(q, 1), a + 4);
+            e = Dot<T>(e, T.Group(q, 2), a + 8);
+            o = Dot<T>(o, T.Group(q, 3), a + 12);
+            e = Dot<T>(e, T.Group(q, 4), a + 16);
+            o = Dot<T>(o, T.Group(q, 5), a + 20);
+            e = Dot<T>(e, T.Group(q, 6), a + 24);
+            o = Dot<T>(o, T.Group(q, 7), a + 28);
             c = Fma.MultiplyAdd(Avx.ConvertToVector256Single(e + o), Scales(w) * Vector256.Create(scales[ib]), c);
         }
         c.Store(output);

@@ -5,7 +5,7 @@ using Wafer.Kernels.Quantization;
 
 namespace Wafer.Kernels.Gemm;
 
-/// <summary>Register-tiled dot products of Q8_0-family weight rows (<see cref="IQ8WeightBlock"/>) with prepared Q8_0 activation rows (AVX-VNNI).</summary>
+/// <summary>Register-tiled dot products of Q8_0-family weight rows (<see cref="IQ8WeightBlock"/>) with prepared Q8_0 activation rows (AVX-VNNI, or AVX2 where the CPU lacks it: <see cref="U8Dot"/>).</summary>
 /// <remarks>
 /// A tile keeps R×B accumulators in registers, so each weight block is unpacked once for B activation rows and each
 /// activation block is loaded once for R weight rows. Every (row, activation) pair is summed exactly as
@@ -15,8 +15,8 @@ namespace Wafer.Kernels.Gemm;
 /// </remarks>
 internal static unsafe class Q8Gemm
 {
-    /// <summary>True where the tiles may run (AVX-VNNI with FMA).</summary>
-    public static bool IsSupported => AvxVnni.IsSupported && Fma.IsSupported;
+    /// <summary>True where the tiles may run (AVX-VNNI or AVX2, with FMA: <see cref="U8Dot"/>).</summary>
+    public static bool IsSupported => U8Dot.IsSupported;
 
     /// <summary>About how far ahead of the weights being read <see cref="Tile4x1"/> asks for more (bytes).</summary>
     /// <remarks>Decode reads each weight once, as four interleaved row streams the hardware prefetcher follows poorly: without
@@ -76,33 +76,33 @@ internal static unsafe class Q8Gemm
             Vector256<byte> u3 = T.Unpack(w3);
             Vector256<float> d3 = Vector256.Create(T.Scale(w3));
             Vector256<sbyte> y0 = Vector256.Load((sbyte*)(a0 + ib * 34));
-            Vector256<int> z0 = Vector256.Load(k0 + ib * 8);
+            Vector256<int> z0 = U8Dot.Correction(k0 + ib * 8, T.Offset);
             Vector256<float> e0 = Vector256.Create(s0[ib]);
-            c00 = Fma.MultiplyAdd(d0 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u0, y0)), c00);
-            c10 = Fma.MultiplyAdd(d1 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u1, y0)), c10);
-            c20 = Fma.MultiplyAdd(d2 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u2, y0)), c20);
-            c30 = Fma.MultiplyAdd(d3 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u3, y0)), c30);
+            c00 = Fma.MultiplyAdd(d0 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u0, y0, T.Offset)), c00);
+            c10 = Fma.MultiplyAdd(d1 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u1, y0, T.Offset)), c10);
+            c20 = Fma.MultiplyAdd(d2 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u2, y0, T.Offset)), c20);
+            c30 = Fma.MultiplyAdd(d3 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u3, y0, T.Offset)), c30);
             Vector256<sbyte> y1 = Vector256.Load((sbyte*)(a1 + ib * 34));
-            Vector256<int> z1 = Vector256.Load(k1 + ib * 8);
+            Vector256<int> z1 = U8Dot.Correction(k1 + ib * 8, T.Offset);
             Vector256<float> e1 = Vector256.Create(s1[ib]);
-            c01 = Fma.MultiplyAdd(d0 * e1, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z1, u0, y1)), c01);
-            c11 = Fma.MultiplyAdd(d1 * e1, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z1, u1, y1)), c11);
-            c21 = Fma.MultiplyAdd(d2 * e1, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z1, u2, y1)), c21);
-            c31 = Fma.MultiplyAdd(d3 * e1, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z1, u3, y1)), c31);
+            c01 = Fma.MultiplyAdd(d0 * e1, Avx.ConvertToVector256Single(U8Dot.Accumulate(z1, u0, y1, T.Offset)), c01);
+            c11 = Fma.MultiplyAdd(d1 * e1, Avx.ConvertToVector256Single(U8Dot.Accumulate(z1, u1, y1, T.Offset)), c11);
+            c21 = Fma.MultiplyAdd(d2 * e1, Avx.ConvertToVector256Single(U8Dot.Accumulate(z1, u2, y1, T.Offset)), c21);
+            c31 = Fma.MultiplyAdd(d3 * e1, Avx.ConvertToVector256Single(U8Dot.Accumulate(z1, u3, y1, T.Offset)), c31);
             Vector256<sbyte> y2 = Vector256.Load((sbyte*)(a2 + ib * 34));
-            Vector256<int> z2 = Vector256.Load(k2 + ib * 8);
+            Vector256<int> z2 = U8Dot.Correction(k2 + ib * 8, T.Offset);
             Vector256<float> e2 = Vector256.Create(s2[ib]);
-            c02 = Fma.MultiplyAdd(d0 * e2, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z2, u0, y2)), c02);
-            c12 = Fma.MultiplyAdd(d1 * e2, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z2, u1, y2)), c12);
-            c22 = Fma.MultiplyAdd(d2 * e2, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z2, u2, y2)), c22);
-            c32 = Fma.MultiplyAdd(d3 * e2, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z2, u3, y2)), c32);
+            c02 = Fma.MultiplyAdd(d0 * e2, Avx.ConvertToVector256Single(U8Dot.Accumulate(z2, u0, y2, T.Offset)), c02);
+            c12 = Fma.MultiplyAdd(d1 * e2, Avx.ConvertToVector256Single(U8Dot.Accumulate(z2, u1, y2, T.Offset)), c12);
+            c22 = Fma.MultiplyAdd(d2 * e2, Avx.ConvertToVector256Single(U8Dot.Accumulate(z2, u2, y2, T.Offset)), c22);
+            c32 = Fma.MultiplyAdd(d3 * e2, Avx.ConvertToVector256Single(U8Dot.Accumulate(z2, u3, y2, T.Offset)), c32);
             Vector256<sbyte> y3 = Vector256.Load((sbyte*)(a3 + ib * 34));
-            Vector256<int> z3 = Vector256.Load(k3 + ib * 8);
+            Vector256<int> z3 = U8Dot.Correction(k3 + ib * 8, T.Offset);
             Vector256<float> e3 = Vector256.Create(s3[ib]);
-            c03 = Fma.MultiplyAdd(d0 * e3, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z3, u0, y3)), c03);
-            c13 = Fma.MultiplyAdd(d1 * e3, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z3, u1, y3)), c13);
-            c23 = Fma.MultiplyAdd(d2 * e3, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z3, u2, y3)), c23);
-            c33 = Fma.MultiplyAdd(d3 * e3, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z3, u3, y3)), c33);
+            c03 = Fma.MultiplyAdd(d0 * e3, Avx.ConvertToVector256Single(U8Dot.Accumulate(z3, u0, y3, T.Offset)), c03);
+            c13 = Fma.MultiplyAdd(d1 * e3, Avx.ConvertToVector256Single(U8Dot.Accumulate(z3, u1, y3, T.Offset)), c13);
+            c23 = Fma.MultiplyAdd(d2 * e3, Avx.ConvertToVector256Single(U8Dot.Accumulate(z3, u2, y3, T.Offset)), c23);
+            c33 = Fma.MultiplyAdd(d3 * e3, Avx.ConvertToVector256Single(U8Dot.Accumulate(z3, u3, y3, T.Offset)), c33);
         }
         output[0 * outputStride + 0] = SimdOps.HorizontalSum(c00);
         output[1 * outputStride + 0] = SimdOps.HorizontalSum(c01);
@@ -160,12 +160,12 @@ internal static unsafe class Q8Gemm
             Vector256<byte> u3 = T.Unpack(w3);
             Vector256<float> d3 = Vector256.Create(T.Scale(w3));
             Vector256<sbyte> y0 = Vector256.Load((sbyte*)(a0 + ib * 34));
-            Vector256<int> z0 = Vector256.Load(k0 + ib * 8);
+            Vector256<int> z0 = U8Dot.Correction(k0 + ib * 8, T.Offset);
             Vector256<float> e0 = Vector256.Create(s0[ib]);
-            c00 = Fma.MultiplyAdd(d0 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u0, y0)), c00);
-            c10 = Fma.MultiplyAdd(d1 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u1, y0)), c10);
-            c20 = Fma.MultiplyAdd(d2 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u2, y0)), c20);
-            c30 = Fma.MultiplyAdd(d3 * e0, Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(z0, u3, y0)), c30);
+            c00 = Fma.MultiplyAdd(d0 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u0, y0, T.Offset)), c00);
+            c10 = Fma.MultiplyAdd(d1 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u1, y0, T.Offset)), c10);
+            c20 = Fma.MultiplyAdd(d2 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u2, y0, T.Offset)), c20);
+            c30 = Fma.MultiplyAdd(d3 * e0, Avx.ConvertToVector256Single(U8Dot.Accumulate(z0, u3, y0, T.Offset)), c30);
         }
         output[0 * outputStride + 0] = SimdOps.HorizontalSum(c00);
         output[0 * outputStride + 1] = SimdOps.HorizontalSum(c10);
@@ -182,7 +182,7 @@ internal static unsafe class Q8Gemm
         {
             byte* w = weights + ib * T.BlockBytes;
             Vector256<sbyte> y = Vector256.Load((sbyte*)(activation + ib * 34 + 2));
-            Vector256<int> dot = AvxVnni.MultiplyWideningAndAdd(Vector256.Load(corrections + ib * 8), T.Unpack(w), y);
+            Vector256<int> dot = U8Dot.Accumulate(U8Dot.Correction(corrections + ib * 8, T.Offset), T.Unpack(w), y, T.Offset);
             acc = Fma.MultiplyAdd(Vector256.Create(T.Scale(w)) * Vector256.Create(scales[ib]), Avx.ConvertToVector256Single(dot), acc);
         }
         return SimdOps.HorizontalSum(acc);

@@ -39,7 +39,7 @@ public unsafe class InterleavedGemmTests
     [MemberData(nameof(Shapes))]
     public void Compute_Interleaved_MatchesScalarTwinAndRowMajor(GgmlType type, int rows, int batch, int columns)
     {
-        Assert.SkipUnless(InterleavedGemm.IsSupported, "needs AVX-VNNI and FMA");
+        Assert.SkipUnless(InterleavedGemm.IsSupported, "needs AVX2 or AVX-VNNI, with FMA");
         var kernels = TensorTypes.Get(type);
         long rowBytes = TensorTypes.RowBytes(type, columns);
         var values = TestData.Gaussian(rows * columns, seed: rows * 31 + columns);
@@ -129,7 +129,7 @@ public unsafe class InterleavedGemmTests
     [Fact]
     public void CanRepack_OnlyQ8_0Q4_0AndQ5_0InWholeGroupsOf8Rows()
     {
-        Assert.SkipUnless(InterleavedGemm.IsSupported, "needs AVX-VNNI and FMA");
+        Assert.SkipUnless(InterleavedGemm.IsSupported, "needs AVX2 or AVX-VNNI, with FMA");
         Assert.True(Interleaved8.CanRepack(GgmlType.Q8_0, 576, 576));
         Assert.True(Interleaved8.CanRepack(GgmlType.Q4_0, 8, 32));
         Assert.False(Interleaved8.CanRepack(GgmlType.Q4_0, 12, 64));

@@ -9,6 +9,7 @@ using Wafer.Engine.Requests;
 using Wafer.Engine.Scheduling;
 using Wafer.Models;
 using Wafer.Models.Architectures;
+using Wafer.Models.Constraints;
 using Wafer.Models.Sampling;
 using Wafer.Models.Tokenization;
 
@@ -273,7 +274,11 @@ public sealed class InferenceEngine : IAsyncDisposable
             submit.Stream.Fail(Stopped());
             return;
         }
-        var request = new EngineRequest(submit.Id, submit.Request, submit.Id) { Sampler = SamplerChain.Create(submit.Request.Sampling) };
+        var request = new EngineRequest(submit.Id, submit.Request, submit.Id)
+        {
+            Sampler = SamplerChain.Create(submit.Request.Sampling),
+            Constraint = submit.Request.Grammar?.CreateMatcher(TokenTrie.For(_tokenizer)),
+        };
         foreach (int t in submit.Request.PromptTokens) request.Sampler.Accept(t);
         _scheduler.Add(request);
         _active[submit.Id] = new ActiveRequest(request, submit.Stream, new OutputText(_tokenizer, submit.Request.StopStrings), submit.ArrivalTimestamp);

@@ -28,15 +28,33 @@ public class WaferChatClientTests
         Assert.Equal(model.Name, client.GetService<ChatClientMetadata>()!.DefaultModelId);
     }
 
+    /// <summary>Microsoft.Extensions.AI's typed JSON helper over a local model: the constrained answer deserializes.</summary>
     [Fact]
-    public async Task GetResponseAsync_ToolsOrJsonFormatOrImage_RefusedNotIgnored()
+    public async Task GetResponseAsync_Typed_JsonSchemaAnswerDeserializes()
+    {
+        await using var model = Load();
+        IChatClient client = model.AsChatClient();
+        var response = await client.GetResponseAsync<Pet>([new(ChatRole.User, "Lily had a dog.")],
+            new ChatOptions { Temperature = 0, MaxOutputTokens = 300 }, useJsonSchemaResponseFormat: true);
+        Assert.True(response.TryGetResult(out var pet), response.Text);
+        Assert.NotNull(pet);
+        Assert.NotNull(pet.Name);
+    }
+
+    public sealed record Pet(string Name, bool Friendly, long Legs); // "integer" without bounds: up to 16 digits
+
+    [Fact]
+    public async Task GetResponseAsync_ToolsOrImage_RefusedNotIgnored()
     {
         await using var model = Load();
         IChatClient client = model.AsChatClient();
         ChatMessage[] text = [new(ChatRole.User, "hi")];
         await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(text,
             new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
-        await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(text, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(text, new ChatOptions
+        {
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonDocument.Parse("""{"type": "string", "pattern": "a"}""").RootElement),
+        }));
         ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])];
         await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(image));
         Assert.Equal(0, model.Engine.KvBlocks.Used);

@@ -61,6 +61,61 @@ public class OpenAiSdkTests(SharedServer shared) : IClassFixture<SharedServer>
         }
     }
 
+    /// <summary>stories260K knows no JSON: constrained decoding alone makes its answer parse and match the schema.</summary>
+    [Fact]
+    public async Task ChatClient_JsonSchemaStrict_AnswerMatchesTheSchema()
+    {
+        var chat = Client().GetChatClient("stories260K");
+        const string schema = """
+            {"type": "object", "properties": {"mood": {"enum": ["happy", "sad"]}, "dog": {"type": "boolean"},
+             "friends": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 2}},
+             "required": ["mood", "dog", "friends"], "additionalProperties": false}
+            """;
+        ChatCompletion completion = await chat.CompleteChatAsync([ChatMessage.CreateUserMessage("Lily had a dog.")], new ChatCompletionOptions
+        {
+            Temperature = 0,
+            MaxOutputTokenCount = 400,
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("story", BinaryData.FromString(schema), jsonSchemaIsStrict: true),
+        });
+
+        Assert.Equal(OpenAI.Chat.ChatFinishReason.Stop, completion.FinishReason);
+        using var doc = System.Text.Json.JsonDocument.Parse(completion.Content[0].Text);
+        Assert.Contains(doc.RootElement.GetProperty("mood").GetString(), new[] { "happy", "sad" });
+        Assert.True(doc.RootElement.GetProperty("dog").ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False);
+        Assert.InRange(doc.RootElement.GetProperty("friends").GetArrayLength(), 0, 2);
+    }
+
+    [Fact]
+    public async Task ChatClient_JsonObjectStreamed_ConcatenatesToJson()
+    {
+        var chat = Client().GetChatClient("stories260K");
+        var text = new System.Text.StringBuilder();
+        OpenAI.Chat.ChatFinishReason? finish = null;
+        await foreach (var update in chat.CompleteChatStreamingAsync([ChatMessage.CreateUserMessage("Once upon a time")],
+            new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 400, ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat() }))
+        {
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            finish ??= update.FinishReason;
+        }
+        // A JSON object may be long; what came is always a prefix of one, and a whole one when it stopped.
+        var grammar = Wafer.Models.Constraints.Grammar.Parse(Wafer.Models.Constraints.JsonGrammars.Object);
+        Assert.True(grammar.IsPrefix(text.ToString()), text.ToString());
+        if (finish == OpenAI.Chat.ChatFinishReason.Stop) System.Text.Json.JsonDocument.Parse(text.ToString()).Dispose();
+        Assert.StartsWith("{", text.ToString().TrimStart());
+    }
+
+    [Fact]
+    public async Task ChatClient_UnsupportedSchemaKeyword_400NamesIt()
+    {
+        var chat = Client().GetChatClient("stories260K");
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([ChatMessage.CreateUserMessage("hi")], new ChatCompletionOptions
+        {
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("s", BinaryData.FromString("""{"type": "string", "pattern": "^a$"}""")),
+        }));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("'pattern'", e.Message);
+    }
+
     [Fact]
     public async Task Models_ListsTheServedModel()
     {

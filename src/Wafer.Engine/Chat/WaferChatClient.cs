@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Wafer.Engine.Requests;
+using Wafer.Models.Constraints;
 using Wafer.Models.Sampling;
 using MeaiFinishReason = Microsoft.Extensions.AI.ChatFinishReason;
 
@@ -69,15 +70,31 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
             Sampling = sampling,
             MaxTokens = options?.MaxOutputTokens,
             StopStrings = options?.StopSequences?.ToArray() ?? [],
+            Grammar = Constraint(options?.ResponseFormat),
         };
+    }
+
+    /// <summary><see cref="ChatResponseFormat.Json"/> constrains the answer to a JSON object; a format with a schema, to
+    /// JSON of that schema (<see cref="JsonSchemaGrammar"/>: a keyword it does not support is an <see cref="ArgumentException"/>).</summary>
+    private static Grammar? Constraint(ChatResponseFormat? format)
+    {
+        if (format is not ChatResponseFormatJson json) return null;
+        try
+        {
+            return json.Schema is { } schema ? JsonSchemaGrammar.Compile(schema) : Grammar.Parse(JsonGrammars.Object);
+        }
+        catch (GrammarException e)
+        {
+            throw new ArgumentException($"the response format's JSON schema cannot constrain decoding: {e.Message}", nameof(format), e);
+        }
     }
 
     /// <summary>Options and contents this client does not implement yet are refused, never silently dropped.</summary>
     private static void RejectUnsupported(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("tool calling is not supported by the Wafer chat client yet; pass no Tools");
-        if (options?.ResponseFormat is { } format && format is not ChatResponseFormatText)
-            throw new NotSupportedException("only text responses are supported by the Wafer chat client yet (no JSON mode or schemas); leave ResponseFormat unset");
+        if (options?.ResponseFormat is { } format && format is not (ChatResponseFormatText or ChatResponseFormatJson))
+            throw new NotSupportedException($"the response format {format.GetType().Name} is not supported; use text or JSON");
         foreach (var message in messages)
             foreach (var content in message.Contents)
                 if (content is not TextContent)

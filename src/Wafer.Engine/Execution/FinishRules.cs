@@ -10,12 +10,12 @@ internal sealed class FinishRules(Func<int, bool> isEndOfGeneration, int context
 {
     /// <summary>True when <paramref name="token"/> ends <paramref name="request"/> by itself (its text is then not shown).</summary>
     public bool IsEndToken(EngineRequest request, int token) =>
-        (!request.Spec.IgnoreEndOfGeneration && isEndOfGeneration(token)) || request.Spec.StopTokens.Contains(token);
+        ((!request.Spec.IgnoreEndOfGeneration || request.Constraint != null) && isEndOfGeneration(token)) || request.Spec.StopTokens.Contains(token);
 
     /// <summary>Why <paramref name="request"/>, which has just appended a token, is finished; null while it goes on.</summary>
     public FinishReason? Decide(EngineRequest request, bool endToken, bool stopStringMatched)
     {
-        if (endToken || stopStringMatched) return FinishReason.Stop;
+        if (endToken || stopStringMatched || request.Constraint?.IsDone == true) return FinishReason.Stop;
         if (request.OutputCount >= request.MaxTokens) return FinishReason.Length;
         if (request.Tokens.Count >= contextLength) return FinishReason.ContextLength;
         return null;

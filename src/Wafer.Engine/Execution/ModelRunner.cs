@@ -95,7 +95,10 @@ public sealed class ModelRunner : IRangeWork
                 logProbs = t_logProbs!;
                 Softmax.LogSoftmax(logits, logProbs.AsSpan(0, vocab));
             }
+            // A grammar masks before sampling, so temperature, top-k/top-p and the draw see only the tokens it allows.
+            request.Constraint?.Apply(logits);
             int token = request.Sampler!.Sample(logits);
+            request.Constraint?.Accept(token);
             _sampled[k] = token;
             if (logProbs != null) _logprobs[k] = new TokenLogprobs(logProbs[token], TeacherForcing.Top(logProbs.AsSpan(0, vocab), Math.Min(topCount, vocab)));
         }

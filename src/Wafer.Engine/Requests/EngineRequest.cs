@@ -57,6 +57,9 @@ public sealed class EngineRequest
     /// <summary>The request's own sampler chain (its own seeded random source), set by the engine.</summary>
     public SamplerChain? Sampler { get; set; }
 
+    /// <summary>The request's position in its grammar, when it has one; the sampler's logits are masked by it.</summary>
+    public Wafer.Models.Constraints.GrammarMatcher? Constraint { get; set; }
+
     /// <summary>Adds a generated token.</summary>
     public void Append(int token) => _tokens.Add(token);
 

@@ -27,6 +27,11 @@ public sealed record GenerationRequest
     /// <summary>How many most likely alternatives to report per generated token (0 = none; the chosen token's logprob is reported when ≥ 0).</summary>
     public int TopLogprobs { get; init; } = -1;
 
+    /// <summary>A grammar the output must follow (GBNF, or a JSON schema compiled to one); null = free text. Decoding is
+    /// constrained token by token: only tokens that keep the text a prefix of a sentence can be sampled, and generation ends
+    /// when the sentence is complete and nothing may follow, or at an end-of-generation token where it may end.</summary>
+    public Wafer.Models.Constraints.Grammar? Grammar { get; init; }
+
     /// <summary>Scheduling class.</summary>
     public RequestPriority Priority { get; init; } = RequestPriority.Normal;
 }

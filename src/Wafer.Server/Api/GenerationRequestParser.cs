@@ -3,6 +3,7 @@ using Wafer.Engine;
 using Wafer.Engine.Chat;
 using Wafer.Engine.Requests;
 using Wafer.Models.ChatTemplates;
+using Wafer.Models.Constraints;
 using Wafer.Models.Sampling;
 using Wafer.Models.Tokenization;
 
@@ -93,6 +94,7 @@ internal static class GenerationRequestParser
             StopStrings = JsonFields.Stop(body, MaxStopStrings, MaxStopLength),
             TopLogprobs = logprobs ? top : -1,
             IgnoreEndOfGeneration = JsonFields.Bool(body, "ignore_eos") ?? false,
+            Grammar = Constraint(body),
         };
         return new ParsedGeneration(request, stream, includeUsage, logprobs, top, promptParam);
     }
@@ -140,15 +142,65 @@ internal static class GenerationRequestParser
         foreach (string name in (string[])["tool_choice", "function_call"])
             if (body.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null && !(v.ValueKind == JsonValueKind.String && v.GetString() is "none" or "auto"))
                 throw ApiException.BadParameter(name, $"'{name}' (tool calling) is not supported by this server yet; send the request without it");
-        if (body.TryGetProperty("response_format", out var format) && format.ValueKind != JsonValueKind.Null
-            && !(format.ValueKind == JsonValueKind.Object && JsonFields.String(format, "type") == "text"))
-            throw ApiException.BadParameter("response_format", "only 'response_format': {\"type\": \"text\"} is supported by this server yet (no JSON mode or schemas)");
         if (body.TryGetProperty("modalities", out var modalities) && modalities.ValueKind != JsonValueKind.Null
             && !(modalities.ValueKind == JsonValueKind.Array && modalities.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString() == "text")))
             throw ApiException.BadParameter("modalities", "this server answers in text only: 'modalities' may only be [\"text\"]");
         foreach (string name in (string[])["audio", "prediction"])
             if (JsonFields.Has(body, name)) throw ApiException.BadParameter(name, $"'{name}' is not supported by this server");
         if (JsonFields.Integer(body, "best_of", 1, 128) is > 1) throw ApiException.BadParameter("best_of", "only 'best_of': 1 is supported");
+    }
+
+    /// <summary>The grammar the output must follow: OpenAI's <c>response_format</c> (<c>json_object</c>, or <c>json_schema</c>
+    /// with <c>{name, schema, strict}</c>), or llama-server's extensions <c>grammar</c> (GBNF text), <c>json_schema</c> (a schema)
+    /// and <c>response_format: {"type": "json_object", "schema": …}</c>; at most one of them. Null for free text.</summary>
+    private static Grammar? Constraint(JsonElement body)
+    {
+        var asked = new List<(string Param, Func<Grammar> Compile)>();
+        if (body.TryGetProperty("response_format", out var format) && format.ValueKind != JsonValueKind.Null)
+        {
+            if (format.ValueKind != JsonValueKind.Object) throw ApiException.BadParameter("response_format", "'response_format' must be an object such as {\"type\": \"json_object\"}");
+            string? type = JsonFields.String(format, "type");
+            switch (type)
+            {
+                case "text":
+                    break;
+                case "json_object":
+                    if (format.TryGetProperty("schema", out var inline) && inline.ValueKind != JsonValueKind.Null)
+                        asked.Add(("response_format.schema", () => JsonSchemaGrammar.Compile(inline)));
+                    else
+                        asked.Add(("response_format", () => Grammar.Parse(JsonGrammars.Object)));
+                    break;
+                case "json_schema":
+                    if (!format.TryGetProperty("json_schema", out var spec) || spec.ValueKind != JsonValueKind.Object)
+                        throw ApiException.BadParameter("response_format.json_schema", "'response_format.json_schema' is required with type 'json_schema': {\"name\": …, \"schema\": {…}}");
+                    if (JsonFields.String(spec, "name") is null)
+                        throw ApiException.BadParameter("response_format.json_schema.name", "'response_format.json_schema.name' is required");
+                    JsonFields.Bool(spec, "strict");
+                    if (!spec.TryGetProperty("schema", out var schema) || schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True))
+                        throw ApiException.BadParameter("response_format.json_schema.schema", "'response_format.json_schema.schema' must be a JSON schema object");
+                    asked.Add(("response_format.json_schema.schema", () => JsonSchemaGrammar.Compile(schema)));
+                    break;
+                default:
+                    throw ApiException.BadParameter("response_format.type", $"'response_format.type' must be 'text', 'json_object' or 'json_schema', got '{type}'");
+            }
+        }
+        if (JsonFields.String(body, "grammar") is { } gbnf) asked.Add(("grammar", () => Grammar.Parse(gbnf)));
+        if (body.TryGetProperty("json_schema", out var extension) && extension.ValueKind != JsonValueKind.Null)
+        {
+            if (extension.ValueKind is not (JsonValueKind.Object or JsonValueKind.True)) throw ApiException.BadParameter("json_schema", "'json_schema' must be a JSON schema object");
+            asked.Add(("json_schema", () => JsonSchemaGrammar.Compile(extension)));
+        }
+        if (asked.Count == 0) return null;
+        if (asked.Count > 1)
+            throw ApiException.BadParameter(asked[1].Param, $"give one output constraint, not several: {string.Join(", ", asked.Select(a => $"'{a.Param}'"))}");
+        try
+        {
+            return asked[0].Compile();
+        }
+        catch (GrammarException e)
+        {
+            throw ApiException.BadParameter(asked[0].Param, e.Message);
+        }
     }
 
     /// <summary>The messages as the template reads them: roles checked, content parts joined into strings.</summary>

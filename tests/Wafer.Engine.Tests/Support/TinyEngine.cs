@@ -7,14 +7,14 @@ using Wafer.Models.Tokenization;
 namespace Wafer.Engine.Tests.Support;
 
 /// <summary>An engine over a random-weight 2-layer model written to a temporary folder (context 64, 40 tokens "t0"…"t39"):
-/// tests of the engine's contract run with no fixtures.</summary>
+/// tests of the engine's contract run with no fixtures. With <c>byteFallback</c> it also has the 256 byte tokens, so it can spell any text.</summary>
 internal sealed class TinyEngine : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("wafer-tiny-").FullName;
 
-    public TinyEngine(int context = 0, int maxSequences = 8, int threads = 1)
+    public TinyEngine(int context = 0, int maxSequences = 8, int threads = 1, bool byteFallback = false)
     {
-        Model = TransformerModel.Load(TinyModel.Write(_dir, "llama"), new WorkerPool(threads));
+        Model = TransformerModel.Load(TinyModel.Write(_dir, "llama", byteFallback: byteFallback), new WorkerPool(threads));
         Tokenizer = Tokenizer.FromMetadata(Model.File.Metadata, "tiny.gguf");
         Engine = Start(context, maxSequences);
     }

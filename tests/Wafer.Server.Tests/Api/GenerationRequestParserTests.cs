@@ -81,7 +81,16 @@ public class GenerationRequestParserTests
     [InlineData(""" "tool_choice": "required" """, "tool_choice")]
     [InlineData(""" "functions": [{"name": "f"}] """, "functions")]
     [InlineData(""" "function_call": {"name": "f"} """, "function_call")]
-    [InlineData(""" "response_format": {"type": "json_object"} """, "response_format")]
+    [InlineData(""" "response_format": "json" """, "response_format")]
+    [InlineData(""" "response_format": {"type": "yaml"} """, "response_format.type")]
+    [InlineData(""" "response_format": {"type": "json_schema"} """, "response_format.json_schema")]
+    [InlineData(""" "response_format": {"type": "json_schema", "json_schema": {"schema": {}}} """, "response_format.json_schema.name")]
+    [InlineData(""" "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": 3}} """, "response_format.json_schema.schema")]
+    [InlineData(""" "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "string", "pattern": "a+"}}} """, "response_format.json_schema.schema")]
+    [InlineData(""" "grammar": "root ::= missing" """, "grammar")]
+    [InlineData(""" "grammar": 5 """, "grammar")]
+    [InlineData(""" "json_schema": {"allOf": []} """, "json_schema")]
+    [InlineData(""" "grammar": "root ::= \"a\"", "response_format": {"type": "json_object"} """, "grammar")]
     [InlineData(""" "modalities": ["text", "audio"] """, "modalities")]
     [InlineData(""" "audio": {"voice": "x"} """, "audio")]
     [InlineData(""" "prediction": {"type": "content", "content": "x"} """, "prediction")]
@@ -91,6 +100,27 @@ public class GenerationRequestParserTests
         Assert.Equal(400, e.Status);
         Assert.Equal(param, e.Param);
     }
+
+    [Theory]
+    [InlineData(""" "response_format": {"type": "json_object"} """, "{\"a\": 1}", "[1]")]
+    [InlineData(""" "response_format": {"type": "json_schema", "json_schema": {"name": "p", "strict": true, "schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"], "additionalProperties": false}}} """, "{\"n\": 5}", "{\"n\": \"5\"}")]
+    [InlineData(""" "response_format": {"type": "json_object", "schema": {"type": "array", "items": {"type": "boolean"}}} """, "[true]", "[1]")]
+    [InlineData(""" "json_schema": {"enum": ["x", "y"]} """, "\"y\"", "\"z\"")]
+    [InlineData(""" "grammar": "root ::= [0-9]+" """, "123", "12a")]
+    public void ParseChat_Constraint_CompiledToTheGrammarAsked(string fields, string accepted, string rejected)
+    {
+        var grammar = Chat(fields).Request.Grammar;
+        Assert.NotNull(grammar);
+        Assert.True(grammar.Accepts(accepted));
+        Assert.False(grammar.Accepts(rejected));
+    }
+
+    [Fact]
+    public void ParseChat_TextFormat_NoConstraint() => Assert.Null(Chat(""" "response_format": {"type": "text"} """).Request.Grammar);
+
+    [Fact]
+    public void ParseCompletion_Grammar_Accepted() =>
+        Assert.True(Completion(""" "prompt": "t1", "grammar": "root ::= \"t2\"" """).Request.Grammar!.Accepts("t2"));
 
     [Theory]
     [InlineData("""{}""", "messages")]

@@ -18,6 +18,7 @@ internal static class BenchCommand
         yield return BenchEngineCommand.Create();
         yield return BenchMemoryCommand.Create();
         yield return BenchTokenizerCommand.Create();
+        yield return BenchGrammarCommand.Create();
         yield return BenchServeCommand.Create();
         yield return BenchReportCommand.Create();
         yield return BenchFakeServerCommand.Create();

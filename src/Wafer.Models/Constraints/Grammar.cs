@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Wafer.Models.Constraints;
+
+/// <summary>A compiled grammar: GBNF (<see cref="Parse"/>) lowered to byte level, with the pushdown recognizer that the
+/// per-request <see cref="GrammarMatcher"/> steps and the token masks it applies before sampling.</summary>
+/// <remarks>
+/// Characters and classes become UTF-8 byte sets (<see cref="Utf8Ranges"/>), so a token that ends inside a multi-byte
+/// character is matched as far as its bytes go. Repetitions become helper rules, as llama.cpp lowers them. A recognizer state
+/// is the set of parse stacks that are alive after the text so far (stacks are hash-consed, a state is interned by its set),
+/// and each state caches its byte transitions and, per vocabulary, its token mask: walking the vocabulary's trie happens once
+/// per distinct state. States are shared by every request that uses the same grammar text; one lock guards them.
+/// Left recursion is rejected when compiling (as llama.cpp does).
+/// </remarks>
+public sealed class Grammar
+{
+    private const int KindSet = 0, KindRef = 1, KindEnd = 2;
+    private const int MaxStates = 200_000;
+
+    private static readonly ConcurrentDictionary<string, Lazy<Grammar>> Compiled = new(StringComparer.Ordinal);
+
+    private readonly int[] _kind;             // [positions] element kind
+    private readonly int[] _value;            // [positions] set index or rule id
+    private readonly int[][] _ruleStarts;     // [rules] first position of each alternative
+    private readonly ulong[][] _sets;         // [sets][4] 256-bit byte sets
+    private readonly object _gate = new();
+    private readonly List<(int Pos, int Next)> _nodes = [(-1, -1)]; // stack nodes; 0 = the empty stack
+    private readonly Dictionary<long, int> _nodeIds = [];
+    private readonly Dictionary<int, int[]> _normalized = [];
+    private readonly List<State> _states = [];
+    private readonly Dictionary<StackSet, int> _stateIds = [];
+    private readonly List<int> _scratch = [];
+
+    private sealed class State(int[] stacks)
+    {
+        public readonly int[] Stacks = stacks;          // sorted normalized stack ids (0 = the grammar may end here)
+        public readonly int[] Next = new int[256];      // 0 unknown, −1 dead, else state id + 1
+        public ulong[]? Mask;
+        public TokenTrie? MaskTrie;
+    }
+
+    private readonly record struct StackSet(int[] Stacks)
+    {
+        public bool Equals(StackSet other) => Stacks.AsSpan().SequenceEqual(other.Stacks);
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.AddBytes(MemoryMarshal.AsBytes(Stacks.AsSpan()));
+            return hash.ToHashCode();
+        }
+    }
+
+    private Grammar(GrammarBuilder built)
+    {
+        (_kind, _value, _ruleStarts, _sets) = built.Flatten();
+        var start = new List<int>();
+        foreach (int p in _ruleStarts[built.Root]) Normalize(Intern(p, 0), start);
+        InitialState = InternState(start);
+        if (InitialState < 0) throw new GrammarException("the grammar matches nothing");
+        Text = built.Text;
+    }
+
+    /// <summary>The GBNF text this grammar was compiled from.</summary>
+    public string Text { get; }
+
+    /// <summary>Recognizer states created so far (for tests and benchmarks).</summary>
+    public int StateCount { get { lock (_gate) return _states.Count; } }
+
+    internal int InitialState { get; }
+
+    /// <summary>Compiles GBNF text (llama.cpp's dialect; start rule <c>root</c>); the same text compiles once per process.</summary>
+    /// <exception cref="GrammarException">The text does not parse, names an undefined rule, has no root or is left-recursive.</exception>
+    public static Grammar Parse(string gbnf)
+    {
+        ArgumentNullException.ThrowIfNull(gbnf);
+        var lazy = Compiled.GetOrAdd(gbnf, static text => new Lazy<Grammar>(() => new Grammar(GrammarBuilder.Build(text))));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (GrammarException)
+        {
+            Compiled.TryRemove(gbnf, out _);
+            throw;
+        }
+    }
+
+    /// <summary>A matcher at the start of the grammar, for one generation over <paramref name="trie"/>'s vocabulary.</summary>
+    public GrammarMatcher CreateMatcher(TokenTrie trie) => new(this, trie);
+
+    /// <summary>True when the whole of <paramref name="text"/> is a sentence of the grammar (tests, and validating examples).</summary>
+    public bool Accepts(string text) => Accepts(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>True when the whole of <paramref name="bytes"/> is a sentence of the grammar.</summary>
+    public bool Accepts(ReadOnlySpan<byte> bytes)
+    {
+        int state = InitialState;
+        foreach (byte b in bytes)
+        {
+            state = Step(state, b);
+            if (state < 0) return false;
+        }
+        return CanEnd(state);
+    }
+
+    /// <summary>True when <paramref name="text"/> can still be continued (or ended) into a sentence of the grammar.</summary>
+    public bool IsPrefix(string text)
+    {
+        int state = InitialState;
+        foreach (byte b in Encoding.UTF8.GetBytes(text))
+        {
+            state = Step(state, b);
+            if (state < 0) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The state after <paramref name="b"/>, or −1 when no parse continues with it.</summary>
+    internal int Step(int state, byte b)
+    {
+        lock (_gate) return StepLocked(state, b);
+    }
+
+    /// <summary>True when the text so far is a whole sentence (end-of-generation is allowed).</summary>
+    internal bool CanEnd(int state)
+    {
+        lock (_gate) return _states[state].Stacks[0] == 0;
+    }
+
+    /// <summary>True when nothing may follow: the only parse has ended.</summary>
+    internal bool IsDone(int state)
+    {
+        lock (_gate) return _states[state].Stacks is [0];
+    }
+
+    /// <summary>The tokens allowed after <paramref name="state"/>: bit i of word i/64 for token i (end tokens where it may end).</summary>
+    internal ulong[] Mask(int state, TokenTrie trie)
+    {
+        lock (_gate)
+        {
+            var s = _states[state];
+            if (s.Mask != null && ReferenceEquals(s.MaskTrie, trie)) return s.Mask;
+            var mask = new ulong[(trie.VocabularySize + 63) / 64];
+            Walk(state, trie, mask);
+            if (s.Stacks[0] == 0)
+                foreach (int t in trie.EndTokens) mask[t >> 6] |= 1UL << (t & 63);
+            s.Mask = mask;
+            s.MaskTrie = trie;
+            return mask;
+        }
+    }
+
+    private void Walk(int state, TokenTrie trie, ulong[] mask)
+    {
+        var pending = new Stack<(int Node, int State)>();
+        pending.Push((0, state));
+        var childStart = trie.ChildStart;
+        var childByte = trie.ChildByte;
+        var childNode = trie.ChildNode;
+        var tokenStart = trie.TokenStart;
+        var tokenIds = trie.TokenIds;
+        while (pending.Count > 0)
+        {
+            var (node, at) = pending.Pop();
+            for (int c = childStart[node]; c < childStart[node + 1]; c++)
+            {
+                int next = StepLocked(at, childByte[c]);
+                if (next < 0) continue;
+                int child = childNode[c];
+                for (int t = tokenStart[child]; t < tokenStart[child + 1]; t++) mask[tokenIds[t] >> 6] |= 1UL << (tokenIds[t] & 63);
+                if (childStart[child] < childStart[child + 1]) pending.Push((child, next));
+            }
+        }
+    }
+
+    private int StepLocked(int state, byte b)
+    {
+        var s = _states[state];
+        int cached = s.Next[b];
+        if (cached != 0) return cached < 0 ? -1 : cached - 1;
+        _scratch.Clear();
+        foreach (int stack in s.Stacks)
+        {
+            if (stack == 0) continue;
+            var (pos, rest) = _nodes[stack];
+            var set = _sets[_value[pos]];
+            if ((set[b >> 6] & (1UL << (b & 63))) != 0) Normalize(Intern(pos + 1, rest), _scratch);
+        }
+        int next = InternState(_scratch);
+        s.Next[b] = next < 0 ? -1 : next + 1;
+        return next;
+    }
+
+    private int Intern(int pos, int next)
+    {
+        long key = ((long)pos << 32) | (uint)next;
+        if (_nodeIds.TryGetValue(key, out int id)) return id;
+        id = _nodes.Count;
+        _nodes.Add((pos, next));
+        _nodeIds[key] = id;
+        return id;
+    }
+
+    // The stacks a stack becomes once its top is a byte set (or it is empty): rule references expand into their
+    // alternatives, ends of alternatives return to the continuation below.
+    private void Normalize(int stack, List<int> output)
+    {
+        if (!_normalized.TryGetValue(stack, out var result))
+        {
+            var found = new List<int>();
+            Expand(stack, found, 0);
+            result = [.. found];
+            _normalized[stack] = result;
+        }
+        output.AddRange(result);
+    }
+
+    private void Expand(int stack, List<int> output, int depth)
+    {
+        if (depth > 10_000) throw new GrammarException("the grammar nests too deeply without consuming a character");
+        if (stack == 0)
+        {
+            output.Add(0);
+            return;
+        }
+        var (pos, rest) = _nodes[stack];
+        switch (_kind[pos])
+        {
+            case KindSet:
+                output.Add(stack);
+                return;
+            case KindEnd:
+                Expand(rest, output, depth + 1);
+                return;
+            default:
+                int continuation = _kind[pos + 1] == KindEnd ? rest : Intern(pos + 1, rest); // a tail call keeps right recursion flat
+                foreach (int start in _ruleStarts[_value[pos]]) Expand(Intern(start, continuation), output, depth + 1);
+                return;
+        }
+    }
+
+    private int InternState(List<int> stacks)
+    {
+        if (stacks.Count == 0) return -1;
+        stacks.Sort();
+        int distinct = 1;
+        for (int i = 1; i < stacks.Count; i++)
+            if (stacks[i] != stacks[distinct - 1]) stacks[distinct++] = stacks[i];
+        var key = new StackSet([.. stacks.GetRange(0, distinct)]);
+        if (_stateIds.TryGetValue(key, out int id)) return id;
+        if (_states.Count >= MaxStates) throw new GrammarException($"the grammar needs more than {MaxStates} recognizer states (it is too ambiguous)");
+        id = _states.Count;
+        _states.Add(new State(key.Stacks));
+        _stateIds[key] = id;
+        return id;
+    }
+}

@@ -1,0 +1,100 @@
+namespace Wafer.Models.Constraints;
+
+/// <summary>One generation's position in a <see cref="Grammar"/>: masks the logits to the tokens that keep the text a
+/// prefix of a sentence (end-of-generation only where a sentence may end) and advances by each chosen token.</summary>
+/// <remarks>Used by one thread at a time (the request's sampling); the grammar's shared caches lock themselves.</remarks>
+public sealed class GrammarMatcher
+{
+    private readonly Grammar _grammar;
+    private readonly TokenTrie _trie;
+    private int _state;
+    private bool _ended;
+
+    internal GrammarMatcher(Grammar grammar, TokenTrie trie)
+    {
+        _grammar = grammar;
+        _trie = trie;
+        _state = grammar.InitialState;
+    }
+
+    /// <summary>The grammar.</summary>
+    public Grammar Grammar => _grammar;
+
+    /// <summary>True once an end-of-generation token was accepted or the only parse has ended (nothing may follow).</summary>
+    public bool IsDone => _ended || _grammar.IsDone(_state);
+
+    /// <summary>True when the text so far is a whole sentence of the grammar.</summary>
+    public bool CanEnd => _grammar.CanEnd(_state);
+
+    /// <summary>The allowed tokens now, bit i of word i/64 for token i (cached per grammar state; do not modify).</summary>
+    public ReadOnlySpan<ulong> AllowedTokens() => _grammar.Mask(_state, _trie);
+
+    /// <summary>Sets every token the grammar does not allow now to −∞ in <paramref name="logits"/> [vocab]. When the grammar
+    /// allows no token at all (no piece of the vocabulary continues it), only the end-of-generation tokens stay.</summary>
+    public void Apply(Span<float> logits)
+    {
+        var mask = AllowedTokens();
+        int words = Math.Min(mask.Length, (logits.Length + 63) / 64);
+        int allowed = 0;
+        for (int w = 0; w < words; w++) allowed += System.Numerics.BitOperations.PopCount(mask[w]);
+        if (allowed == 0)
+        {
+            logits.Fill(float.NegativeInfinity);
+            foreach (int t in _trie.EndTokens)
+                if (t < logits.Length) logits[t] = 0;
+            return;
+        }
+        if (allowed < logits.Length / 4)
+        {
+            // Few allowed (structure, keys, enums): keep their logits, fill the rest at memory speed.
+            if ((t_kept?.Length ?? 0) < allowed) t_kept = new float[Math.Max(allowed, 1024)];
+            var kept = t_kept!;
+            int j = 0;
+            for (int w = 0; w < words; w++)
+                for (ulong bits = mask[w]; bits != 0; bits &= bits - 1)
+                    kept[j++] = logits[(w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits)];
+            logits.Fill(float.NegativeInfinity);
+            j = 0;
+            for (int w = 0; w < words; w++)
+                for (ulong bits = mask[w]; bits != 0; bits &= bits - 1)
+                    logits[(w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits)] = kept[j++];
+            return;
+        }
+        // Most allowed (inside strings): block the few others one by one.
+        for (int w = 0; w < words; w++)
+        {
+            ulong bits = mask[w];
+            if (bits == ulong.MaxValue) continue;
+            int baseId = w << 6, end = Math.Min(64, logits.Length - baseId);
+            for (ulong blocked = ~bits; blocked != 0; blocked &= blocked - 1)
+            {
+                int i = System.Numerics.BitOperations.TrailingZeroCount(blocked);
+                if (i >= end) break;
+                logits[baseId + i] = float.NegativeInfinity;
+            }
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_kept; // the allowed logits while the row is filled with −∞
+
+    /// <summary>Advances by <paramref name="token"/>. An end-of-generation token ends the matcher.</summary>
+    /// <exception cref="InvalidOperationException">The grammar does not allow <paramref name="token"/> here (the mask was not applied).</exception>
+    public void Accept(int token)
+    {
+        if (_ended) return;
+        if (_trie.IsEnd(token))
+        {
+            _ended = true;
+            return;
+        }
+        int state = _state;
+        var piece = _trie.Piece(token);
+        if (piece.IsEmpty) throw new InvalidOperationException($"token {token} is never allowed under a grammar");
+        foreach (byte b in piece)
+        {
+            state = _grammar.Step(state, b);
+            if (state < 0) throw new InvalidOperationException($"token {token} does not continue the grammar here");
+        }
+        _state = state;
+    }
+}

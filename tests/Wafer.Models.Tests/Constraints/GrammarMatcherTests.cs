@@ -1,0 +1,73 @@
+using Wafer.Models.Constraints;
+using Wafer.Models.Gguf;
+using Wafer.Models.Tests.Architectures;
+using Wafer.Models.Tokenization;
+
+namespace Wafer.Models.Tests.Constraints;
+
+/// <summary>The token mask over a real trie: exactly the tokens whose bytes continue the grammar, end tokens only where it
+/// may end, and sampling under the mask never gets stuck.</summary>
+public class GrammarMatcherTests
+{
+    private static readonly Lazy<Tokenizer> LazyTokenizer = new(() =>
+    {
+        string dir = Directory.CreateTempSubdirectory("wafer-matcher-").FullName;
+        using var file = GgufFile.Open(TinyModel.Write(dir, "llama", byteFallback: true));
+        return Tokenizer.FromMetadata(file.Metadata, "tiny.gguf");
+    });
+
+    [Theory]
+    [InlineData("""root ::= "t1" "t2"? """)]       // few tokens allowed: the sparse path
+    [InlineData("""root ::= [^x]+ """)]            // almost every token allowed: the dense path
+    [InlineData(JsonGrammars.Object)]
+    public void Apply_KeepsExactlyTheTokensThatContinue(string gbnf)
+    {
+        var tokenizer = LazyTokenizer.Value;
+        var trie = TokenTrie.For(tokenizer);
+        var grammar = Grammar.Parse(gbnf);
+        var matcher = grammar.CreateMatcher(trie);
+        var random = new Random(2);
+        var text = new List<byte>();
+        for (int step = 0; step < 60 && !matcher.IsDone; step++)
+        {
+            var logits = Enumerable.Range(0, tokenizer.VocabularySize).Select(i => (float)i).ToArray();
+            matcher.Apply(logits);
+            var allowed = new List<int>();
+            for (int id = 0; id < logits.Length; id++)
+            {
+                bool continues = trie.IsEnd(id) ? grammar.Accepts(text.ToArray()) : trie.Piece(id).Length > 0 && IsPrefix(grammar, [.. text, .. trie.Piece(id).ToArray()]);
+                Assert.True(continues == !float.IsNegativeInfinity(logits[id]), $"token {id} at step {step}");
+                if (continues)
+                {
+                    Assert.Equal(id, logits[id]);
+                    allowed.Add(id);
+                }
+            }
+            Assert.NotEmpty(allowed); // never stuck
+            int token = allowed[random.Next(allowed.Count)];
+            if (trie.IsEnd(token)) break;
+            matcher.Accept(token);
+            text.AddRange(trie.Piece(token).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Accept_TokenTheMaskForbids_Throws()
+    {
+        var trie = TokenTrie.For(LazyTokenizer.Value);
+        var matcher = Grammar.Parse("""root ::= "t6" """).CreateMatcher(trie);
+        int t5 = Enumerable.Range(0, trie.VocabularySize).First(id => trie.Piece(id).SequenceEqual("t5"u8));
+        Assert.Throws<InvalidOperationException>(() => matcher.Accept(t5));
+    }
+
+    private static bool IsPrefix(Grammar grammar, byte[] bytes)
+    {
+        int state = grammar.InitialState;
+        foreach (byte b in bytes)
+        {
+            state = grammar.Step(state, b);
+            if (state < 0) return false;
+        }
+        return true;
+    }
+}

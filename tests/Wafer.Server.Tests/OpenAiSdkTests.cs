@@ -116,6 +116,93 @@ public class OpenAiSdkTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Contains("'pattern'", e.Message);
     }
 
+    private static readonly ChatTool WeatherTool = ChatTool.CreateFunctionTool("get_weather", "The weather in a city", BinaryData.FromString("""
+        {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12}, "days": {"type": "integer"}}, "required": ["city"], "additionalProperties": false}
+        """));
+
+    /// <summary>stories260K has never seen a tool: tool_choice "required" alone makes it call one, with arguments of the schema.</summary>
+    [Fact]
+    public async Task ChatClient_ToolChoiceRequired_ValidCall()
+    {
+        var chat = Client().GetChatClient("stories260K");
+        // One call: greedy decoding of a model that knows no tools would repeat parallel calls until max_tokens.
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 300, ToolChoice = ChatToolChoice.CreateRequiredChoice(), AllowParallelToolCalls = false };
+        options.Tools.Add(WeatherTool);
+        options.Tools.Add(ChatTool.CreateFunctionTool("now", "The time"));
+        ChatCompletion completion = await chat.CompleteChatAsync([ChatMessage.CreateUserMessage("What is the weather in Oslo?")], options);
+
+        Assert.Equal(OpenAI.Chat.ChatFinishReason.ToolCalls, completion.FinishReason);
+        Assert.Single(completion.ToolCalls);
+        foreach (var call in completion.ToolCalls)
+        {
+            Assert.Contains(call.FunctionName, new[] { "get_weather", "now" });
+            Assert.StartsWith("call_", call.Id);
+            using var args = System.Text.Json.JsonDocument.Parse(call.FunctionArguments);
+            if (call.FunctionName == "get_weather") Assert.True(args.RootElement.GetProperty("city").GetString()!.Length <= 12);
+        }
+    }
+
+    [Fact]
+    public async Task ChatClient_NamedToolStreamed_AssemblesOneCall()
+    {
+        var chat = Client().GetChatClient("stories260K");
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 300, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_weather"), AllowParallelToolCalls = false };
+        options.Tools.Add(WeatherTool);
+        var (ids, names, arguments) = (new Dictionary<int, string>(), new Dictionary<int, string>(), new Dictionary<int, System.Text.StringBuilder>());
+        OpenAI.Chat.ChatFinishReason? finish = null;
+        await foreach (var update in chat.CompleteChatStreamingAsync([ChatMessage.CreateUserMessage("Weather?")], options))
+        {
+            foreach (var part in update.ToolCallUpdates)
+            {
+                if (part.ToolCallId != null) ids[part.Index] = part.ToolCallId;
+                if (part.FunctionName != null) names[part.Index] = part.FunctionName;
+                if (!arguments.TryGetValue(part.Index, out var sb)) arguments[part.Index] = sb = new System.Text.StringBuilder();
+                sb.Append(part.FunctionArgumentsUpdate?.ToString());
+            }
+            finish ??= update.FinishReason;
+        }
+        Assert.Equal(OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
+        Assert.Equal("get_weather", Assert.Single(names).Value);
+        Assert.StartsWith("call_", ids[0]);
+        using var args = System.Text.Json.JsonDocument.Parse(arguments[0].ToString());
+        Assert.Equal(System.Text.Json.JsonValueKind.String, args.RootElement.GetProperty("city").ValueKind);
+    }
+
+    /// <summary>The tool round trip: the assistant's call and the tool's result go back through the chat template, and the
+    /// model answers in text.</summary>
+    [Fact]
+    public async Task ChatClient_ToolResultRoundTrip_AnswersInText()
+    {
+        var chat = Client().GetChatClient("stories260K");
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 12 };
+        options.Tools.Add(WeatherTool);
+        ChatMessage[] messages =
+        [
+            ChatMessage.CreateUserMessage("What is the weather in Oslo?"),
+            ChatMessage.CreateAssistantMessage([ChatToolCall.CreateFunctionToolCall("call_1", "get_weather", BinaryData.FromString("""{"city": "Oslo"}"""))]),
+            ChatMessage.CreateToolMessage("call_1", "sunny, 20 degrees"),
+        ];
+        ChatCompletion completion = await chat.CompleteChatAsync(messages, options);
+        Assert.NotEqual(OpenAI.Chat.ChatFinishReason.ToolCalls, completion.FinishReason);
+        Assert.False(string.IsNullOrEmpty(completion.Content[0].Text));
+    }
+
+    /// <summary>Microsoft.Extensions.AI's function-invocation loop over the OpenAI client: a forced first call runs the .NET
+    /// function, its result goes back, and the loop ends with a text answer.</summary>
+    [Fact]
+    public async Task ExtensionsAi_UseFunctionInvocation_RunsTheTool()
+    {
+        int calls = 0;
+        var weather = AIFunctionFactory.Create((string city) => { calls++; return $"sunny in {city}"; }, "get_weather", "The weather in a city");
+        IChatClient client = new ChatClientBuilder(Client().GetChatClient("stories260K").AsIChatClient()).UseFunctionInvocation().Build();
+        var response = await client.GetResponseAsync("What is the weather in Oslo?", new ChatOptions
+        {
+            Temperature = 0, MaxOutputTokens = 200, Tools = [weather], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false,
+        });
+        Assert.True(calls >= 1);
+        Assert.Contains(response.Messages, m => m.Contents.OfType<FunctionResultContent>().Any());
+    }
+
     [Fact]
     public async Task Models_ListsTheServedModel()
     {

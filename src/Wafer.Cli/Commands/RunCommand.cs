@@ -5,6 +5,7 @@ using Wafer.Engine;
 using Wafer.Engine.Requests;
 using Wafer.Engine.Scheduling;
 using Wafer.Models;
+using Wafer.Models.Constraints;
 using Wafer.Models.Sampling;
 
 namespace Wafer.Cli.Commands;
@@ -28,8 +29,11 @@ internal static class RunCommand
         var context = new Option<int>("--ctx", "-c") { Description = $"Context length (default: the model's, at most {EngineOptions.DefaultMaxContextLength})", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
         var noRepack = CommonOptions.NoRepack();
-        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack), new SamplingOptions
+        var grammar = new Option<string?>("--grammar-file") { Description = "Constrain the output to a GBNF grammar (llama.cpp's dialect) read from this file" };
+        var schema = new Option<string?>("--json-schema-file") { Description = "Constrain the output to JSON matching the JSON schema in this file" };
+        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema };
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
+            Constraint(r.GetValue(grammar), r.GetValue(schema)), new SamplingOptions
         {
             Temperature = r.GetValue(temperature),
             Seed = r.GetValue(seed),
@@ -41,7 +45,29 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack, SamplingOptions sampling)
+    private static Grammar? Constraint(string? grammarFile, string? schemaFile)
+    {
+        if (grammarFile != null && schemaFile != null) throw new ArgumentException("give --grammar-file or --json-schema-file, not both");
+        string? file = grammarFile ?? schemaFile;
+        if (file == null) return null;
+        if (!File.Exists(file)) throw new FileNotFoundException($"'{file}' does not exist");
+        try
+        {
+            if (grammarFile != null) return Grammar.Parse(File.ReadAllText(file));
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            return JsonSchemaGrammar.Compile(doc.RootElement);
+        }
+        catch (GrammarException e)
+        {
+            throw new ArgumentException($"{file}: {e.Message}");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ArgumentException($"{file} is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack, Grammar? grammar, SamplingOptions sampling)
     {
         if (count < 0) throw new ArgumentException($"-n must be ≥ 0, got {count}");
         if (context < 0) throw new ArgumentException($"--ctx must be ≥ 0 (0 = the model's), got {context}");
@@ -62,6 +88,7 @@ internal static class RunCommand
             Sampling = sampling,
             // -n 0 still runs the prompt (and samples once, unshown) so its speed is reported; past the context it stops there.
             MaxTokens = room > 0 ? Math.Clamp(count, 1, room) : 1,
+            Grammar = grammar,
         };
 
         using var stdout = Console.OpenStandardOutput();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Wafer.Engine;
 using Wafer.Engine.Chat;
+using Wafer.Engine.Chat.Tools;
 using Wafer.Engine.Requests;
 using Wafer.Models.ChatTemplates;
 using Wafer.Models.Constraints;
@@ -30,11 +31,16 @@ internal static class GenerationRequestParser
     {
         RequireObject(body);
         CheckCommon(body, model);
-        var messages = NormalizeMessages(body);
+        var (tools, choice, parallel) = Tools(body);
+        var format = ToolCallFormat.Detect(model.Renderer.Template.Source);
+        bool templateTakesTools = model.Renderer.Template.Source.Contains("tools", StringComparison.Ordinal);
+        var messages = NormalizeMessages(body, tools.Count > 0 && choice != "none" && !templateTakesTools ? format.Instructions(tools) : null);
         IReadOnlyList<int> prompt;
         try
         {
-            prompt = model.Renderer.Tokenize(messages);
+            prompt = tools.Count > 0 && choice != "none" && templateTakesTools
+                ? model.Renderer.Tokenize(messages, tools: body.GetProperty("tools"))
+                : model.Renderer.Tokenize(messages);
         }
         catch (TemplateException e)
         {
@@ -48,7 +54,78 @@ internal static class GenerationRequestParser
         int top = (int)(JsonFields.Integer(body, "top_logprobs", 0, 20) ?? 0);
         if (top > 0 && !logprobs) throw ApiException.BadParameter("top_logprobs", "'top_logprobs' requires 'logprobs': true");
         long? maxTokens = JsonFields.Integer(body, "max_completion_tokens", 1, int.MaxValue) ?? JsonFields.Integer(body, "max_tokens", 1, int.MaxValue);
-        return Build(body, model, prompt, maxTokens, "messages", logprobs, top);
+        var parsed = Build(body, model, prompt, maxTokens, "messages", logprobs, top);
+        if (tools.Count == 0 || choice == "none") return parsed;
+        if (parsed.Stream && logprobs) throw ApiException.BadParameter("logprobs", "'logprobs' is not supported together with 'tools' when streaming");
+        bool forced = choice != "auto";
+        if (forced && parsed.Request.Grammar != null)
+            throw ApiException.BadParameter("tool_choice", "a forced tool call ('tool_choice' required or a named function) cannot be combined with 'response_format' or 'grammar'");
+        var request = parsed.Request;
+        if (forced)
+        {
+            var allowed = choice == "required" ? tools : tools.Where(t => t.Name == choice).ToList();
+            try
+            {
+                request = request with { Grammar = Grammar.Parse(format.Grammar(allowed, parallel)) };
+            }
+            catch (GrammarException e)
+            {
+                throw ApiException.BadParameter("tools", $"a tool's 'parameters' cannot constrain decoding: {e.Message}");
+            }
+        }
+        return parsed with { Request = request, Tools = new ToolUse(tools, format, forced) };
+    }
+
+    /// <summary>OpenAI's <c>tools</c> (functions only), <c>tool_choice</c> (none, auto, required or {type: function, function: {name}})
+    /// and <c>parallel_tool_calls</c>; the choice comes back as "none", "auto", "required" or the function's name.</summary>
+    private static (List<ToolDefinition> Tools, string Choice, bool Parallel) Tools(JsonElement body)
+    {
+        var tools = new List<ToolDefinition>();
+        if (body.TryGetProperty("tools", out var list) && list.ValueKind != JsonValueKind.Null)
+        {
+            if (list.ValueKind != JsonValueKind.Array) throw ApiException.BadParameter("tools", "'tools' must be an array of {\"type\": \"function\", \"function\": {…}}");
+            int i = 0;
+            foreach (var tool in list.EnumerateArray())
+            {
+                string where = $"tools[{i++}]";
+                if (tool.ValueKind != JsonValueKind.Object || JsonFields.String(tool, "type") != "function")
+                    throw ApiException.BadParameter($"{where}.type", $"'{where}.type' must be 'function' (the only tool type this server runs)");
+                if (!tool.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object)
+                    throw ApiException.BadParameter($"{where}.function", $"'{where}.function' must be an object with 'name'");
+                string name = JsonFields.String(f, "name") ?? throw ApiException.BadParameter($"{where}.function.name", $"'{where}.function.name' is required");
+                if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+                    throw ApiException.BadParameter($"{where}.function.name", $"'{where}.function.name' must be 1–64 letters, digits, '_' or '-', got '{name}'");
+                if (tools.Any(t => t.Name == name)) throw ApiException.BadParameter($"{where}.function.name", $"two tools are named '{name}'");
+                JsonFields.Bool(f, "strict");
+                var parameters = f.TryGetProperty("parameters", out var p) && p.ValueKind != JsonValueKind.Null
+                    ? p.ValueKind == JsonValueKind.Object ? p.Clone() : throw ApiException.BadParameter($"{where}.function.parameters", $"'{where}.function.parameters' must be a JSON schema object")
+                    : JsonDocument.Parse("""{"type": "object"}""").RootElement.Clone();
+                tools.Add(new ToolDefinition(name, JsonFields.String(f, "description"), parameters));
+            }
+        }
+        string choice = tools.Count > 0 ? "auto" : "none";
+        if (body.TryGetProperty("tool_choice", out var tc) && tc.ValueKind != JsonValueKind.Null)
+        {
+            if (tc.ValueKind == JsonValueKind.String)
+            {
+                choice = tc.GetString()!;
+                if (choice is not ("none" or "auto" or "required"))
+                    throw ApiException.BadParameter("tool_choice", $"'tool_choice' must be 'none', 'auto', 'required' or {{\"type\": \"function\", \"function\": {{\"name\": …}}}}, got '{choice}'");
+            }
+            else if (tc.ValueKind == JsonValueKind.Object && JsonFields.String(tc, "type") == "function"
+                && tc.TryGetProperty("function", out var named) && named.ValueKind == JsonValueKind.Object && JsonFields.String(named, "name") is { } n)
+            {
+                choice = tools.Any(t => t.Name == n) ? n : throw ApiException.BadParameter("tool_choice", $"'tool_choice' names the function '{n}', which is not in 'tools'");
+            }
+            else
+            {
+                throw ApiException.BadParameter("tool_choice", "'tool_choice' must be 'none', 'auto', 'required' or {\"type\": \"function\", \"function\": {\"name\": …}}");
+            }
+            if (choice is "required" && tools.Count == 0 || (choice != "none" && tools.Count == 0))
+                throw ApiException.BadParameter("tool_choice", $"'tool_choice' is '{choice}' but the request has no 'tools'");
+        }
+        bool parallel = JsonFields.Bool(body, "parallel_tool_calls") ?? true;
+        return (tools, choice, parallel);
     }
 
     public static ParsedGeneration ParseCompletion(JsonElement body, Model model)
@@ -136,12 +213,10 @@ internal static class GenerationRequestParser
     /// never a silent answer that ignores them. Their neutral values (no tools, text format, text modality) pass.</summary>
     private static void RejectUnimplemented(JsonElement body)
     {
-        foreach (string name in (string[])["tools", "functions"])
-            if (body.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null && !(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0))
-                throw ApiException.BadParameter(name, $"'{name}' (tool calling) is not supported by this server yet; send the request without it");
-        foreach (string name in (string[])["tool_choice", "function_call"])
-            if (body.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null && !(v.ValueKind == JsonValueKind.String && v.GetString() is "none" or "auto"))
-                throw ApiException.BadParameter(name, $"'{name}' (tool calling) is not supported by this server yet; send the request without it");
+        if (body.TryGetProperty("functions", out var functions) && functions.ValueKind != JsonValueKind.Null && !(functions.ValueKind == JsonValueKind.Array && functions.GetArrayLength() == 0))
+            throw ApiException.BadParameter("functions", "'functions' (the deprecated form of tool calling) is not supported; send them as 'tools'");
+        if (body.TryGetProperty("function_call", out var call) && call.ValueKind != JsonValueKind.Null && !(call.ValueKind == JsonValueKind.String && call.GetString() is "none" or "auto"))
+            throw ApiException.BadParameter("function_call", "'function_call' (the deprecated form of tool calling) is not supported; use 'tool_choice'");
         if (body.TryGetProperty("modalities", out var modalities) && modalities.ValueKind != JsonValueKind.Null
             && !(modalities.ValueKind == JsonValueKind.Array && modalities.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString() == "text")))
             throw ApiException.BadParameter("modalities", "this server answers in text only: 'modalities' may only be [\"text\"]");
@@ -204,12 +279,12 @@ internal static class GenerationRequestParser
     }
 
     /// <summary>The messages as the template reads them: roles checked, content parts joined into strings.</summary>
-    private static JsonElement NormalizeMessages(JsonElement body)
+    private static JsonElement NormalizeMessages(JsonElement body, string? toolInstructions = null)
     {
         if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
             throw ApiException.BadParameter("messages", "'messages' must be an array of {role, content} objects");
         if (messages.GetArrayLength() == 0) throw ApiException.BadParameter("messages", "'messages' must not be empty");
-        var normalized = new List<Dictionary<string, string>>();
+        var normalized = new List<Dictionary<string, object?>>();
         int index = 0;
         foreach (var m in messages.EnumerateArray())
         {
@@ -219,9 +294,59 @@ internal static class GenerationRequestParser
                 throw ApiException.BadParameter($"{where}.role", $"'{where}.role' is required and must be a string");
             string role = roleValue.GetString()!;
             if (!Roles.Contains(role)) throw ApiException.BadParameter($"{where}.role", $"'{where}.role' must be one of {string.Join(", ", Roles)}, got '{role}'");
-            normalized.Add(new Dictionary<string, string> { ["role"] = role == "developer" ? "system" : role, ["content"] = Content(m, where) });
+            var message = new Dictionary<string, object?> { ["role"] = role == "developer" ? "system" : role, ["content"] = Content(m, where) };
+            if (role == "assistant" && m.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null)
+                message["tool_calls"] = TemplateToolCalls(calls, $"{where}.tool_calls");
+            if (role == "tool")
+            {
+                message["tool_call_id"] = JsonFields.String(m, "tool_call_id") ?? throw ApiException.BadParameter($"{where}.tool_call_id", $"'{where}.tool_call_id' is required on a tool message");
+                if (JsonFields.String(m, "name") is { } name) message["name"] = name;
+            }
+            normalized.Add(message);
+        }
+        if (toolInstructions != null)
+        {
+            if (normalized[0]["role"] as string == "system") normalized[0]["content"] = toolInstructions + "\n" + normalized[0]["content"];
+            else normalized.Insert(0, new Dictionary<string, object?> { ["role"] = "system", ["content"] = toolInstructions });
         }
         return JsonSerializer.SerializeToElement(normalized);
+    }
+
+    /// <summary>An assistant message's tool calls as chat templates read them (Hugging Face's convention): arguments as an
+    /// object where they are JSON, so templates that write <c>arguments | tojson</c> print them once, not as a quoted string.</summary>
+    private static List<Dictionary<string, object?>> TemplateToolCalls(JsonElement calls, string where)
+    {
+        if (calls.ValueKind != JsonValueKind.Array) throw ApiException.BadParameter(where, $"'{where}' must be an array");
+        var list = new List<Dictionary<string, object?>>();
+        int i = 0;
+        foreach (var call in calls.EnumerateArray())
+        {
+            string at = $"{where}[{i++}]";
+            if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object)
+                throw ApiException.BadParameter(at, $"'{at}' must be {{\"id\", \"type\": \"function\", \"function\": {{\"name\", \"arguments\"}}}}");
+            string name = JsonFields.String(f, "name") ?? throw ApiException.BadParameter($"{at}.function.name", $"'{at}.function.name' is required");
+            object? arguments = null;
+            if (f.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.String)
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(a.GetString()!);
+                    arguments = doc.RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    arguments = a.GetString();
+                }
+            }
+            else if (a.ValueKind == JsonValueKind.Object) arguments = a.Clone();
+            list.Add(new Dictionary<string, object?>
+            {
+                ["id"] = JsonFields.String(call, "id") ?? $"call_{i}",
+                ["type"] = "function",
+                ["function"] = new Dictionary<string, object?> { ["name"] = name, ["arguments"] = arguments ?? new Dictionary<string, object?>() },
+            });
+        }
+        return list;
     }
 
     private static string Content(JsonElement message, string where)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Wafer.Engine.Chat.Tools;
 using Wafer.Engine.Execution;
 using Wafer.Engine.Requests;
 using Wafer.Models.Tokenization;
@@ -9,7 +10,7 @@ namespace Wafer.Server.Api;
 /// <summary>Writes the OpenAI response objects (chat.completion, chat.completion.chunk, text_completion) with Utf8JsonWriter.</summary>
 internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, long created)
 {
-    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs)
+    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs, IReadOnlyList<ToolCall>? calls = null, string? content = null)
     {
         Header(w, "chat.completion");
         w.WriteStartArray("choices");
@@ -17,11 +18,20 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteNumber("index", 0);
         w.WriteStartObject("message");
         w.WriteString("role", "assistant");
-        w.WriteString("content", r.Text.ToString());
+        if (calls is { Count: > 0 })
+        {
+            if (content != null) w.WriteString("content", content);
+            else w.WriteNull("content");
+            ToolCalls(w, calls, streaming: false);
+        }
+        else
+        {
+            w.WriteString("content", r.Text.ToString());
+        }
         w.WriteEndObject();
         if (logprobs) ChatLogprobs(w, r.Logprobs);
         else w.WriteNull("logprobs");
-        w.WriteString("finish_reason", GenerationResult.FinishText(r.FinishReason));
+        w.WriteString("finish_reason", calls is { Count: > 0 } ? "tool_calls" : GenerationResult.FinishText(r.FinishReason));
         w.WriteEndObject();
         w.WriteEndArray();
         Usage(w, r.Usage);
@@ -46,6 +56,57 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteEndObject();
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>A streamed chunk carrying tool calls (OpenAI's <c>delta.tool_calls</c>, each with its index, id, name and arguments).</summary>
+    public void ToolCallChunk(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls)
+    {
+        Header(w, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        ToolCalls(w, calls, streaming: true);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteNull("finish_reason");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The last chunk of a stream, with a finish reason given as text (e.g. "tool_calls").</summary>
+    public void FinishChunk(Utf8JsonWriter w, string finish)
+    {
+        Header(w, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", finish);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void ToolCalls(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls, bool streaming)
+    {
+        w.WriteStartArray("tool_calls");
+        for (int i = 0; i < calls.Count; i++)
+        {
+            w.WriteStartObject();
+            if (streaming) w.WriteNumber("index", i);
+            w.WriteString("id", calls[i].Id);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", calls[i].Name);
+            w.WriteString("arguments", calls[i].Arguments);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>The final usage-only chunk of a stream (choices empty), for stream_options.include_usage.</summary>

@@ -9,4 +9,11 @@ namespace Wafer.Server.Api;
 /// <param name="Logprobs">Report logprobs of the chosen tokens.</param>
 /// <param name="TopLogprobs">How many alternatives per token.</param>
 /// <param name="PromptParam">What the prompt is called in this request (<c>messages</c> or <c>prompt</c>), for errors about it.</param>
-internal sealed record ParsedGeneration(GenerationRequest Request, bool Stream, bool IncludeUsage, bool Logprobs, int TopLogprobs, string PromptParam);
+internal sealed record ParsedGeneration(GenerationRequest Request, bool Stream, bool IncludeUsage, bool Logprobs, int TopLogprobs, string PromptParam)
+{
+    /// <summary>The tools the model may call, and how it writes calls; null when the request has none or tool_choice is "none".</summary>
+    public ToolUse? Tools { get; init; }
+}
+
+/// <summary>A chat request's tools: the definitions, the model's call format and whether calls are forced.</summary>
+internal sealed record ToolUse(IReadOnlyList<Wafer.Engine.Chat.Tools.ToolDefinition> Definitions, Wafer.Engine.Chat.Tools.ToolCallFormat Format, bool Forced);

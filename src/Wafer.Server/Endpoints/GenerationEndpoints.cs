@@ -32,11 +32,22 @@ internal static class GenerationEndpoints
         if (!parsed.Stream)
         {
             var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
+            if (parsed.Tools is { } use)
+            {
+                var (content, calls) = use.Format.Parse(result.Text.ToString(), use.Definitions);
+                await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, content)).ConfigureAwait(false);
+                return;
+            }
             await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
         await sse.WriteAsync(w => json.ChatChunk(w, "", role: true, null, null), ct).ConfigureAwait(false);
+        if (parsed.Tools is { } tools)
+        {
+            await StreamWithToolsAsync(http, server, sse, json, stream, lease, parsed, tools, ct).ConfigureAwait(false);
+            return;
+        }
         GenerationUsage? usage = null;
         try
         {
@@ -59,6 +70,35 @@ internal static class GenerationEndpoints
             return;
         }
         if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "chat.completion.chunk", usage), ct).ConfigureAwait(false);
+        await sse.DoneAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A stream whose text may be tool calls: the text is held until the generation ends (a call is only known to be
+    /// one once it is whole), then sent as content and/or <c>delta.tool_calls</c>, and the finish reason.</summary>
+    private static async Task StreamWithToolsAsync(HttpContext http, ServerContext server, SseWriter sse, OpenAiJson json, GenerationStream stream,
+        Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, CancellationToken ct)
+    {
+        var result = new GenerationResult();
+        try
+        {
+            await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
+            {
+                lease.MarkStarted();
+                result.Add(e);
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            await FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
+            return;
+        }
+        var (content, calls) = tools.Format.Parse(result.Text.ToString(), tools.Definitions);
+        if (calls.Count == 0) content = result.Text.ToString();
+        if (!string.IsNullOrEmpty(content)) await sse.WriteAsync(w => json.ChatChunk(w, content, role: false, null, null), ct).ConfigureAwait(false);
+        if (calls.Count > 0) await sse.WriteAsync(w => json.ToolCallChunk(w, calls), ct).ConfigureAwait(false);
+        string finish = calls.Count > 0 ? "tool_calls" : GenerationResult.FinishText(result.FinishReason);
+        await sse.WriteAsync(w => json.FinishChunk(w, finish), ct).ConfigureAwait(false);
+        if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "chat.completion.chunk", result.Usage), ct).ConfigureAwait(false);
         await sse.DoneAsync(ct).ConfigureAwait(false);
     }
 

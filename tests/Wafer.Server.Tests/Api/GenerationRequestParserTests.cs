@@ -77,7 +77,14 @@ public class GenerationRequestParserTests
     [InlineData(""" "logit_bias": {"3": "up"} """, "logit_bias")]
     [InlineData(""" "ignore_eos": 1 """, "ignore_eos")]
     [InlineData(""" "user": 7 """, "user")]
-    [InlineData(""" "tools": [{"type": "function", "function": {"name": "f"}}] """, "tools")]
+    [InlineData(""" "tools": {"type": "function"} """, "tools")]
+    [InlineData(""" "tools": [{"type": "retrieval"}] """, "tools[0].type")]
+    [InlineData(""" "tools": [{"type": "function", "function": {"name": "bad name"}}] """, "tools[0].function.name")]
+    [InlineData(""" "tools": [{"type": "function", "function": {"name": "f", "parameters": 3}}] """, "tools[0].function.parameters")]
+    [InlineData(""" "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "string", "pattern": "x"}}}}}], "tool_choice": "required" """, "tools")]
+    [InlineData(""" "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}} """, "tool_choice")]
+    [InlineData(""" "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "sometimes" """, "tool_choice")]
+    [InlineData(""" "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required", "grammar": "root ::= \"a\"" """, "tool_choice")]
     [InlineData(""" "tool_choice": "required" """, "tool_choice")]
     [InlineData(""" "functions": [{"name": "f"}] """, "functions")]
     [InlineData(""" "function_call": {"name": "f"} """, "function_call")]
@@ -134,6 +141,8 @@ public class GenerationRequestParserTests
     [InlineData("""{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}""", "messages[0].content")]
     [InlineData("""{"messages": [{"role": "user", "content": [{"type": "text"}]}]}""", "messages[0].content")]
     [InlineData("""{"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": [1]}]}""", "messages[1].content")]
+    [InlineData("""{"messages": [{"role": "tool", "content": "1"}]}""", "messages[0].tool_call_id")]
+    [InlineData("""{"messages": [{"role": "assistant", "tool_calls": [{"type": "function"}]}]}""", "messages[0].tool_calls[0]")]
     public void ParseChat_BadMessages_400NamesWhere(string json, string param)
     {
         var e = Assert.Throws<ApiException>(() => GenerationRequestParser.ParseChat(Parse(json), Model));

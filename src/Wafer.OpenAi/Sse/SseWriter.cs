@@ -23,11 +23,20 @@ public sealed class SseWriter
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    public async Task WriteAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    public Task WriteAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken) => WriteAsync(null, write, cancellationToken);
+
+    /// <summary>Writes <c>event: name\n</c> (when given) and <c>data: {json}\n\n</c>: the typed events of the Responses and Messages APIs.</summary>
+    public async Task WriteAsync(string? eventName, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         // The whole event in one buffer, one write and one flush: no per-event arrays for the framing.
         _buffer.Clear();
+        if (eventName != null)
+        {
+            _buffer.Write("event: "u8);
+            _buffer.Write(System.Text.Encoding.UTF8.GetBytes(eventName));
+            _buffer.Write("\n"u8);
+        }
         _buffer.Write("data: "u8);
         _json.Reset(_buffer);
         write(_json);

@@ -141,7 +141,7 @@ internal static class GenerationEndpoints
     }
 
     /// <summary>Submits the request and waits until the engine has queued it; engine refusals become HTTP errors.</summary>
-    private static async Task<GenerationStream> SubmitAsync(InferenceEngine engine, ParsedGeneration parsed, CancellationToken ct)
+    internal static async Task<GenerationStream> SubmitAsync(InferenceEngine engine, ParsedGeneration parsed, CancellationToken ct)
     {
         GenerationStream stream;
         try
@@ -164,7 +164,7 @@ internal static class GenerationEndpoints
         return stream;
     }
 
-    private static async Task<GenerationResult> CollectAsync(GenerationStream stream, Admission.AdmissionController.Lease lease, CancellationToken ct)
+    internal static async Task<GenerationResult> CollectAsync(GenerationStream stream, Admission.AdmissionController.Lease lease, CancellationToken ct)
     {
         var result = new GenerationResult();
         await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
@@ -176,7 +176,7 @@ internal static class GenerationEndpoints
     }
 
     /// <summary>Ends a started stream with an error event in OpenAI's shape and marks the request failed for the metrics.</summary>
-    private static async Task FailStreamAsync(HttpContext http, ServerContext server, SseWriter sse, Exception error)
+    internal static async Task FailStreamAsync(HttpContext http, ServerContext server, SseWriter sse, Exception error)
     {
         http.Items[StreamFailedItem] = true;
         var api = ApiErrors.From(error);

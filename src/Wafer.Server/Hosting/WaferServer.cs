@@ -140,6 +140,7 @@ public sealed class WaferServer : IAsyncDisposable
         app.MapGet("/v1/models", http => InfoEndpoints.ModelsAsync(http, server.Context));
         app.MapPost("/v1/chat/completions", http => GenerationEndpoints.ChatAsync(http, server.Context));
         app.MapPost("/v1/completions", http => GenerationEndpoints.CompletionAsync(http, server.Context));
+        app.MapPost("/v1/responses", http => ResponsesEndpoints.ResponsesAsync(http, server.Context));
         app.MapPost("/tokenize", http => InfoEndpoints.TokenizeAsync(http, server.Context));
         app.MapPost("/detokenize", http => InfoEndpoints.DetokenizeAsync(http, server.Context));
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -1,0 +1,102 @@
+#pragma warning disable OPENAI001 // the SDK marks the Responses client experimental
+using System.ClientModel;
+using OpenAI;
+using OpenAI.Responses;
+
+namespace Wafer.Server.Tests;
+
+/// <summary><c>POST /v1/responses</c> through the official OpenAI .NET SDK's Responses client against a real <c>wafer serve</c>.</summary>
+public class ResponsesApiTests(SharedServer shared) : IClassFixture<SharedServer>
+{
+    private ResponsesClient Client() => new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(shared.Server.Url, "v1") })
+        .GetResponsesClient();
+
+    private static CreateResponseOptions Options(params ResponseItem[] items)
+    {
+        var options = new CreateResponseOptions("stories260K", items) { MaxOutputTokenCount = 16 };
+        options.Temperature = 0;
+        return options;
+    }
+
+    [Fact]
+    public async Task CreateResponse_Text_OutputTextAndUsage()
+    {
+        ResponseResult response = await Client().CreateResponseAsync(Options(ResponseItem.CreateSystemMessageItem("Tell a story."), ResponseItem.CreateUserMessageItem("Once upon a time")));
+        Assert.False(string.IsNullOrEmpty(response.GetOutputText()));
+        Assert.Equal(ResponseStatus.Incomplete, response.Status); // 16 tokens: cut by max_output_tokens
+        Assert.Equal(16, response.Usage.OutputTokenCount);
+        Assert.StartsWith("resp_", response.Id);
+    }
+
+    [Fact]
+    public async Task CreateResponseStreaming_DeltasConcatenateToTheCompletedText()
+    {
+        var options = Options(ResponseItem.CreateUserMessageItem("Once upon a time"));
+        string whole = (await Client().CreateResponseAsync(options)).Value.GetOutputText();
+        var text = new System.Text.StringBuilder();
+        ResponseResult? last = null;
+        var kinds = new List<string>();
+        var streamed = Options(ResponseItem.CreateUserMessageItem("Once upon a time"));
+        streamed.StreamingEnabled = true;
+        await foreach (var update in await Client().CreateResponseStreamingAsync(streamed))
+        {
+            kinds.Add(update.GetType().Name);
+            if (update is StreamingResponseOutputTextDeltaUpdate delta) text.Append(delta.Delta);
+            if (update is StreamingResponseIncompleteUpdate incomplete) last = incomplete.Response;
+            if (update is StreamingResponseCompletedUpdate completed) last = completed.Response;
+        }
+        Assert.Equal(whole, text.ToString());
+        Assert.NotNull(last);
+        Assert.Equal(whole, last.GetOutputText());
+        Assert.Equal("StreamingResponseCreatedUpdate", kinds[0]);
+    }
+
+    [Fact]
+    public async Task CreateResponse_JsonSchemaFormat_OutputMatches()
+    {
+        var options = Options(ResponseItem.CreateUserMessageItem("Lily had a dog."));
+        options.MaxOutputTokenCount = 300;
+        options.TextOptions = new ResponseTextOptions
+        {
+            TextFormat = ResponseTextFormat.CreateJsonSchemaFormat("pet", BinaryData.FromString("""
+                {"type": "object", "properties": {"name": {"type": "string", "maxLength": 10}, "dog": {"type": "boolean"}}, "required": ["name", "dog"], "additionalProperties": false}
+                """), jsonSchemaIsStrict: true),
+        };
+        ResponseResult response = await Client().CreateResponseAsync(options);
+        using var doc = System.Text.Json.JsonDocument.Parse(response.GetOutputText());
+        Assert.True(doc.RootElement.GetProperty("dog").ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False);
+    }
+
+    [Fact]
+    public async Task CreateResponse_NamedFunction_CallThenRoundTrip()
+    {
+        var tool = ResponseTool.CreateFunctionTool("get_weather", BinaryData.FromString("""
+            {"type": "object", "properties": {"city": {"type": "string", "maxLength": 10}}, "required": ["city"], "additionalProperties": false}
+            """), strictModeEnabled: true, functionDescription: "The weather in a city");
+        var options = Options(ResponseItem.CreateUserMessageItem("What is the weather in Oslo?"));
+        options.MaxOutputTokenCount = 200;
+        options.Tools.Add(tool);
+        options.ToolChoice = ResponseToolChoice.CreateFunctionChoice("get_weather");
+        options.ParallelToolCallsEnabled = false;
+        ResponseResult response = await Client().CreateResponseAsync(options);
+        var call = Assert.Single(response.OutputItems.OfType<FunctionCallResponseItem>());
+        Assert.Equal("get_weather", call.FunctionName);
+        using (var args = System.Text.Json.JsonDocument.Parse(call.FunctionArguments))
+            Assert.Equal(System.Text.Json.JsonValueKind.String, args.RootElement.GetProperty("city").ValueKind);
+
+        var next = Options(ResponseItem.CreateUserMessageItem("What is the weather in Oslo?"),
+            ResponseItem.CreateFunctionCallItem(call.CallId, call.FunctionName, call.FunctionArguments),
+            ResponseItem.CreateFunctionCallOutputItem(call.CallId, "sunny"));
+        next.Tools.Add(tool);
+        ResponseResult answer = await Client().CreateResponseAsync(next);
+        Assert.False(string.IsNullOrEmpty(answer.GetOutputText()));
+    }
+
+    [Fact]
+    public async Task CreateResponse_PreviousResponseId_400Explains()
+    {
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => Client().CreateResponseAsync("stories260K", "hi", previousResponseId: "resp_1"));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("previous_response_id", e.Message);
+    }
+}

@@ -107,7 +107,7 @@ public sealed class WaferServer : IAsyncDisposable
         {
             try
             {
-                if (!Authorized(http, server.Context.Options)) throw new ApiException(401, "missing or invalid API key; send 'Authorization: Bearer KEY'", code: "invalid_api_key");
+                if (!Authorized(http, server.Context.Options)) throw new ApiException(401, "missing or invalid API key; send 'Authorization: Bearer KEY' (or 'x-api-key: KEY')", code: "invalid_api_key");
                 await next(http).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ApiException or Models.InvalidParameterException or EngineStoppedException)
@@ -141,6 +141,8 @@ public sealed class WaferServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", http => GenerationEndpoints.ChatAsync(http, server.Context));
         app.MapPost("/v1/completions", http => GenerationEndpoints.CompletionAsync(http, server.Context));
         app.MapPost("/v1/responses", http => ResponsesEndpoints.ResponsesAsync(http, server.Context));
+        app.MapPost("/v1/messages", http => MessagesEndpoints.MessagesAsync(http, server.Context));
+        app.MapPost("/v1/messages/count_tokens", http => MessagesEndpoints.CountTokensAsync(http, server.Context));
         app.MapPost("/tokenize", http => InfoEndpoints.TokenizeAsync(http, server.Context));
         app.MapPost("/detokenize", http => InfoEndpoints.DetokenizeAsync(http, server.Context));
         app.MapPrometheusScrapingEndpoint("/metrics");
@@ -153,7 +155,9 @@ public sealed class WaferServer : IAsyncDisposable
         var path = http.Request.Path;
         if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics")) return true;
         string header = http.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.Ordinal) && options.ApiKeys.Contains(header["Bearer ".Length..].Trim());
+        if (header.StartsWith("Bearer ", StringComparison.Ordinal) && options.ApiKeys.Contains(header["Bearer ".Length..].Trim())) return true;
+        // Anthropic's clients send the key as x-api-key.
+        return http.Request.Headers["x-api-key"].ToString() is { Length: > 0 } key && options.ApiKeys.Contains(key.Trim());
     }
 
     /// <summary>Runs until SIGTERM/Ctrl-C (or <paramref name="cancellationToken"/>), then drains and stops.</summary>

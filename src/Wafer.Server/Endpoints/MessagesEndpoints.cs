@@ -1,0 +1,225 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Wafer.Engine.Chat.Tools;
+using Wafer.Engine.Requests;
+using Wafer.OpenAi.Sse;
+using Wafer.Server.Api;
+
+namespace Wafer.Server.Endpoints;
+
+/// <summary><c>POST /v1/messages</c> and <c>/v1/messages/count_tokens</c>: the Anthropic Messages API over the chat path
+/// (<see cref="MessagesRequest"/>), answered as a <c>message</c> or as its event stream; errors in Anthropic's shape.</summary>
+internal static class MessagesEndpoints
+{
+    public static async Task CountTokensAsync(HttpContext http, ServerContext server)
+    {
+        var model = server.Host.Require();
+        using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        var parsed = GenerationRequestParser.ParseChat(MessagesRequest.ToChat(body.RootElement, countOnly: true), GenerationRequestParser.Model.Of(model));
+        await GenerationEndpoints.WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("input_tokens", parsed.Request.PromptTokens.Count);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    public static async Task MessagesAsync(HttpContext http, ServerContext server)
+    {
+        var model = server.Host.Require();
+        using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        var parsed = GenerationRequestParser.ParseChat(MessagesRequest.ToChat(body.RootElement), GenerationRequestParser.Model.Of(model));
+        string id = "msg_" + Guid.NewGuid().ToString("N");
+        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        var ct = http.RequestAborted;
+        await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        if (!parsed.Stream)
+        {
+            var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
+            var (text, calls) = Split(result, parsed.Tools);
+            await GenerationEndpoints.WriteJsonAsync(http, w => Message(w, id, model.Name, text, calls, StopReason(result, calls), result.Usage, parsed.Request.PromptTokens.Count)).ConfigureAwait(false);
+            return;
+        }
+        var sse = new SseWriter(http.Response);
+        await sse.WriteAsync("message_start", w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message_start");
+            w.WritePropertyName("message");
+            Message(w, id, model.Name, null, [], null, null, parsed.Request.PromptTokens.Count);
+            w.WriteEndObject();
+        }, ct).ConfigureAwait(false);
+        var all = new GenerationResult();
+        bool live = parsed.Tools == null; // with tools the text is held until it is known whether it is a call
+        try
+        {
+            if (live) await BlockStartAsync(sse, 0, null, ct).ConfigureAwait(false);
+            await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
+            {
+                lease.MarkStarted();
+                all.Add(e);
+                if (live && e.Text.Length > 0) await TextDeltaAsync(sse, 0, e.Text, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            http.Items[GenerationEndpoints.StreamFailedItem] = true;
+            var api = ApiErrors.From(e);
+            await sse.WriteAsync("error", w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "error");
+                w.WriteStartObject("error");
+                w.WriteString("type", api.Status == 503 ? "overloaded_error" : "api_error");
+                w.WriteString("message", api.Message);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        var (finalText, finalCalls) = Split(all, parsed.Tools);
+        int index = 0;
+        if (live)
+        {
+            await BlockStopAsync(sse, index++, ct).ConfigureAwait(false);
+        }
+        else if (!string.IsNullOrEmpty(finalText))
+        {
+            await BlockStartAsync(sse, index, null, ct).ConfigureAwait(false);
+            await TextDeltaAsync(sse, index, finalText, ct).ConfigureAwait(false);
+            await BlockStopAsync(sse, index++, ct).ConfigureAwait(false);
+        }
+        foreach (var call in finalCalls)
+        {
+            await BlockStartAsync(sse, index, call, ct).ConfigureAwait(false);
+            int at = index;
+            await sse.WriteAsync("content_block_delta", w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "content_block_delta");
+                w.WriteNumber("index", at);
+                w.WriteStartObject("delta");
+                w.WriteString("type", "input_json_delta");
+                w.WriteString("partial_json", call.Arguments);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }, ct).ConfigureAwait(false);
+            await BlockStopAsync(sse, index++, ct).ConfigureAwait(false);
+        }
+        string stop = StopReason(all, finalCalls);
+        await sse.WriteAsync("message_delta", w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message_delta");
+            w.WriteStartObject("delta");
+            w.WriteString("stop_reason", stop);
+            w.WriteNull("stop_sequence");
+            w.WriteEndObject();
+            w.WriteStartObject("usage");
+            w.WriteNumber("output_tokens", all.Usage?.CompletionTokens ?? 0);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }, ct).ConfigureAwait(false);
+        await sse.WriteAsync("message_stop", w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message_stop");
+            w.WriteEndObject();
+        }, ct).ConfigureAwait(false);
+    }
+
+    private static Task BlockStartAsync(SseWriter sse, int index, ToolCall? call, CancellationToken ct) => sse.WriteAsync("content_block_start", w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "content_block_start");
+        w.WriteNumber("index", index);
+        w.WriteStartObject("content_block");
+        if (call == null)
+        {
+            w.WriteString("type", "text");
+            w.WriteString("text", "");
+        }
+        else
+        {
+            w.WriteString("type", "tool_use");
+            w.WriteString("id", ToolUseId(call));
+            w.WriteString("name", call.Name);
+            w.WriteStartObject("input");
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }, ct);
+
+    private static Task TextDeltaAsync(SseWriter sse, int index, string text, CancellationToken ct) => sse.WriteAsync("content_block_delta", w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "content_block_delta");
+        w.WriteNumber("index", index);
+        w.WriteStartObject("delta");
+        w.WriteString("type", "text_delta");
+        w.WriteString("text", text);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }, ct);
+
+    private static Task BlockStopAsync(SseWriter sse, int index, CancellationToken ct) => sse.WriteAsync("content_block_stop", w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "content_block_stop");
+        w.WriteNumber("index", index);
+        w.WriteEndObject();
+    }, ct);
+
+    private static string ToolUseId(ToolCall call) => "toolu_" + call.Id["call_".Length..];
+
+    // Stop sequences end a generation as end-of-text does; the engine does not report which one matched, so both read end_turn.
+    private static string StopReason(GenerationResult r, IReadOnlyList<ToolCall> calls) =>
+        calls.Count > 0 ? "tool_use" : r.FinishReason is FinishReason.Length or FinishReason.ContextLength ? "max_tokens" : "end_turn";
+
+    private static (string? Text, IReadOnlyList<ToolCall> Calls) Split(GenerationResult result, ToolUse? tools)
+    {
+        string text = result.Text.ToString();
+        if (tools == null) return (text, []);
+        var (content, calls) = tools.Format.Parse(text, tools.Definitions);
+        return calls.Count == 0 ? (text, []) : (content, calls);
+    }
+
+    private static void Message(Utf8JsonWriter w, string id, string model, string? text, IReadOnlyList<ToolCall> calls, string? stop, GenerationUsage? usage, int promptTokens)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", id);
+        w.WriteString("type", "message");
+        w.WriteString("role", "assistant");
+        w.WriteString("model", model);
+        w.WriteStartArray("content");
+        if (!string.IsNullOrEmpty(text) || (stop != null && calls.Count == 0))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "text");
+            w.WriteString("text", text ?? "");
+            w.WriteEndObject();
+        }
+        foreach (var call in calls)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "tool_use");
+            w.WriteString("id", ToolUseId(call));
+            w.WriteString("name", call.Name);
+            w.WritePropertyName("input");
+            using (var args = JsonDocument.Parse(call.Arguments)) args.RootElement.WriteTo(w);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (stop != null) w.WriteString("stop_reason", stop);
+        else w.WriteNull("stop_reason");
+        w.WriteNull("stop_sequence");
+        w.WriteStartObject("usage");
+        w.WriteNumber("input_tokens", usage?.PromptTokens ?? promptTokens);
+        w.WriteNumber("output_tokens", usage?.CompletionTokens ?? 0);
+        w.WriteNumber("cache_read_input_tokens", usage?.CachedPromptTokens ?? 0);
+        w.WriteNumber("cache_creation_input_tokens", 0);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}

@@ -22,10 +22,12 @@ internal static class ServeCommand
         var threads = CommonOptions.Threads();
         var template = new Option<string?>("--chat-template") { Description = "Chat template FILE or NAME (chatml) replacing the model's" };
         var noRepack = CommonOptions.NoRepack();
+        var reasoning = new Option<string>("--reasoning-format") { Description = "deepseek: a thinking model's <think> block goes to reasoning_content; none: it stays in the content", DefaultValueFactory = _ => "deepseek" };
+        reasoning.AcceptOnlyFromAmong("deepseek", "none");
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, drain, noRepack,
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, drain, noRepack,
         };
         command.SetAction(r => Run(new ServerOptions
         {
@@ -42,6 +44,7 @@ internal static class ServeCommand
             Threads = r.GetValue(threads),
             Repack = !r.GetValue(noRepack),
             ChatTemplate = r.GetValue(template),
+            ReasoningFormat = r.GetValue(reasoning)!,
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));
         return command;

@@ -10,7 +10,7 @@ namespace Wafer.Server.Api;
 /// <summary>Writes the OpenAI response objects (chat.completion, chat.completion.chunk, text_completion) with Utf8JsonWriter.</summary>
 internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, long created)
 {
-    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs, IReadOnlyList<ToolCall>? calls = null, string? content = null)
+    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs, IReadOnlyList<ToolCall>? calls = null, string? content = null, string? reasoning = null)
     {
         Header(w, "chat.completion");
         w.WriteStartArray("choices");
@@ -26,8 +26,9 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         }
         else
         {
-            w.WriteString("content", r.Text.ToString());
+            w.WriteString("content", content ?? r.Text.ToString());
         }
+        if (!string.IsNullOrEmpty(reasoning)) w.WriteString("reasoning_content", reasoning);
         w.WriteEndObject();
         if (logprobs) ChatLogprobs(w, r.Logprobs);
         else w.WriteNull("logprobs");
@@ -39,7 +40,7 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
     }
 
     /// <summary>One streamed chunk; <paramref name="role"/> on the first, <paramref name="finish"/> on the last.</summary>
-    public void ChatChunk(Utf8JsonWriter w, string? content, bool role, (int Token, TokenLogprobs Logprobs)? logprobs, FinishReason? finish)
+    public void ChatChunk(Utf8JsonWriter w, string? content, bool role, (int Token, TokenLogprobs Logprobs)? logprobs, FinishReason? finish, string? reasoning = null)
     {
         Header(w, "chat.completion.chunk");
         w.WriteStartArray("choices");
@@ -48,6 +49,7 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteStartObject("delta");
         if (role) w.WriteString("role", "assistant");
         if (content != null) w.WriteString("content", content);
+        if (!string.IsNullOrEmpty(reasoning)) w.WriteString("reasoning_content", reasoning);
         w.WriteEndObject();
         if (logprobs is { } lp) ChatLogprobs(w, [lp]);
         else w.WriteNull("logprobs");

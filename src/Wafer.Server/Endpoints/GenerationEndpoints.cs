@@ -1,6 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Wafer.Engine;
+using Wafer.Engine.Chat;
+using Wafer.Engine.Chat.Tools;
+using Wafer.Server.Hosting;
+using Wafer.OpenAi.Sse;
 using Wafer.Engine.Execution;
 using Wafer.Engine.Requests;
 using Wafer.Models;
@@ -26,26 +30,28 @@ internal static class GenerationEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var parsed = GenerationRequestParser.ParseChat(body.RootElement, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var reasoning = Reasoning(server.Options, model, parsed);
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
         await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
+            var (thought, answer) = reasoning == null ? (null, result.Text.ToString()) : Whole(reasoning, result.Text.ToString());
             if (parsed.Tools is { } use)
             {
-                var (content, calls) = use.Format.Parse(result.Text.ToString(), use.Definitions);
-                await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, content)).ConfigureAwait(false);
+                var (content, calls) = use.Format.Parse(answer, use.Definitions);
+                await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, calls.Count > 0 ? content : answer, thought)).ConfigureAwait(false);
                 return;
             }
-            await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs)).ConfigureAwait(false);
+            await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, content: answer, reasoning: thought)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
         await sse.WriteAsync(w => json.ChatChunk(w, "", role: true, null, null), ct).ConfigureAwait(false);
         if (parsed.Tools is { } tools)
         {
-            await StreamWithToolsAsync(http, server, sse, json, stream, lease, parsed, tools, ct).ConfigureAwait(false);
+            await StreamWithToolsAsync(http, server, sse, json, stream, lease, parsed, tools, reasoning, ct).ConfigureAwait(false);
             return;
         }
         GenerationUsage? usage = null;
@@ -55,8 +61,18 @@ internal static class GenerationEndpoints
             {
                 lease.MarkStarted();
                 var logprobs = e.Logprobs != null && e.Token >= 0 ? (e.Token, e.Logprobs) : ((int, TokenLogprobs)?)null;
-                if (e.Text.Length > 0 || logprobs != null)
-                    await sse.WriteAsync(w => json.ChatChunk(w, e.Text, role: false, logprobs, null), ct).ConfigureAwait(false);
+                string text = e.Text, thought = "";
+                if (reasoning != null)
+                {
+                    (thought, text) = reasoning.Push(e.Text);
+                    if (e.FinishReason != null)
+                    {
+                        var (r, c) = reasoning.Flush();
+                        (thought, text) = (thought + r, text + c);
+                    }
+                }
+                if (text.Length > 0 || thought.Length > 0 || logprobs != null)
+                    await sse.WriteAsync(w => json.ChatChunk(w, thought.Length > 0 && text.Length == 0 ? null : text, role: false, logprobs, null, thought), ct).ConfigureAwait(false);
                 if (e.FinishReason != null)
                 {
                     usage = e.Usage;
@@ -73,10 +89,28 @@ internal static class GenerationEndpoints
         await sse.DoneAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>A splitter for the answer's thinking block when the model thinks (its template writes &lt;think&gt;) and the
+    /// server is not told to keep it inline; it starts inside the block when the prompt already opened it.</summary>
+    private static ReasoningSplitter? Reasoning(ServerOptions options, LocalModel model, ParsedGeneration parsed)
+    {
+        if (options.ReasoningFormat == "none" || !model.Renderer.Template.Source.Contains("<think>", StringComparison.Ordinal)) return null;
+        var prompt = parsed.Request.PromptTokens;
+        string tail = model.Tokenizer.Decode(prompt.Skip(Math.Max(0, prompt.Count - 8)).ToList());
+        return new ReasoningSplitter(startsInside: tail.TrimEnd().EndsWith("<think>", StringComparison.Ordinal));
+    }
+
+    private static (string? Reasoning, string Content) Whole(ReasoningSplitter splitter, string text)
+    {
+        var (r1, c1) = splitter.Push(text);
+        var (r2, c2) = splitter.Flush();
+        string reasoning = r1 + r2;
+        return (reasoning.Length > 0 ? reasoning : null, c1 + c2);
+    }
+
     /// <summary>A stream whose text may be tool calls: the text is held until the generation ends (a call is only known to be
-    /// one once it is whole), then sent as content and/or <c>delta.tool_calls</c>, and the finish reason.</summary>
+    /// one once it is whole), then sent as reasoning, content and/or <c>delta.tool_calls</c>, and the finish reason.</summary>
     private static async Task StreamWithToolsAsync(HttpContext http, ServerContext server, SseWriter sse, OpenAiJson json, GenerationStream stream,
-        Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, CancellationToken ct)
+        Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, ReasoningSplitter? reasoning, CancellationToken ct)
     {
         var result = new GenerationResult();
         try
@@ -92,8 +126,10 @@ internal static class GenerationEndpoints
             await FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
             return;
         }
-        var (content, calls) = tools.Format.Parse(result.Text.ToString(), tools.Definitions);
-        if (calls.Count == 0) content = result.Text.ToString();
+        var (thought, answer) = reasoning == null ? (null, result.Text.ToString()) : Whole(reasoning, result.Text.ToString());
+        var (content, calls) = tools.Format.Parse(answer, tools.Definitions);
+        if (calls.Count == 0) content = answer;
+        if (!string.IsNullOrEmpty(thought)) await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, null, thought), ct).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(content)) await sse.WriteAsync(w => json.ChatChunk(w, content, role: false, null, null), ct).ConfigureAwait(false);
         if (calls.Count > 0) await sse.WriteAsync(w => json.ToolCallChunk(w, calls), ct).ConfigureAwait(false);
         string finish = calls.Count > 0 ? "tool_calls" : GenerationResult.FinishText(result.FinishReason);

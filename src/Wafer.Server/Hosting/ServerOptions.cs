@@ -33,6 +33,10 @@ public sealed record ServerOptions
     /// <summary>A chat template FILE or NAME that replaces the model's.</summary>
     public string? ChatTemplate { get; init; }
 
+    /// <summary>How a thinking model's <c>&lt;think&gt;…&lt;/think&gt;</c> block is answered: "deepseek" (default) moves it to
+    /// <c>message.reasoning_content</c> / <c>delta.reasoning_content</c>; "none" leaves it inline in the content.</summary>
+    public string ReasoningFormat { get; init; } = "deepseek";
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option and the fix.</summary>
     public ServerOptions Validate()
     {

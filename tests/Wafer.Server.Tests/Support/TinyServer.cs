@@ -24,7 +24,7 @@ internal sealed class TinyServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<TinyServer> StartAsync()
+    public static async Task<TinyServer> StartAsync(string chatTemplate = "chatml", string reasoningFormat = "deepseek")
     {
         string dir = Directory.CreateTempSubdirectory("wafer-tiny-server-").FullName;
         var server = await WaferServer.StartAsync(new ServerOptions
@@ -33,7 +33,8 @@ internal sealed class TinyServer : IAsyncDisposable
             Port = 0,
             Threads = 1,
             MaxSequences = 4,
-            ChatTemplate = "chatml",
+            ChatTemplate = chatTemplate,
+            ReasoningFormat = reasoningFormat,
         }, logging => logging.ClearProviders());
         var model = await server.ModelLoaded.WaitAsync(TimeSpan.FromSeconds(60));
         return new TinyServer(dir, server, model);

@@ -277,7 +277,9 @@ public sealed class InferenceEngine : IAsyncDisposable
         var request = new EngineRequest(submit.Id, submit.Request, submit.Id)
         {
             Sampler = SamplerChain.Create(submit.Request.Sampling),
-            Constraint = submit.Request.Grammar?.CreateMatcher(TokenTrie.For(_tokenizer)),
+            Constraint = submit.Request.Grammar is not { } grammar ? null
+                : submit.Request.GrammarTrigger is { } trigger ? grammar.CreateLazyMatcher(TokenTrie.For(_tokenizer), trigger)
+                : grammar.CreateMatcher(TokenTrie.For(_tokenizer)),
         };
         foreach (int t in submit.Request.PromptTokens) request.Sampler.Accept(t);
         _scheduler.Add(request);

@@ -32,6 +32,10 @@ public sealed record GenerationRequest
     /// when the sentence is complete and nothing may follow, or at an end-of-generation token where it may end.</summary>
     public Wafer.Models.Constraints.Grammar? Grammar { get; init; }
 
+    /// <summary>With <see cref="Grammar"/>: the output is free text until this appears in it, and follows the grammar from
+    /// just after it (a lazy grammar: an <c>auto</c> tool call is constrained once the model opens it). Null = from the start.</summary>
+    public string? GrammarTrigger { get; init; }
+
     /// <summary>Scheduling class.</summary>
     public RequestPriority Priority { get; init; } = RequestPriority.Normal;
 }

@@ -90,6 +90,10 @@ public sealed class Grammar
     /// <summary>A matcher at the start of the grammar, for one generation over <paramref name="trie"/>'s vocabulary.</summary>
     public GrammarMatcher CreateMatcher(TokenTrie trie) => new(this, trie);
 
+    /// <summary>A lazy matcher: the output is free until <paramref name="trigger"/> appears in it, and follows the grammar from
+    /// just after it (llama.cpp's lazy grammars: a tool call is constrained once the model opens one).</summary>
+    public GrammarMatcher CreateLazyMatcher(TokenTrie trie, string trigger) => new(this, trie, trigger);
+
     /// <summary>True when the whole of <paramref name="text"/> is a sentence of the grammar (tests, and validating examples).</summary>
     public bool Accepts(string text) => Accepts(Encoding.UTF8.GetBytes(text));
 

@@ -9,22 +9,36 @@ public sealed class GrammarMatcher
     private readonly TokenTrie _trie;
     private int _state;
     private bool _ended;
+    // Lazy matchers (llama.cpp's "lazy grammar"): free text until the trigger appears in the output, the grammar from there.
+    private readonly byte[]? _trigger;
+    private readonly List<byte> _window = [];
+    private bool _triggered;
+    private bool _abandoned;
 
-    internal GrammarMatcher(Grammar grammar, TokenTrie trie)
+    internal GrammarMatcher(Grammar grammar, TokenTrie trie, string? trigger = null)
     {
         _grammar = grammar;
         _trie = trie;
         _state = grammar.InitialState;
+        if (trigger != null)
+        {
+            if (trigger.Length == 0) throw new ArgumentException("a lazy grammar's trigger must not be empty", nameof(trigger));
+            _trigger = System.Text.Encoding.UTF8.GetBytes(trigger);
+        }
+        _triggered = trigger == null;
     }
+
+    /// <summary>True while the grammar constrains the output (always for a plain matcher; for a lazy one, once its trigger appeared).</summary>
+    public bool IsActive => _triggered && !_abandoned;
 
     /// <summary>The grammar.</summary>
     public Grammar Grammar => _grammar;
 
     /// <summary>True once an end-of-generation token was accepted or the only parse has ended (nothing may follow).</summary>
-    public bool IsDone => _ended || _grammar.IsDone(_state);
+    public bool IsDone => _ended || (IsActive && _grammar.IsDone(_state));
 
-    /// <summary>True when the text so far is a whole sentence of the grammar.</summary>
-    public bool CanEnd => _grammar.CanEnd(_state);
+    /// <summary>True when the text so far is a whole sentence of the grammar (or free text, before a lazy trigger).</summary>
+    public bool CanEnd => !IsActive || _grammar.CanEnd(_state);
 
     /// <summary>The allowed tokens now, bit i of word i/64 for token i (cached per grammar state; do not modify).</summary>
     public ReadOnlySpan<ulong> AllowedTokens() => _grammar.Mask(_state, _trie);
@@ -33,6 +47,7 @@ public sealed class GrammarMatcher
     /// allows no token at all (no piece of the vocabulary continues it), only the end-of-generation tokens stay.</summary>
     public void Apply(Span<float> logits)
     {
+        if (!IsActive) return;
         var mask = AllowedTokens();
         int words = Math.Min(mask.Length, (logits.Length + 63) / 64);
         int allowed = 0;
@@ -87,8 +102,14 @@ public sealed class GrammarMatcher
             _ended = true;
             return;
         }
-        int state = _state;
         var piece = _trie.Piece(token);
+        if (_abandoned) return;
+        if (!_triggered)
+        {
+            AcceptBeforeTrigger(piece);
+            return;
+        }
+        int state = _state;
         if (piece.IsEmpty) throw new InvalidOperationException($"token {token} is never allowed under a grammar");
         foreach (byte b in piece)
         {
@@ -96,5 +117,42 @@ public sealed class GrammarMatcher
             if (state < 0) throw new InvalidOperationException($"token {token} does not continue the grammar here");
         }
         _state = state;
+    }
+
+    // Free text: watch for the trigger (it may span tokens); the bytes after it, in the same token, start the grammar.
+    private void AcceptBeforeTrigger(ReadOnlySpan<byte> piece)
+    {
+        var trigger = _trigger!;
+        foreach (byte b in piece) _window.Add(b);
+        int at = IndexOf(_window, trigger);
+        if (at < 0)
+        {
+            if (_window.Count > trigger.Length) _window.RemoveRange(0, _window.Count - (trigger.Length - 1));
+            return;
+        }
+        _triggered = true;
+        int state = _grammar.InitialState;
+        for (int i = at + trigger.Length; i < _window.Count; i++)
+        {
+            state = _grammar.Step(state, _window[i]);
+            if (state < 0)
+            {
+                _abandoned = true; // the model broke the format in the trigger's own token: leave its text alone
+                return;
+            }
+        }
+        _state = state;
+        _window.Clear();
+    }
+
+    private static int IndexOf(List<byte> haystack, byte[] needle)
+    {
+        for (int i = 0; i + needle.Length <= haystack.Count; i++)
+        {
+            int j = 0;
+            while (j < needle.Length && haystack[i + j] == needle[j]) j++;
+            if (j == needle.Length) return i;
+        }
+        return -1;
     }
 }

@@ -61,6 +61,17 @@ internal static class GenerationRequestParser
         if (forced && parsed.Request.Grammar != null)
             throw ApiException.BadParameter("tool_choice", "a forced tool call ('tool_choice' required or a named function) cannot be combined with 'response_format' or 'grammar'");
         var request = parsed.Request;
+        if (!forced && request.Grammar == null && format.LazyGrammar(tools, parallel) is var (trigger, lazy))
+        {
+            try
+            {
+                request = request with { Grammar = Grammar.Parse(lazy), GrammarTrigger = trigger };
+            }
+            catch (GrammarException e)
+            {
+                throw ApiException.BadParameter("tools", $"a tool's 'parameters' cannot constrain decoding: {e.Message}");
+            }
+        }
         if (forced)
         {
             var allowed = choice == "required" ? tools : tools.Where(t => t.Name == choice).ToList();

@@ -70,6 +70,25 @@ public class ToolCallFormatTests
         if (accepted) Assert.NotEmpty(f.Parse(text, Tools).Calls);
     }
 
+    [Theory]
+    [InlineData("hermes", "<tool_call>", "\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>", true)]
+    [InlineData("hermes", "<tool_call>", "{\"name\": \"get_weather\", \"arguments\": {}}</tool_call>", false)] // city required
+    [InlineData("mistral", "[TOOL_CALLS]", " [{\"name\": \"now\", \"arguments\": {}}]", true)]
+    public void LazyGrammar_TriggerAndWhatFollows(string format, string trigger, string rest, bool accepted)
+    {
+        var (t, gbnf) = Format(format).LazyGrammar(Tools, parallel: true)!.Value;
+        Assert.Equal(trigger, t);
+        Assert.Equal(accepted, Grammar.Parse(gbnf).Accepts(rest));
+        if (accepted) Assert.Single(Format(format).Parse("Sure. " + trigger + rest, Tools).Calls);
+    }
+
+    [Fact]
+    public void LazyGrammar_FormatsWithoutAMarker_None()
+    {
+        Assert.Null(ToolCallFormat.Llama3.LazyGrammar(Tools, parallel: true));
+        Assert.Null(ToolCallFormat.Generic.LazyGrammar(Tools, parallel: true));
+    }
+
     private static ToolCallFormat Format(string name) => name switch
     {
         "hermes" => ToolCallFormat.Hermes,

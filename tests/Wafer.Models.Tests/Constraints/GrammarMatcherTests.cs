@@ -60,6 +60,35 @@ public class GrammarMatcherTests
         Assert.Throws<InvalidOperationException>(() => matcher.Accept(t5));
     }
 
+    [Fact]
+    public void Lazy_FreeUntilTheTriggerThenConstrained()
+    {
+        var trie = TokenTrie.For(LazyTokenizer.Value);
+        int Id(string piece) => Enumerable.Range(0, trie.VocabularySize).First(id => trie.Piece(id).SequenceEqual(System.Text.Encoding.UTF8.GetBytes(piece)));
+        var matcher = Grammar.Parse("""root ::= "t6" "t7" """).CreateLazyMatcher(trie, "t5t4");
+        float[] Masked()
+        {
+            var logits = new float[trie.VocabularySize];
+            matcher.Apply(logits);
+            return logits;
+        }
+        Assert.DoesNotContain(float.NegativeInfinity, Masked());
+        matcher.Accept(Id("t9"));
+        matcher.Accept(Id("t5"));
+        Assert.False(matcher.IsActive);
+        Assert.DoesNotContain(float.NegativeInfinity, Masked());
+        matcher.Accept(Id("t4")); // the trigger, across two tokens
+        Assert.True(matcher.IsActive);
+        var logits = Masked();
+        var allowed = Enumerable.Range(0, logits.Length).Where(i => !float.IsNegativeInfinity(logits[i])).ToList();
+        Assert.Contains(Id("t6"), allowed);
+        Assert.All(allowed, id => Assert.True("t6t7"u8.StartsWith(trie.Piece(id)), $"token {id} does not start 't6t7'")); // "t6", or the byte 't'
+        Assert.DoesNotContain(Id("t7"), allowed);
+        matcher.Accept(Id("t6"));
+        matcher.Accept(Id("t7"));
+        Assert.True(matcher.IsDone);
+    }
+
     private static bool IsPrefix(Grammar grammar, byte[] bytes)
     {
         int state = grammar.InitialState;

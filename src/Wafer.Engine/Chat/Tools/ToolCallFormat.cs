@@ -74,6 +74,23 @@ public sealed class ToolCallFormat
         return root + call;
     }
 
+    /// <summary>For <c>tool_choice</c> auto: the text that opens a call in this format and the grammar of what follows it up to
+    /// the end of the calls, or null where a call has no opening marker (Llama 3, generic: those stay unconstrained).</summary>
+    public (string Trigger, string Gbnf)? LazyGrammar(IReadOnlyList<ToolDefinition> tools, bool parallel)
+    {
+        string call = Grammar(tools, parallel).Split('\n', 2)[1]; // the call rules without the format's root
+        return Name switch
+        {
+            "hermes" => ("<tool_call>", (parallel
+                ? "root ::= space call space \"</tool_call>\" (space \"<tool_call>\" space call space \"</tool_call>\")* space\n"
+                : "root ::= space call space \"</tool_call>\" space\n") + call),
+            "mistral" => ("[TOOL_CALLS]", (parallel
+                ? "root ::= space \"[\" space call (\",\" space call)* \"]\" space\n"
+                : "root ::= space \"[\" space call \"]\" space\n") + call),
+            _ => null,
+        };
+    }
+
     /// <summary>The calls in <paramref name="text"/> and what is left as content. Malformed calls (an unclosed tag, invalid
     /// JSON, an unknown function) leave the whole text as content and no calls.</summary>
     public (string? Content, IReadOnlyList<ToolCall> Calls) Parse(string text, IReadOnlyList<ToolDefinition> tools)

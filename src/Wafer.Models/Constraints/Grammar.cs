@@ -11,13 +11,16 @@ namespace Wafer.Models.Constraints;
 /// character is matched as far as its bytes go. Repetitions become helper rules, as llama.cpp lowers them. A recognizer state
 /// is the set of parse stacks that are alive after the text so far (stacks are hash-consed, a state is interned by its set),
 /// and each state caches its byte transitions and, per vocabulary, its token mask: walking the vocabulary's trie happens once
-/// per distinct state. States are shared by every request that uses the same grammar text; one lock guards them.
+/// per distinct state. States are shared by every request that uses the same grammar text; one lock guards them. Memory is
+/// bounded: at most 64 grammar texts stay compiled and 2,048 masks per grammar stay cached (then the cache starts over).
 /// Left recursion is rejected when compiling (as llama.cpp does).
 /// </remarks>
 public sealed class Grammar
 {
     private const int KindSet = 0, KindRef = 1, KindEnd = 2;
     private const int MaxStates = 200_000;
+    private const int MaxCompiled = 64;   // distinct grammar texts kept compiled (a server sees one per schema)
+    private const int MaxMasks = 2048;    // cached masks per grammar: ~40 MB on a 152k vocabulary
 
     private static readonly ConcurrentDictionary<string, Lazy<Grammar>> Compiled = new(StringComparer.Ordinal);
 
@@ -32,6 +35,7 @@ public sealed class Grammar
     private readonly List<State> _states = [];
     private readonly Dictionary<StackSet, int> _stateIds = [];
     private readonly List<int> _scratch = [];
+    private int _maskCount;
 
     private sealed class State(int[] stacks)
     {
@@ -75,6 +79,7 @@ public sealed class Grammar
     public static Grammar Parse(string gbnf)
     {
         ArgumentNullException.ThrowIfNull(gbnf);
+        if (Compiled.Count >= MaxCompiled && !Compiled.ContainsKey(gbnf)) Compiled.Clear(); // bounded: old grammars recompile when asked again
         var lazy = Compiled.GetOrAdd(gbnf, static text => new Lazy<Grammar>(() => new Grammar(GrammarBuilder.Build(text))));
         try
         {
@@ -146,6 +151,12 @@ public sealed class Grammar
         {
             var s = _states[state];
             if (s.Mask != null && ReferenceEquals(s.MaskTrie, trie)) return s.Mask;
+            if (++_maskCount > MaxMasks)
+            {
+                // Bounded memory: drop every cached mask and start counting again (states and transitions stay).
+                foreach (var other in _states) (other.Mask, other.MaskTrie) = (null, null);
+                _maskCount = 1;
+            }
             var mask = new ulong[(trie.VocabularySize + 63) / 64];
             Walk(state, trie, mask);
             if (s.Stacks[0] == 0)

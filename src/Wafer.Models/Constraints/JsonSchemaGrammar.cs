@@ -20,7 +20,7 @@ public sealed class JsonSchemaGrammar
     private static readonly HashSet<string> Annotations = new(StringComparer.Ordinal)
     {
         "title", "description", "default", "examples", "$schema", "$id", "$comment", "deprecated", "readOnly", "writeOnly",
-        "$defs", "definitions", "strict", "name", "nullable",
+        "$defs", "definitions", "strict", "name",
     };
 
     private const string Primitives = """

@@ -132,7 +132,7 @@ internal static class GenerationRequestParser
             {
                 throw ApiException.BadParameter("tool_choice", "'tool_choice' must be 'none', 'auto', 'required' or {\"type\": \"function\", \"function\": {\"name\": …}}");
             }
-            if (choice is "required" && tools.Count == 0 || (choice != "none" && tools.Count == 0))
+            if (choice != "none" && tools.Count == 0)
                 throw ApiException.BadParameter("tool_choice", $"'tool_choice' is '{choice}' but the request has no 'tools'");
         }
         bool parallel = JsonFields.Bool(body, "parallel_tool_calls") ?? true;

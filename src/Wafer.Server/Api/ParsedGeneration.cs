@@ -16,4 +16,14 @@ internal sealed record ParsedGeneration(GenerationRequest Request, bool Stream, 
 }
 
 /// <summary>A chat request's tools: the definitions, the model's call format and whether calls are forced.</summary>
-internal sealed record ToolUse(IReadOnlyList<Wafer.Engine.Chat.Tools.ToolDefinition> Definitions, Wafer.Engine.Chat.Tools.ToolCallFormat Format, bool Forced);
+internal sealed record ToolUse(IReadOnlyList<Wafer.Engine.Chat.Tools.ToolDefinition> Definitions, Wafer.Engine.Chat.Tools.ToolCallFormat Format, bool Forced)
+{
+    /// <summary>A generation's text as answer text and tool calls: the calls when it holds well-formed ones (then the text
+    /// beside them, or null), else the whole text and no calls; always the whole text when the request has no tools.</summary>
+    public static (string? Text, IReadOnlyList<Wafer.Engine.Chat.Tools.ToolCall> Calls) Split(string text, ToolUse? tools)
+    {
+        if (tools == null) return (text, []);
+        var (content, calls) = tools.Format.Parse(text, tools.Definitions);
+        return calls.Count == 0 ? (text, []) : (content, calls);
+    }
+}

@@ -36,7 +36,7 @@ internal static class MessagesEndpoints
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
-            var (text, calls) = Split(result, parsed.Tools);
+            var (text, calls) = ToolUse.Split(result.Text.ToString(), parsed.Tools);
             await GenerationEndpoints.WriteJsonAsync(http, w => Message(w, id, model.Name, text, calls, StopReason(result, calls), result.Usage, parsed.Request.PromptTokens.Count)).ConfigureAwait(false);
             return;
         }
@@ -77,7 +77,7 @@ internal static class MessagesEndpoints
             }, CancellationToken.None).ConfigureAwait(false);
             return;
         }
-        var (finalText, finalCalls) = Split(all, parsed.Tools);
+        var (finalText, finalCalls) = ToolUse.Split(all.Text.ToString(), parsed.Tools);
         int index = 0;
         if (live)
         {
@@ -176,14 +176,6 @@ internal static class MessagesEndpoints
     // Stop sequences end a generation as end-of-text does; the engine does not report which one matched, so both read end_turn.
     private static string StopReason(GenerationResult r, IReadOnlyList<ToolCall> calls) =>
         calls.Count > 0 ? "tool_use" : r.FinishReason is FinishReason.Length or FinishReason.ContextLength ? "max_tokens" : "end_turn";
-
-    private static (string? Text, IReadOnlyList<ToolCall> Calls) Split(GenerationResult result, ToolUse? tools)
-    {
-        string text = result.Text.ToString();
-        if (tools == null) return (text, []);
-        var (content, calls) = tools.Format.Parse(text, tools.Definitions);
-        return calls.Count == 0 ? (text, []) : (content, calls);
-    }
 
     private static void Message(Utf8JsonWriter w, string id, string model, string? text, IReadOnlyList<ToolCall> calls, string? stop, GenerationUsage? usage, int promptTokens)
     {

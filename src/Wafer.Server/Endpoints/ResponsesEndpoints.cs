@@ -24,7 +24,7 @@ internal static class ResponsesEndpoints
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
-            var (text, calls) = Split(result, parsed.Tools);
+            var (text, calls) = ToolUse.Split(result.Text.ToString(), parsed.Tools);
             await GenerationEndpoints.WriteJsonAsync(http, w => response.Response(w, Done(result), text, calls, result.Usage)).ConfigureAwait(false);
             return;
         }
@@ -53,7 +53,7 @@ internal static class ResponsesEndpoints
             await GenerationEndpoints.FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
             return;
         }
-        var (finalText, finalCalls) = Split(all, parsed.Tools);
+        var (finalText, finalCalls) = ToolUse.Split(all.Text.ToString(), parsed.Tools);
         if (finalText != null && !streamingText)
         {
             await response.EventAsync(sse, "response.output_item.added", w => response.MessageItemEvent(w, "in_progress", ""), ct).ConfigureAwait(false);
@@ -82,14 +82,6 @@ internal static class ResponsesEndpoints
     }
 
     private static string Done(GenerationResult r) => r.FinishReason is FinishReason.Length or FinishReason.ContextLength ? "incomplete" : "completed";
-
-    private static (string? Text, IReadOnlyList<ToolCall> Calls) Split(GenerationResult result, ToolUse? tools)
-    {
-        string text = result.Text.ToString();
-        if (tools == null) return (text, []);
-        var (content, calls) = tools.Format.Parse(text, tools.Definitions);
-        return calls.Count == 0 ? (text, []) : (content, calls);
-    }
 
     /// <summary>The response object and its events, with the request's echoed settings.</summary>
     private sealed class ResponseWriter(string id, string model, long created, JsonElement request)

@@ -1,3 +1,4 @@
+using Wafer.Engine.Chat;
 using Microsoft.Extensions.AI;
 using Wafer.Engine.Scheduling;
 
@@ -41,16 +42,47 @@ public class WaferChatClientTests
         Assert.NotNull(pet.Name);
     }
 
+    /// <summary>Microsoft.Extensions.AI's function-invocation loop against a local model, no server: the forced first call
+    /// runs the .NET function, its result goes back through the template, and the loop ends in text.</summary>
+    [Fact]
+    public async Task UseFunctionInvocation_LocalModel_RunsTheTool()
+    {
+        await using var model = Load();
+        int calls = 0;
+        var weather = AIFunctionFactory.Create((string city) => { calls++; return $"sunny in {city}"; }, "get_weather", "The weather in a city");
+        IChatClient client = new ChatClientBuilder(model.AsChatClient()).UseFunctionInvocation().Build();
+        var response = await client.GetResponseAsync([new(ChatRole.User, "What is the weather in Oslo?")], new ChatOptions
+        {
+            Temperature = 0, MaxOutputTokens = 100, Tools = [weather], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false,
+        });
+        Assert.True(calls >= 1);
+        Assert.Contains(response.Messages, m => m.Contents.OfType<FunctionCallContent>().Any(c => c.Name == "get_weather"));
+        Assert.Contains(response.Messages, m => m.Contents.OfType<FunctionResultContent>().Any());
+    }
+
+    [Fact]
+    public async Task AddWaferChatClient_ResolvesAChatClientWithMiddleware()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddWaferChatClient(Wafer.Tests.Fixtures.Path(EngineFixture.ModelFile)).UseFunctionInvocation();
+        await using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var chat = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IChatClient>(provider);
+        Assert.NotNull(chat.GetService<FunctionInvokingChatClient>());
+        var response = await chat.GetResponseAsync("Once upon a time", new ChatOptions { Temperature = 0, MaxOutputTokens = 8 });
+        Assert.False(string.IsNullOrEmpty(response.Text));
+        var embeddings = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(provider);
+        Assert.NotEmpty((await embeddings.GenerateAsync(["hello"]))[0].Vector.ToArray());
+        Assert.Throws<FileNotFoundException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddWaferChatClient("missing.gguf"));
+    }
+
     public sealed record Pet(string Name, bool Friendly, long Legs); // "integer" without bounds: up to 16 digits
 
     [Fact]
-    public async Task GetResponseAsync_ToolsOrImage_RefusedNotIgnored()
+    public async Task GetResponseAsync_ImageOrUnsupportedSchema_RefusedNotIgnored()
     {
         await using var model = Load();
         IChatClient client = model.AsChatClient();
         ChatMessage[] text = [new(ChatRole.User, "hi")];
-        await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(text,
-            new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(text, new ChatOptions
         {
             ResponseFormat = ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonDocument.Parse("""{"type": "string", "pattern": "a"}""").RootElement),

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Wafer.Engine.Chat.Tools;
 using Wafer.Engine.Requests;
 using Wafer.Models.Constraints;
 using Wafer.Models.Sampling;
@@ -19,15 +20,17 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
     {
         var text = new StringBuilder();
         TokenEvent? last = null;
-        await foreach (var e in engine.GenerateAsync(CreateRequest(messages, options), cancellationToken).ConfigureAwait(false))
+        var (request, tools) = CreateRequest(messages, options);
+        await foreach (var e in engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
         {
             text.Append(e.Text);
             last = e;
         }
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+        var (message, called) = Answer(text.ToString(), tools);
+        return new ChatResponse(message)
         {
             ModelId = modelId,
-            FinishReason = Map(last?.FinishReason),
+            FinishReason = called ? MeaiFinishReason.ToolCalls : Map(last?.FinishReason),
             Usage = Usage(last?.Usage),
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -38,7 +41,15 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string responseId = Guid.NewGuid().ToString("N");
-        await foreach (var e in engine.GenerateAsync(CreateRequest(messages, options), cancellationToken).ConfigureAwait(false))
+        var (request, tools) = CreateRequest(messages, options);
+        if (tools != null)
+        {
+            // A call is only known to be one once it is whole: the answer comes as one update at the end.
+            var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            foreach (var update in response.ToChatResponseUpdates()) yield return update;
+            yield break;
+        }
+        await foreach (var e in engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
         {
             var update = new ChatResponseUpdate(ChatRole.Assistant, e.Text)
             {
@@ -51,10 +62,13 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         }
     }
 
-    private GenerationRequest CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (GenerationRequest Request, ToolSet? Tools) CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         RejectUnsupported(messages, options);
-        var prompt = renderer.Tokenize(ToJson(messages));
+        var tools = Tools(options);
+        bool templateTakesTools = renderer.Template.Source.Contains("tools", StringComparison.Ordinal);
+        var json = ToJson(messages, tools != null && !templateTakesTools ? tools.Format.Instructions(tools.Definitions) : null);
+        var prompt = tools != null && templateTakesTools ? renderer.Tokenize(json, tools: tools.TemplateJson) : renderer.Tokenize(json);
         var sampling = new SamplingOptions
         {
             Temperature = options?.Temperature ?? SamplingDefaults.Temperature,
@@ -64,7 +78,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
             FrequencyPenalty = options?.FrequencyPenalty ?? SamplingDefaults.Penalty,
             PresencePenalty = options?.PresencePenalty ?? SamplingDefaults.Penalty,
         };
-        return new GenerationRequest
+        var request = new GenerationRequest
         {
             PromptTokens = prompt,
             Sampling = sampling,
@@ -72,6 +86,65 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
             StopStrings = options?.StopSequences?.ToArray() ?? [],
             Grammar = Constraint(options?.ResponseFormat),
         };
+        if (tools == null) return (request, null);
+        if (tools.Forced && request.Grammar != null) throw new ArgumentException("a required tool call cannot be combined with a JSON response format", nameof(options));
+        var allowed = tools.Specific is { } name ? tools.Definitions.Where(t => t.Name == name).ToList() : tools.Definitions;
+        try
+        {
+            if (tools.Forced) request = request with { Grammar = Grammar.Parse(tools.Format.Grammar(allowed, tools.Parallel)) };
+            else if (request.Grammar == null && tools.Format.LazyGrammar(allowed, tools.Parallel) is var (trigger, lazy))
+                request = request with { Grammar = Grammar.Parse(lazy), GrammarTrigger = trigger };
+        }
+        catch (GrammarException e)
+        {
+            throw new ArgumentException($"a tool's parameter schema cannot constrain decoding: {e.Message}", nameof(options), e);
+        }
+        return (request, tools);
+    }
+
+    /// <summary>The tools of a request: the model's call format, the definitions, and whether a call is forced.</summary>
+    private sealed record ToolSet(ToolCallFormat Format, IReadOnlyList<ToolDefinition> Definitions, JsonElement TemplateJson, bool Forced, string? Specific, bool Parallel);
+
+    private ToolSet? Tools(ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 } list || options.ToolMode is NoneChatToolMode) return null;
+        var definitions = new List<ToolDefinition>();
+        var template = new List<object>();
+        foreach (var tool in list)
+        {
+            if (tool is not AIFunctionDeclaration f) throw new NotSupportedException($"the tool {tool.Name} ({tool.GetType().Name}) is not a function; only functions can be called");
+            definitions.Add(new ToolDefinition(f.Name, f.Description, f.JsonSchema));
+            template.Add(new { type = "function", function = new { name = f.Name, description = f.Description, parameters = f.JsonSchema } });
+        }
+        string? specific = (options.ToolMode as RequiredChatToolMode)?.RequiredFunctionName;
+        if (specific != null && definitions.All(d => d.Name != specific))
+            throw new ArgumentException($"the tool mode requires '{specific}', which is not among the tools", nameof(options));
+        return new ToolSet(ToolCallFormat.Detect(renderer.Template.Source), definitions, JsonSerializer.SerializeToElement(template),
+            options.ToolMode is RequiredChatToolMode, specific, options.AllowMultipleToolCalls ?? true);
+    }
+
+    /// <summary>The assistant message: function calls where the text holds well-formed ones, else the text.</summary>
+    private static (ChatMessage Message, bool Called) Answer(string text, ToolSet? tools)
+    {
+        if (tools == null) return (new ChatMessage(ChatRole.Assistant, text), false);
+        var (content, calls) = tools.Format.Parse(text, tools.Definitions);
+        if (calls.Count == 0) return (new ChatMessage(ChatRole.Assistant, text), false);
+        var contents = new List<AIContent>();
+        if (content != null) contents.Add(new TextContent(content));
+        foreach (var call in calls)
+        {
+            Dictionary<string, object?>? arguments;
+            try
+            {
+                arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(call.Arguments);
+            }
+            catch (JsonException)
+            {
+                arguments = null;
+            }
+            contents.Add(new FunctionCallContent(call.Id, call.Name, arguments));
+        }
+        return (new ChatMessage(ChatRole.Assistant, contents), true);
     }
 
     /// <summary><see cref="ChatResponseFormat.Json"/> constrains the answer to a JSON object; a format with a schema, to
@@ -92,19 +165,42 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
     /// <summary>Options and contents this client does not implement yet are refused, never silently dropped.</summary>
     private static void RejectUnsupported(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("tool calling is not supported by the Wafer chat client yet; pass no Tools");
         if (options?.ResponseFormat is { } format && format is not (ChatResponseFormatText or ChatResponseFormatJson))
             throw new NotSupportedException($"the response format {format.GetType().Name} is not supported; use text or JSON");
         foreach (var message in messages)
             foreach (var content in message.Contents)
-                if (content is not TextContent)
+                if (content is not (TextContent or FunctionCallContent or FunctionResultContent))
                     throw new NotSupportedException($"a {message.Role} message holds {content.GetType().Name}; this model reads text only");
     }
 
-    /// <summary>Messages as the JSON array chat templates read: [{"role": …, "content": …}].</summary>
-    internal static JsonElement ToJson(IEnumerable<ChatMessage> messages)
+    /// <summary>Messages as the JSON array chat templates read: [{"role": …, "content": …}], an assistant's function calls as
+    /// <c>tool_calls</c> (arguments as objects) and each function result as a <c>tool</c> message; <paramref name="toolInstructions"/>
+    /// (for templates that do not describe tools) go first in the system message.</summary>
+    internal static JsonElement ToJson(IEnumerable<ChatMessage> messages, string? toolInstructions = null)
     {
-        var array = messages.Select(m => new Dictionary<string, string> { ["role"] = m.Role.Value, ["content"] = m.Text }).ToArray();
+        var array = new List<Dictionary<string, object?>>();
+        foreach (var m in messages)
+        {
+            var results = m.Contents.OfType<FunctionResultContent>().ToList();
+            foreach (var r in results)
+                array.Add(new Dictionary<string, object?> { ["role"] = "tool", ["tool_call_id"] = r.CallId, ["content"] = r.Result is string text ? text : JsonSerializer.Serialize(r.Result) });
+            if (results.Count > 0 && string.IsNullOrEmpty(m.Text)) continue;
+            var message = new Dictionary<string, object?> { ["role"] = m.Role.Value, ["content"] = m.Text };
+            var calls = m.Contents.OfType<FunctionCallContent>().ToList();
+            if (calls.Count > 0)
+                message["tool_calls"] = calls.Select(c => new Dictionary<string, object?>
+                {
+                    ["id"] = c.CallId,
+                    ["type"] = "function",
+                    ["function"] = new Dictionary<string, object?> { ["name"] = c.Name, ["arguments"] = c.Arguments ?? new Dictionary<string, object?>() },
+                }).ToList();
+            array.Add(message);
+        }
+        if (toolInstructions != null)
+        {
+            if (array.Count > 0 && array[0]["role"] as string == "system") array[0]["content"] = toolInstructions + "\n" + array[0]["content"];
+            else array.Insert(0, new Dictionary<string, object?> { ["role"] = "system", ["content"] = toolInstructions });
+        }
         return JsonSerializer.SerializeToElement(array);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Wafer.Engine.Chat;
 using Microsoft.Extensions.AI;
 using Wafer.Engine.Scheduling;
@@ -61,18 +62,20 @@ public class WaferChatClientTests
     }
 
     [Fact]
-    public async Task AddWaferChatClient_ResolvesAChatClientWithMiddleware()
+    public async Task AddWaferModel_ResolvesChatClientEmbeddingsAndComposesWithMiddleware()
     {
         var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
-        services.AddWaferChatClient(Wafer.Tests.Fixtures.Path(EngineFixture.ModelFile)).UseFunctionInvocation();
+        services.AddWaferModel(Wafer.Tests.Fixtures.Path(EngineFixture.ModelFile));
+        services.AddKeyedChatClient("tools", sp => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<LocalModel>(sp).AsChatClient()).UseFunctionInvocation();
         await using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
         var chat = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IChatClient>(provider);
-        Assert.NotNull(chat.GetService<FunctionInvokingChatClient>());
+        var withTools = Microsoft.Extensions.DependencyInjection.ServiceProviderKeyedServiceExtensions.GetRequiredKeyedService<IChatClient>(provider, "tools");
+        Assert.NotNull(withTools.GetService<FunctionInvokingChatClient>());
         var response = await chat.GetResponseAsync("Once upon a time", new ChatOptions { Temperature = 0, MaxOutputTokens = 8 });
         Assert.False(string.IsNullOrEmpty(response.Text));
         var embeddings = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(provider);
         Assert.NotEmpty((await embeddings.GenerateAsync(["hello"]))[0].Vector.ToArray());
-        Assert.Throws<FileNotFoundException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddWaferChatClient("missing.gguf"));
+        Assert.Throws<FileNotFoundException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddWaferModel("missing.gguf"));
     }
 
     public sealed record Pet(string Name, bool Friendly, long Legs); // "integer" without bounds: up to 16 digits

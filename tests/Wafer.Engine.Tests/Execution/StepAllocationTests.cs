@@ -29,26 +29,37 @@ public class StepAllocationTests
         string[] stops = sampling == "greedy" || sampling == "sampled" ? [] : ["no such text"];
 
         // Round 1 warms up what is filled once (per-thread scratch, the tokenizer's piece strings, the KV pool's blocks);
-        // round 2, the same requests with the same seeds, is measured.
+        // rounds 2–4, the same requests with the same seeds, are measured until one has no allocating step (the runtime may
+        // allocate once on this thread while it tiers up a method; a per-step allocation shows in every round).
         await Run(tiny, options, stops);
-        var deltas = new List<long>(4 * MaxTokens);
-        long previous = -1;
-        tiny.Engine.BeforeStep = step =>
+        List<long> deltas = [];
+        int[] counts = [];
+        var failures = new List<string>();
+        for (int round = 0; round < 3; round++)
         {
-            long now = GC.GetAllocatedBytesForCurrentThread();
-            bool steady = step.Chunks.Count == Requests && AllDecoding(step);
-            if (steady && previous >= 0) deltas.Add(now - previous);
-            // Measure again after the hook's own bookkeeping so the list's growth is not counted.
-            previous = steady ? GC.GetAllocatedBytesForCurrentThread() : -1;
-        };
-        var counts = await Run(tiny, options, stops);
+            deltas = new List<long>(4 * MaxTokens);
+            long previous = -1;
+            var seen = deltas;
+            tiny.Engine.BeforeStep = step =>
+            {
+                long now = GC.GetAllocatedBytesForCurrentThread();
+                bool steady = step.Chunks.Count == Requests && AllDecoding(step);
+                if (steady && previous >= 0) seen.Add(now - previous);
+                // Measure again after the hook's own bookkeeping so the list's growth is not counted.
+                previous = steady ? GC.GetAllocatedBytesForCurrentThread() : -1;
+            };
+            counts = await Run(tiny, options, stops);
+            tiny.Engine.BeforeStep = null;
+            var allocating = deltas.Select((bytes, i) => (bytes, i)).Where(d => d.bytes != 0).ToList();
+            if (allocating.Count == 0) break;
+            failures.Add($"round {round + 2}: {allocating.Count} of {deltas.Count} steady steps allocated: " +
+                string.Join(", ", allocating.Take(8).Select(d => $"step {d.i}: {d.bytes} B")));
+        }
 
         Assert.All(counts, n => Assert.Equal(MaxTokens, n));
         // Steps with all four requests decoding: most of the 56, whatever the scheduler's admission order.
         Assert.True(deltas.Count >= MaxTokens / 2, $"only {deltas.Count} steady decode steps were seen");
-        var allocating = deltas.Select((bytes, i) => (bytes, i)).Where(d => d.bytes != 0).ToList();
-        Assert.True(allocating.Count == 0, $"{allocating.Count} of {deltas.Count} steady steps allocated: " +
-            string.Join(", ", allocating.Take(8).Select(d => $"step {d.i}: {d.bytes} B")));
+        Assert.True(failures.Count < 3, string.Join("; ", failures));
     }
 
     private static Task<int[]> Run(TinyEngine tiny, SamplingOptions options, string[] stops)

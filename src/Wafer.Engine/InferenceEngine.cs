@@ -170,6 +170,9 @@ public sealed class InferenceEngine : IAsyncDisposable
         if (request.Sampling.LogitBias != null)
             foreach (int id in request.Sampling.LogitBias.Keys)
                 if ((uint)id >= (uint)_model.Config.VocabSize) throw new InvalidParameterException("logit_bias", $"logit_bias names token {id}, outside the vocabulary (size {_model.Config.VocabSize})");
+        // The vocabulary's trie is built once, on first use (~0.8 s for 152k tokens): here, on the caller's thread, not on the
+        // engine thread where it would stall every running request.
+        if (request.Grammar != null) TokenTrie.For(_tokenizer);
         return request.MaxTokens == null ? request with { MaxTokens = context - prompt } : request;
     }
 

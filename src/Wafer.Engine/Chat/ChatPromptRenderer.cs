@@ -12,6 +12,13 @@ public sealed class ChatPromptRenderer(ChatTemplate template, Tokenizer tokenize
     /// <summary>The template in use.</summary>
     public ChatTemplate Template => template;
 
+    /// <summary>How the template teaches the model to write tool calls (detected once).</summary>
+    public Tools.ToolCallFormat ToolFormat { get; } = Tools.ToolCallFormat.Detect(template.Source);
+
+    /// <summary>True when the template renders the request's tools itself; otherwise they are described in the system message
+    /// (<see cref="Tools.ToolCallFormat.Instructions"/>).</summary>
+    public bool TakesTools { get; } = template.Source.Contains("tools", StringComparison.Ordinal);
+
     /// <summary>Renders <paramref name="messages"/> (a JSON array of {role, content}) to text.</summary>
     public string Render(JsonElement messages, bool addGenerationPrompt = true, JsonElement? tools = null) =>
         LlamaCppChatFormatter.Apply(template, new ChatTemplateContext

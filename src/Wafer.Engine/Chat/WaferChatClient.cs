@@ -18,9 +18,14 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
     /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var (request, tools) = CreateRequest(messages, options); // errors come through the task, as before
+        return await CompleteAsync(request, tools, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ChatResponse> CompleteAsync(GenerationRequest request, ToolSet? tools, CancellationToken cancellationToken)
+    {
         var text = new StringBuilder();
         TokenEvent? last = null;
-        var (request, tools) = CreateRequest(messages, options);
         await foreach (var e in engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
         {
             text.Append(e.Text);
@@ -45,7 +50,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         if (tools != null)
         {
             // A call is only known to be one once it is whole: the answer comes as one update at the end.
-            var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            var response = await CompleteAsync(request, tools, cancellationToken).ConfigureAwait(false);
             foreach (var update in response.ToChatResponseUpdates()) yield return update;
             yield break;
         }
@@ -66,9 +71,8 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
     {
         RejectUnsupported(messages, options);
         var tools = Tools(options);
-        bool templateTakesTools = renderer.Template.Source.Contains("tools", StringComparison.Ordinal);
-        var json = ToJson(messages, tools != null && !templateTakesTools ? tools.Format.Instructions(tools.Definitions) : null);
-        var prompt = tools != null && templateTakesTools ? renderer.Tokenize(json, tools: tools.TemplateJson) : renderer.Tokenize(json);
+        var json = ToJson(messages, tools != null && !renderer.TakesTools ? tools.Format.Instructions(tools.Definitions) : null);
+        var prompt = tools != null && renderer.TakesTools ? renderer.Tokenize(json, tools: tools.TemplateJson) : renderer.Tokenize(json);
         var sampling = new SamplingOptions
         {
             Temperature = options?.Temperature ?? SamplingDefaults.Temperature,
@@ -91,9 +95,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         var allowed = tools.Specific is { } name ? tools.Definitions.Where(t => t.Name == name).ToList() : tools.Definitions;
         try
         {
-            if (tools.Forced) request = request with { Grammar = Grammar.Parse(tools.Format.Grammar(allowed, tools.Parallel)) };
-            else if (request.Grammar == null && tools.Format.LazyGrammar(allowed, tools.Parallel) is var (trigger, lazy))
-                request = request with { Grammar = Grammar.Parse(lazy), GrammarTrigger = trigger };
+            request = tools.Format.Constrain(request, allowed, tools.Forced, tools.Parallel);
         }
         catch (GrammarException e)
         {
@@ -119,7 +121,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         string? specific = (options.ToolMode as RequiredChatToolMode)?.RequiredFunctionName;
         if (specific != null && definitions.All(d => d.Name != specific))
             throw new ArgumentException($"the tool mode requires '{specific}', which is not among the tools", nameof(options));
-        return new ToolSet(ToolCallFormat.Detect(renderer.Template.Source), definitions, JsonSerializer.SerializeToElement(template),
+        return new ToolSet(renderer.ToolFormat, definitions, JsonSerializer.SerializeToElement(template),
             options.ToolMode is RequiredChatToolMode, specific, options.AllowMultipleToolCalls ?? true);
     }
 
@@ -196,11 +198,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
                 }).ToList();
             array.Add(message);
         }
-        if (toolInstructions != null)
-        {
-            if (array.Count > 0 && array[0]["role"] as string == "system") array[0]["content"] = toolInstructions + "\n" + array[0]["content"];
-            else array.Insert(0, new Dictionary<string, object?> { ["role"] = "system", ["content"] = toolInstructions });
-        }
+        if (toolInstructions != null) ToolCallFormat.AddInstructions(array, toolInstructions);
         return JsonSerializer.SerializeToElement(array);
     }
 

@@ -103,27 +103,24 @@ public sealed class Grammar
     public bool Accepts(string text) => Accepts(Encoding.UTF8.GetBytes(text));
 
     /// <summary>True when the whole of <paramref name="bytes"/> is a sentence of the grammar.</summary>
-    public bool Accepts(ReadOnlySpan<byte> bytes)
+    public bool Accepts(ReadOnlySpan<byte> bytes) => Run(bytes) is int state and >= 0 && CanEnd(state);
+
+    /// <summary>True when <paramref name="text"/> can still be continued (or ended) into a sentence of the grammar.</summary>
+    public bool IsPrefix(string text) => IsPrefix(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>True when <paramref name="bytes"/> can still be continued (or ended) into a sentence of the grammar.</summary>
+    public bool IsPrefix(ReadOnlySpan<byte> bytes) => Run(bytes) >= 0;
+
+    // The state after all of bytes from the start, or −1 once no parse continues.
+    private int Run(ReadOnlySpan<byte> bytes)
     {
         int state = InitialState;
         foreach (byte b in bytes)
         {
             state = Step(state, b);
-            if (state < 0) return false;
+            if (state < 0) return -1;
         }
-        return CanEnd(state);
-    }
-
-    /// <summary>True when <paramref name="text"/> can still be continued (or ended) into a sentence of the grammar.</summary>
-    public bool IsPrefix(string text)
-    {
-        int state = InitialState;
-        foreach (byte b in Encoding.UTF8.GetBytes(text))
-        {
-            state = Step(state, b);
-            if (state < 0) return false;
-        }
-        return true;
+        return state;
     }
 
     /// <summary>The state after <paramref name="b"/>, or −1 when no parse continues with it.</summary>

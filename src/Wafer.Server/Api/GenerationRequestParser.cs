@@ -32,13 +32,13 @@ internal static class GenerationRequestParser
         RequireObject(body);
         CheckCommon(body, model);
         var (tools, choice, parallel) = Tools(body);
-        var format = ToolCallFormat.Detect(model.Renderer.Template.Source);
-        bool templateTakesTools = model.Renderer.Template.Source.Contains("tools", StringComparison.Ordinal);
-        var messages = NormalizeMessages(body, tools.Count > 0 && choice != "none" && !templateTakesTools ? format.Instructions(tools) : null);
+        var format = model.Renderer.ToolFormat;
+        bool useTools = tools.Count > 0 && choice != "none";
+        var messages = NormalizeMessages(body, useTools && !model.Renderer.TakesTools ? format.Instructions(tools) : null);
         IReadOnlyList<int> prompt;
         try
         {
-            prompt = tools.Count > 0 && choice != "none" && templateTakesTools
+            prompt = useTools && model.Renderer.TakesTools
                 ? model.Renderer.Tokenize(messages, tools: body.GetProperty("tools"))
                 : model.Renderer.Tokenize(messages);
         }
@@ -55,34 +55,20 @@ internal static class GenerationRequestParser
         if (top > 0 && !logprobs) throw ApiException.BadParameter("top_logprobs", "'top_logprobs' requires 'logprobs': true");
         long? maxTokens = JsonFields.Integer(body, "max_completion_tokens", 1, int.MaxValue) ?? JsonFields.Integer(body, "max_tokens", 1, int.MaxValue);
         var parsed = Build(body, model, prompt, maxTokens, "messages", logprobs, top);
-        if (tools.Count == 0 || choice == "none") return parsed;
+        if (!useTools) return parsed;
         if (parsed.Stream && logprobs) throw ApiException.BadParameter("logprobs", "'logprobs' is not supported together with 'tools' when streaming");
         bool forced = choice != "auto";
         if (forced && parsed.Request.Grammar != null)
             throw ApiException.BadParameter("tool_choice", "a forced tool call ('tool_choice' required or a named function) cannot be combined with 'response_format' or 'grammar'");
-        var request = parsed.Request;
-        if (!forced && request.Grammar == null && format.LazyGrammar(tools, parallel) is var (trigger, lazy))
+        var allowed = choice is "auto" or "required" ? tools : tools.Where(t => t.Name == choice).ToList();
+        GenerationRequest request;
+        try
         {
-            try
-            {
-                request = request with { Grammar = Grammar.Parse(lazy), GrammarTrigger = trigger };
-            }
-            catch (GrammarException e)
-            {
-                throw ApiException.BadParameter("tools", $"a tool's 'parameters' cannot constrain decoding: {e.Message}");
-            }
+            request = format.Constrain(parsed.Request, allowed, forced, parallel);
         }
-        if (forced)
+        catch (GrammarException e)
         {
-            var allowed = choice == "required" ? tools : tools.Where(t => t.Name == choice).ToList();
-            try
-            {
-                request = request with { Grammar = Grammar.Parse(format.Grammar(allowed, parallel)) };
-            }
-            catch (GrammarException e)
-            {
-                throw ApiException.BadParameter("tools", $"a tool's 'parameters' cannot constrain decoding: {e.Message}");
-            }
+            throw ApiException.BadParameter("tools", $"a tool's 'parameters' cannot constrain decoding: {e.Message}");
         }
         return parsed with { Request = request, Tools = new ToolUse(tools, format, forced) };
     }
@@ -315,11 +301,7 @@ internal static class GenerationRequestParser
             }
             normalized.Add(message);
         }
-        if (toolInstructions != null)
-        {
-            if (normalized[0]["role"] as string == "system") normalized[0]["content"] = toolInstructions + "\n" + normalized[0]["content"];
-            else normalized.Insert(0, new Dictionary<string, object?> { ["role"] = "system", ["content"] = toolInstructions });
-        }
+        if (toolInstructions != null) ToolCallFormat.AddInstructions(normalized, toolInstructions);
         return JsonSerializer.SerializeToElement(normalized);
     }
 

@@ -20,6 +20,9 @@ internal sealed class GenerationResult
         if (e.Usage != null) Usage = e.Usage;
     }
 
+    /// <summary>True when the generation was cut (max tokens or the end of the context) rather than ending by itself.</summary>
+    public bool Truncated => FinishReason is Engine.Requests.FinishReason.Length or Engine.Requests.FinishReason.ContextLength;
+
     public static string FinishText(FinishReason? reason) => reason switch
     {
         Engine.Requests.FinishReason.Length or Engine.Requests.FinishReason.ContextLength => "length",

@@ -175,7 +175,7 @@ internal static class MessagesEndpoints
 
     // Stop sequences end a generation as end-of-text does; the engine does not report which one matched, so both read end_turn.
     private static string StopReason(GenerationResult r, IReadOnlyList<ToolCall> calls) =>
-        calls.Count > 0 ? "tool_use" : r.FinishReason is FinishReason.Length or FinishReason.ContextLength ? "max_tokens" : "end_turn";
+        calls.Count > 0 ? "tool_use" : r.Truncated ? "max_tokens" : "end_turn";
 
     private static void Message(Utf8JsonWriter w, string id, string model, string? text, IReadOnlyList<ToolCall> calls, string? stop, GenerationUsage? usage, int promptTokens)
     {

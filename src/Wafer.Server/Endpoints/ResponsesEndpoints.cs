@@ -81,7 +81,7 @@ internal static class ResponsesEndpoints
             w => response.Response(w, status, finalText ?? (finalCalls.Count == 0 ? all.Text.ToString() : null), finalCalls, all.Usage), ct).ConfigureAwait(false);
     }
 
-    private static string Done(GenerationResult r) => r.FinishReason is FinishReason.Length or FinishReason.ContextLength ? "incomplete" : "completed";
+    private static string Done(GenerationResult r) => r.Truncated ? "incomplete" : "completed";
 
     /// <summary>The response object and its events, with the request's echoed settings.</summary>
     private sealed class ResponseWriter(string id, string model, long created, JsonElement request)

@@ -35,7 +35,7 @@ public class GrammarMatcherTests
             var allowed = new List<int>();
             for (int id = 0; id < logits.Length; id++)
             {
-                bool continues = trie.IsEnd(id) ? grammar.Accepts(text.ToArray()) : trie.Piece(id).Length > 0 && IsPrefix(grammar, [.. text, .. trie.Piece(id).ToArray()]);
+                bool continues = trie.IsEnd(id) ? grammar.Accepts(text.ToArray()) : trie.Piece(id).Length > 0 && grammar.IsPrefix([.. text, .. trie.Piece(id).ToArray()]);
                 Assert.True(continues == !float.IsNegativeInfinity(logits[id]), $"token {id} at step {step}");
                 if (continues)
                 {
@@ -87,16 +87,5 @@ public class GrammarMatcherTests
         matcher.Accept(Id("t6"));
         matcher.Accept(Id("t7"));
         Assert.True(matcher.IsDone);
-    }
-
-    private static bool IsPrefix(Grammar grammar, byte[] bytes)
-    {
-        int state = grammar.InitialState;
-        foreach (byte b in bytes)
-        {
-            state = grammar.Step(state, b);
-            if (state < 0) return false;
-        }
-        return true;
     }
 }

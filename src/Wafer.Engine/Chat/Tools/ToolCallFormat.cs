@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Wafer.Engine.Requests;
 using Wafer.Models.Constraints;
 
 namespace Wafer.Engine.Chat.Tools;
@@ -53,16 +54,6 @@ public sealed class ToolCallFormat
     /// <summary>GBNF whose sentences are one call (or, with <paramref name="parallel"/>, one or more) of <paramref name="tools"/> in this format.</summary>
     public string Grammar(IReadOnlyList<ToolDefinition> tools, bool parallel)
     {
-        // One JSON schema for "a call of any of these tools"; its grammar's root is renamed and wrapped in the format's markup.
-        var alternatives = tools.Select(t => new Dictionary<string, object>
-        {
-            ["type"] = "object",
-            ["properties"] = new Dictionary<string, object> { ["name"] = new { @const = t.Name }, [ArgumentsKey] = t.Parameters },
-            ["required"] = new[] { "name", ArgumentsKey },
-            ["additionalProperties"] = false,
-        }).ToArray();
-        using var schema = JsonDocument.Parse(JsonSerializer.Serialize(new { anyOf = alternatives }));
-        string call = JsonSchemaGrammar.ToGbnf(schema.RootElement).Replace("root ::= ", "call ::= ", StringComparison.Ordinal);
         string root = Name switch
         {
             "hermes" => parallel ? "root ::= element (\"\\n\" element)*\nelement ::= \"<tool_call>\\n\" call \"\\n</tool_call>\"\n" : "root ::= \"<tool_call>\\n\" call \"\\n</tool_call>\"\n",
@@ -71,24 +62,54 @@ public sealed class ToolCallFormat
             _ => parallel ? "root ::= \"{\" space \"\\\"tool_calls\\\"\" space \":\" space \"[\" space call (\",\" space call)* \"]\" space \"}\" space\n"
                 : "root ::= \"{\" space \"\\\"tool_calls\\\"\" space \":\" space \"[\" space call \"]\" space \"}\" space\n",
         };
-        return root + call;
+        return root + CallRules(tools);
     }
 
     /// <summary>For <c>tool_choice</c> auto: the text that opens a call in this format and the grammar of what follows it up to
     /// the end of the calls, or null where a call has no opening marker (Llama 3, generic: those stay unconstrained).</summary>
-    public (string Trigger, string Gbnf)? LazyGrammar(IReadOnlyList<ToolDefinition> tools, bool parallel)
+    public (string Trigger, string Gbnf)? LazyGrammar(IReadOnlyList<ToolDefinition> tools, bool parallel) => Name switch
     {
-        string call = Grammar(tools, parallel).Split('\n', 2)[1]; // the call rules without the format's root
-        return Name switch
+        "hermes" => ("<tool_call>", (parallel
+            ? "root ::= space call space \"</tool_call>\" (space \"<tool_call>\" space call space \"</tool_call>\")* space\n"
+            : "root ::= space call space \"</tool_call>\" space\n") + CallRules(tools)),
+        "mistral" => ("[TOOL_CALLS]", (parallel
+            ? "root ::= space \"[\" space call (\",\" space call)* \"]\" space\n"
+            : "root ::= space \"[\" space call \"]\" space\n") + CallRules(tools)),
+        _ => null,
+    };
+
+    /// <summary><paramref name="request"/> with the grammar its tools put on the output: a forced call (tool_choice required or
+    /// a named function) from the first token; for auto, lazily once a call opens (formats with a marker), unless the request
+    /// already has a grammar of its own. <paramref name="allowed"/> are the tools the call may use.</summary>
+    /// <exception cref="GrammarException">A tool's parameter schema cannot be turned into a grammar.</exception>
+    public GenerationRequest Constrain(GenerationRequest request, IReadOnlyList<ToolDefinition> allowed, bool forced, bool parallel)
+    {
+        if (forced) return request with { Grammar = Models.Constraints.Grammar.Parse(Grammar(allowed, parallel)), GrammarTrigger = null };
+        if (request.Grammar == null && LazyGrammar(allowed, parallel) is var (trigger, lazy))
+            return request with { Grammar = Models.Constraints.Grammar.Parse(lazy), GrammarTrigger = trigger };
+        return request;
+    }
+
+    /// <summary>Puts <paramref name="instructions"/> (see <see cref="Instructions"/>) at the start of the system message of
+    /// <paramref name="messages"/> (template-shaped dictionaries), adding one when there is none.</summary>
+    public static void AddInstructions(List<Dictionary<string, object?>> messages, string instructions)
+    {
+        if (messages.Count > 0 && messages[0]["role"] as string == "system") messages[0]["content"] = instructions + "\n" + messages[0]["content"];
+        else messages.Insert(0, new Dictionary<string, object?> { ["role"] = "system", ["content"] = instructions });
+    }
+
+    // The rules of "a call of any of these tools" (start rule 'call'): one JSON schema, turned into GBNF.
+    private string CallRules(IReadOnlyList<ToolDefinition> tools)
+    {
+        var alternatives = tools.Select(t => new Dictionary<string, object>
         {
-            "hermes" => ("<tool_call>", (parallel
-                ? "root ::= space call space \"</tool_call>\" (space \"<tool_call>\" space call space \"</tool_call>\")* space\n"
-                : "root ::= space call space \"</tool_call>\" space\n") + call),
-            "mistral" => ("[TOOL_CALLS]", (parallel
-                ? "root ::= space \"[\" space call (\",\" space call)* \"]\" space\n"
-                : "root ::= space \"[\" space call \"]\" space\n") + call),
-            _ => null,
-        };
+            ["type"] = "object",
+            ["properties"] = new Dictionary<string, object> { ["name"] = new { @const = t.Name }, [ArgumentsKey] = t.Parameters },
+            ["required"] = new[] { "name", ArgumentsKey },
+            ["additionalProperties"] = false,
+        }).ToArray();
+        using var schema = JsonDocument.Parse(JsonSerializer.Serialize(new { anyOf = alternatives }));
+        return JsonSchemaGrammar.ToGbnf(schema.RootElement).Replace("root ::= ", "call ::= ", StringComparison.Ordinal);
     }
 
     /// <summary>The calls in <paramref name="text"/> and what is left as content. Malformed calls (an unclosed tag, invalid

@@ -19,6 +19,9 @@ public sealed class ChatPromptRenderer(ChatTemplate template, Tokenizer tokenize
     /// (<see cref="Tools.ToolCallFormat.Instructions"/>).</summary>
     public bool TakesTools { get; } = template.Source.Contains("tools", StringComparison.Ordinal);
 
+    /// <summary>True for a thinking model's template (it writes <c>&lt;think&gt;</c>): the answer may open with a reasoning block.</summary>
+    public bool Thinks { get; } = template.Source.Contains("<think>", StringComparison.Ordinal);
+
     /// <summary>Renders <paramref name="messages"/> (a JSON array of {role, content}) to text.</summary>
     public string Render(JsonElement messages, bool addGenerationPrompt = true, JsonElement? tools = null) =>
         LlamaCppChatFormatter.Apply(template, new ChatTemplateContext

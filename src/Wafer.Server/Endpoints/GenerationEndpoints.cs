@@ -38,13 +38,8 @@ internal static class GenerationEndpoints
         {
             var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
             var (thought, answer) = reasoning == null ? (null, result.Text.ToString()) : Whole(reasoning, result.Text.ToString());
-            if (parsed.Tools is { } use)
-            {
-                var (content, calls) = use.Format.Parse(answer, use.Definitions);
-                await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, calls.Count > 0 ? content : answer, thought)).ConfigureAwait(false);
-                return;
-            }
-            await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, content: answer, reasoning: thought)).ConfigureAwait(false);
+            var (content, calls) = ToolUse.Split(answer, parsed.Tools);
+            await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, content, thought)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
@@ -93,7 +88,7 @@ internal static class GenerationEndpoints
     /// server is not told to keep it inline; it starts inside the block when the prompt already opened it.</summary>
     private static ReasoningSplitter? Reasoning(ServerOptions options, LocalModel model, ParsedGeneration parsed)
     {
-        if (options.ReasoningFormat == "none" || !model.Renderer.Template.Source.Contains("<think>", StringComparison.Ordinal)) return null;
+        if (options.ReasoningFormat == "none" || !model.Renderer.Thinks) return null;
         var prompt = parsed.Request.PromptTokens;
         string tail = model.Tokenizer.Decode(prompt.Skip(Math.Max(0, prompt.Count - 8)).ToList());
         return new ReasoningSplitter(startsInside: tail.TrimEnd().EndsWith("<think>", StringComparison.Ordinal));
@@ -112,14 +107,10 @@ internal static class GenerationEndpoints
     private static async Task StreamWithToolsAsync(HttpContext http, ServerContext server, SseWriter sse, OpenAiJson json, GenerationStream stream,
         Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, ReasoningSplitter? reasoning, CancellationToken ct)
     {
-        var result = new GenerationResult();
+        GenerationResult result;
         try
         {
-            await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
-            {
-                lease.MarkStarted();
-                result.Add(e);
-            }
+            result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -127,8 +118,7 @@ internal static class GenerationEndpoints
             return;
         }
         var (thought, answer) = reasoning == null ? (null, result.Text.ToString()) : Whole(reasoning, result.Text.ToString());
-        var (content, calls) = tools.Format.Parse(answer, tools.Definitions);
-        if (calls.Count == 0) content = answer;
+        var (content, calls) = ToolUse.Split(answer, tools);
         if (!string.IsNullOrEmpty(thought)) await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, null, thought), ct).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(content)) await sse.WriteAsync(w => json.ChatChunk(w, content, role: false, null, null), ct).ConfigureAwait(false);
         if (calls.Count > 0) await sse.WriteAsync(w => json.ToolCallChunk(w, calls), ct).ConfigureAwait(false);

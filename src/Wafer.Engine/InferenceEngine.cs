@@ -281,7 +281,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         {
             Sampler = SamplerChain.Create(submit.Request.Sampling),
             Constraint = submit.Request.Grammar is not { } grammar ? null
-                : submit.Request.GrammarTrigger is { } trigger ? grammar.CreateLazyMatcher(TokenTrie.For(_tokenizer), trigger)
+                : submit.Request.GrammarTrigger is { } trigger ? grammar.CreateLazyMatcher(TokenTrie.For(_tokenizer), trigger, submit.Request.GrammarTriggerStartsSentence)
                 : grammar.CreateMatcher(TokenTrie.For(_tokenizer)),
         };
         foreach (int t in submit.Request.PromptTokens) request.Sampler.Accept(t);
@@ -347,7 +347,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             return;
         }
         text += active.Text.Finish();
-        var usage = new GenerationUsage(request.PromptCount, request.OutputCount, request.CachedPromptCount);
+        var usage = new GenerationUsage(request.PromptCount, request.OutputCount, request.CachedPromptCount) { StopString = active.Text.StopString };
         Finish(active, new TokenEvent(update.Token, text, logprobs, reason, usage));
     }
 

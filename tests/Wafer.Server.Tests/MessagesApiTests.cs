@@ -16,6 +16,31 @@ public class MessagesApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Required = ["city"],
     };
 
+    /// <summary>A stop sequence that matched is reported as such, with the sequence (Anthropic's stop_reason and stop_sequence).</summary>
+    [Fact]
+    public async Task Create_StopSequence_ReportedWithTheSequence()
+    {
+        // Raw HTTP: the SDK has no temperature, and the two answers must be the same greedy text.
+        using var http = new HttpClient { BaseAddress = shared.Server.Url };
+        async Task<JsonElement> Ask(string[] stops)
+        {
+            var response = await http.PostAsJsonAsync("/v1/messages", new { model = "stories260K", max_tokens = 24, temperature = 0, stop_sequences = stops,
+                messages = new[] { new { role = "user", content = "Once upon a time" } } });
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, body);
+            return JsonDocument.Parse(body).RootElement;
+        }
+        var first = await Ask([]);
+        string free = first.GetProperty("content")[0].GetProperty("text").GetString()!;
+        string word = free.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]; // the answer's second word: generated for sure
+        var stopped = await Ask([word]);
+        Assert.Equal("stop_sequence", stopped.GetProperty("stop_reason").GetString());
+        Assert.Equal(word, stopped.GetProperty("stop_sequence").GetString());
+        Assert.DoesNotContain(word, stopped.GetProperty("content")[0].GetProperty("text").GetString()!);
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("stop_sequence").ValueKind);
+        Assert.Equal("max_tokens", first.GetProperty("stop_reason").GetString());
+    }
+
     [Fact]
     public async Task Create_Text_ContentAndUsage()
     {
@@ -99,5 +124,21 @@ public class MessagesApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal("error", doc.RootElement.GetProperty("type").GetString());
         Assert.Equal("invalid_request_error", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains("max_tokens", doc.RootElement.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    /// <summary>Errors from the shared chat parser name the field as the Messages request spelled it.</summary>
+    [Fact]
+    public async Task BadRequest_NamesTheMessagesField()
+    {
+        using var http = new HttpClient { BaseAddress = shared.Server.Url };
+        var response = await http.PostAsJsonAsync("/v1/messages", new
+        {
+            model = "stories260K", max_tokens = 5, messages = new[] { new { role = "user", content = "hi" } },
+            tools = new[] { new { name = "f", input_schema = (object)5 } },
+        });
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Contains("tools[0].input_schema", text);
+        Assert.DoesNotContain("function", text);
     }
 }

@@ -150,10 +150,16 @@ public class OpenAiSdkTests(SharedServer shared) : IClassFixture<SharedServer>
         options.Tools.Add(WeatherTool);
         var (ids, names, arguments) = (new Dictionary<int, string>(), new Dictionary<int, string>(), new Dictionary<int, System.Text.StringBuilder>());
         OpenAI.Chat.ChatFinishReason? finish = null;
+        int fragments = 0, fragmentsBeforeName = 0;
         await foreach (var update in chat.CompleteChatStreamingAsync([ChatMessage.CreateUserMessage("Weather?")], options))
         {
             foreach (var part in update.ToolCallUpdates)
             {
+                if (part.FunctionArgumentsUpdate is { } fragment && fragment.ToArray().Length > 0)
+                {
+                    fragments++;
+                    if (!names.ContainsKey(part.Index)) fragmentsBeforeName++;
+                }
                 if (part.ToolCallId != null) ids[part.Index] = part.ToolCallId;
                 if (part.FunctionName != null) names[part.Index] = part.FunctionName;
                 if (!arguments.TryGetValue(part.Index, out var sb)) arguments[part.Index] = sb = new System.Text.StringBuilder();
@@ -164,6 +170,9 @@ public class OpenAiSdkTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(OpenAI.Chat.ChatFinishReason.ToolCalls, finish);
         Assert.Equal("get_weather", Assert.Single(names).Value);
         Assert.StartsWith("call_", ids[0]);
+        // As OpenAI streams them: the id and name first, then the arguments in fragments as they are generated.
+        Assert.Equal(0, fragmentsBeforeName);
+        Assert.True(fragments >= 3, $"the arguments came in {fragments} fragment(s)");
         using var args = System.Text.Json.JsonDocument.Parse(arguments[0].ToString());
         Assert.Equal(System.Text.Json.JsonValueKind.String, args.RootElement.GetProperty("city").ValueKind);
     }

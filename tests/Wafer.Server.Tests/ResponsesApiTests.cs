@@ -99,4 +99,21 @@ public class ResponsesApiTests(SharedServer shared) : IClassFixture<SharedServer
         Assert.Equal(400, e.Status);
         Assert.Contains("previous_response_id", e.Message);
     }
+
+    /// <summary>Errors from the shared chat parser name the field as the Responses request spelled it.</summary>
+    [Theory]
+    [InlineData("""{"model": "stories260K", "input": "hi", "tools": [{"type": "function", "name": "f", "parameters": 5}]}""", "tools[0].parameters")]
+    [InlineData("""{"model": "stories260K", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "object", "patternProperties": {"a": {}}}}}}""", "text.format")]
+    public async Task BadRequest_NamesTheResponsesField(string body, string field)
+    {
+        using var http = new HttpClient { BaseAddress = shared.Server.Url };
+        var response = await http.PostAsync("/v1/responses", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(400, (int)response.StatusCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(text);
+        var error = doc.RootElement.GetProperty("error");
+        Assert.StartsWith(field, error.GetProperty("param").GetString());
+        Assert.DoesNotContain("function.parameters", error.GetProperty("message").GetString());
+        Assert.DoesNotContain("response_format", text);
+    }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Wafer.Engine.Requests;
+using Wafer.Models.Constraints;
 using Wafer.Models.ChatTemplates;
 using Wafer.Models.Tokenization;
 
@@ -21,6 +23,22 @@ public sealed class ChatPromptRenderer(ChatTemplate template, Tokenizer tokenize
 
     /// <summary>True for a thinking model's template (it writes <c>&lt;think&gt;</c>): the answer may open with a reasoning block.</summary>
     public bool Thinks { get; } = template.Source.Contains("<think>", StringComparison.Ordinal);
+
+    /// <summary>True when the rendered <paramref name="prompt"/> ends inside an opened <c>&lt;think&gt;</c> block (templates that
+    /// start the answer's reasoning themselves): the answer begins with reasoning and closes it.</summary>
+    public bool OpensThinking(IReadOnlyList<int> prompt)
+    {
+        if (!Thinks) return false;
+        string tail = tokenizer.Decode(prompt.Skip(Math.Max(0, prompt.Count - 8)).ToList());
+        return tail.TrimEnd().EndsWith("<think>", StringComparison.Ordinal);
+    }
+
+    /// <summary>For a thinking model, <paramref name="request"/>'s grammar when it holds from the first token (a response
+    /// format, a forced tool call) moves behind the reasoning block (<see cref="Grammar.AfterThinking"/>): the thinking stays
+    /// free, the answer after it is constrained. A lazy grammar waits for its trigger anyway.</summary>
+    public GenerationRequest ConstrainAfterThinking(GenerationRequest request) =>
+        !Thinks || request.Grammar is not { } grammar || request.GrammarTrigger != null ? request
+            : request with { Grammar = grammar.AfterThinking(OpensThinking(request.PromptTokens)) };
 
     /// <summary>Renders <paramref name="messages"/> (a JSON array of {role, content}) to text.</summary>
     public string Render(JsonElement messages, bool addGenerationPrompt = true, JsonElement? tools = null) =>

@@ -90,7 +90,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
             StopStrings = options?.StopSequences?.ToArray() ?? [],
             Grammar = Constraint(options?.ResponseFormat),
         };
-        if (tools == null) return (request, null);
+        if (tools == null) return (renderer.ConstrainAfterThinking(request), null);
         if (tools.Forced && request.Grammar != null) throw new ArgumentException("a required tool call cannot be combined with a JSON response format", nameof(options));
         var allowed = tools.Specific is { } name ? tools.Definitions.Where(t => t.Name == name).ToList() : tools.Definitions;
         try
@@ -101,7 +101,7 @@ public sealed class WaferChatClient(InferenceEngine engine, ChatPromptRenderer r
         {
             throw new ArgumentException($"a tool's parameter schema cannot constrain decoding: {e.Message}", nameof(options), e);
         }
-        return (request, tools);
+        return (renderer.ConstrainAfterThinking(request), tools);
     }
 
     /// <summary>The tools of a request: the model's call format, the definitions, and whether a call is forced.</summary>

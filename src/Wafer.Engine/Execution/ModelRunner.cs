@@ -3,8 +3,10 @@ using Wafer.Engine.Scheduling;
 using Wafer.Kernels.Ops;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
+using Wafer.Models.Constraints;
 using Wafer.Models.Evaluation;
 using Wafer.Models.Inference;
+using Wafer.Models.Sampling;
 
 namespace Wafer.Engine.Execution;
 
@@ -16,6 +18,28 @@ namespace Wafer.Engine.Execution;
 /// sampling scratch is per thread. A step allocates nothing once its buffers have grown (logprobs, when asked, excepted).</remarks>
 public sealed class ModelRunner : IRangeWork
 {
+    /// <summary>Samples a row under an optional grammar and records the token with the sampler (not the grammar). The
+    /// grammar masks before sampling, so temperature, top-k/top-p and the draw see only the tokens it allows. Greedy decoding
+    /// checks its choice first and masks only when the grammar refuses it: the same token either way (the best token overall,
+    /// when allowed, is the best allowed one), without the vocabulary walk a grammar state's first mask costs.</summary>
+    internal static int SampleConstrained(SamplerChain sampler, GrammarMatcher? constraint, Span<float> logits)
+    {
+        if (constraint is null || !constraint.IsActive) return sampler.Sample(logits);
+        if (!sampler.IsGreedy)
+        {
+            constraint.Apply(logits);
+            return sampler.Sample(logits);
+        }
+        int token = sampler.Choose(logits);
+        if (!constraint.Allows(token))
+        {
+            constraint.Apply(logits);
+            token = sampler.Choose(logits);
+        }
+        sampler.Accept(token);
+        return token;
+    }
+
     [ThreadStatic] private static float[]? t_logProbs; // [vocab] log-softmax of one row, for a request that asks for logprobs
 
     private readonly TransformerModel _model;
@@ -95,9 +119,7 @@ public sealed class ModelRunner : IRangeWork
                 logProbs = t_logProbs!;
                 Softmax.LogSoftmax(logits, logProbs.AsSpan(0, vocab));
             }
-            // A grammar masks before sampling, so temperature, top-k/top-p and the draw see only the tokens it allows.
-            request.Constraint?.Apply(logits);
-            int token = request.Sampler!.Sample(logits);
+            int token = SampleConstrained(request.Sampler!, request.Constraint, logits);
             request.Constraint?.Accept(token);
             _sampled[k] = token;
             if (logProbs != null) _logprobs[k] = new TokenLogprobs(logProbs[token], TeacherForcing.Top(logProbs.AsSpan(0, vocab), Math.Min(topCount, vocab)));

@@ -11,7 +11,10 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     private readonly StringBuilder _pending = new();
 
     /// <summary>True once a stop string matched.</summary>
-    public bool Stopped { get; private set; }
+    public bool Stopped => StopString != null;
+
+    /// <summary>The stop string that matched (the earliest in the text), or null.</summary>
+    public string? StopString { get; private set; }
 
     /// <summary>Adds a token's text (<paramref name="silent"/>: a stop/end token whose text is not output) and returns what can be shown now.</summary>
     public string Append(int token, bool silent)
@@ -21,7 +24,7 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
         if (Stopped) return "";
         string text = silent ? "" : _decoder.Append(token);
         // Nothing held back and nothing to hold back now: the decoder's text goes out as it is (the common case, no copy).
-        if (_pending.Length == 0 && FirstStop(text) < 0 && HeldBack(text) == 0) return text;
+        if (_pending.Length == 0 && FirstStop(text, out _) < 0 && HeldBack(text) == 0) return text;
         _pending.Append(text);
         return Release(final: false);
     }
@@ -38,10 +41,10 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     {
         if (Stopped) return "";
         string text = _pending.ToString();
-        int cut = FirstStop(text);
+        int cut = FirstStop(text, out var matched);
         if (cut >= 0)
         {
-            Stopped = true;
+            StopString = matched;
             _pending.Clear();
             return text[..cut];
         }
@@ -51,14 +54,15 @@ internal sealed class OutputText(Tokenizer tokenizer, IReadOnlyList<string> stop
     }
 
     /// <summary>Where the earliest stop string starts in <paramref name="text"/>, or −1.</summary>
-    private int FirstStop(string text)
+    private int FirstStop(string text, out string? matched)
     {
         int cut = -1;
+        matched = null;
         for (int i = 0; i < stopStrings.Count; i++) // by index: an interface foreach would allocate an enumerator per token
         {
             var stop = stopStrings[i];
             int at = text.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+            if (at >= 0 && (cut < 0 || at < cut)) (cut, matched) = (at, stop);
         }
         return cut;
     }

@@ -36,6 +36,10 @@ public sealed record GenerationRequest
     /// just after it (a lazy grammar: an <c>auto</c> tool call is constrained once the model opens it). Null = from the start.</summary>
     public string? GrammarTrigger { get; init; }
 
+    /// <summary>With <see cref="GrammarTrigger"/>: the trigger is the start of the grammar's sentence (it is matched by the
+    /// grammar too, e.g. <c>{"name"</c> opening a Llama 3 call) rather than a marker before it.</summary>
+    public bool GrammarTriggerStartsSentence { get; init; }
+
     /// <summary>Scheduling class.</summary>
     public RequestPriority Priority { get; init; } = RequestPriority.Normal;
 }

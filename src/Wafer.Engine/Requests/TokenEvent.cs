@@ -14,4 +14,8 @@ public readonly record struct TokenEvent(int Token, string Text, TokenLogprobs? 
 /// <param name="PromptTokens">Prompt tokens.</param>
 /// <param name="CompletionTokens">Generated tokens (including a final end-of-generation token).</param>
 /// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
-public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens);
+public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens)
+{
+    /// <summary>The stop string that ended the generation, or null when it ended otherwise.</summary>
+    public string? StopString { get; init; }
+}

@@ -36,6 +36,8 @@ public sealed class Grammar
     private readonly Dictionary<StackSet, int> _stateIds = [];
     private readonly List<int> _scratch = [];
     private int _maskCount;
+    private long _masksComputed;
+    private int[] _walkNodes = new int[4096], _walkStates = new int[4096]; // the walk's stack (under the lock)
 
     private sealed class State(int[] stacks)
     {
@@ -56,8 +58,9 @@ public sealed class Grammar
         }
     }
 
-    private Grammar(GrammarBuilder built)
+    private Grammar(GrammarBuilder built, string startRule)
     {
+        Start = startRule;
         (_kind, _value, _ruleStarts, _sets) = built.Flatten();
         var start = new List<int>();
         foreach (int p in _ruleStarts[built.Root]) Normalize(Intern(p, 0), start);
@@ -69,35 +72,73 @@ public sealed class Grammar
     /// <summary>The GBNF text this grammar was compiled from.</summary>
     public string Text { get; }
 
+    /// <summary>The start rule (<c>root</c> unless compiled otherwise).</summary>
+    public string Start { get; }
+
     /// <summary>Recognizer states created so far (for tests and benchmarks).</summary>
     public int StateCount { get { lock (_gate) return _states.Count; } }
 
+    /// <summary>Masks computed so far by a walk of a vocabulary's trie (cache misses; for tests and benchmarks).</summary>
+    public long MasksComputed { get { lock (_gate) return _masksComputed; } }
+
     internal int InitialState { get; }
 
-    /// <summary>Compiles GBNF text (llama.cpp's dialect; start rule <c>root</c>); the same text compiles once per process.</summary>
-    /// <exception cref="GrammarException">The text does not parse, names an undefined rule, has no root or is left-recursive.</exception>
-    public static Grammar Parse(string gbnf)
+    /// <summary>Compiles GBNF text (llama.cpp's dialect; start rule <c>root</c>, or <paramref name="start"/>); the same text
+    /// compiles once per process.</summary>
+    /// <exception cref="GrammarException">The text does not parse, names an undefined rule, has no start rule or is left-recursive.</exception>
+    public static Grammar Parse(string gbnf, string start = "root")
     {
         ArgumentNullException.ThrowIfNull(gbnf);
-        if (Compiled.Count >= MaxCompiled && !Compiled.ContainsKey(gbnf)) Compiled.Clear(); // bounded: old grammars recompile when asked again
-        var lazy = Compiled.GetOrAdd(gbnf, static text => new Lazy<Grammar>(() => new Grammar(GrammarBuilder.Build(text))));
+        string key = start == "root" ? gbnf : start + "\n" + gbnf;
+        if (Compiled.Count >= MaxCompiled && !Compiled.ContainsKey(key)) Compiled.Clear(); // bounded: old grammars recompile when asked again
+        var lazy = Compiled.GetOrAdd(key, _ => new Lazy<Grammar>(() => new Grammar(GrammarBuilder.Build(gbnf, start), start)));
         try
         {
             return lazy.Value;
         }
         catch (GrammarException)
         {
-            Compiled.TryRemove(gbnf, out _);
+            Compiled.TryRemove(key, out _);
             throw;
         }
     }
+
+    /// <summary>This grammar after a thinking model's reasoning block: <c>&lt;think&gt;</c> (unless the prompt already opened it,
+    /// <paramref name="startsInside"/>), any text without <c>&lt;/think&gt;</c>, <c>&lt;/think&gt;</c>, up to four newlines or
+    /// spaces, then a sentence of this grammar. Without <paramref name="startsInside"/> the block is optional (a model may
+    /// answer without thinking). The reasoning is free, the answer after it constrained, exactly: the block's text is the
+    /// regular language of strings that do not contain the closing tag, so the first <c>&lt;/think&gt;</c> always closes it.</summary>
+    public Grammar AfterThinking(bool startsInside)
+    {
+        const string close = "</think>";
+        var rules = new StringBuilder();
+        rules.Append('\n').Append(startsInside
+            ? $"wafer-think-root ::= wafer-think-0 \"</think>\" wafer-think-gap {Start}\n"
+            : $"wafer-think-root ::= (\"<think>\" wafer-think-0 \"</think>\" wafer-think-gap)? {Start}\n");
+        rules.Append("wafer-think-gap ::= [ \\n]{0,4}\n");
+        // State k: the text so far ends with the first k characters of </think> (and contains none of it whole).
+        for (int k = 0; k < close.Length; k++)
+        {
+            var alternatives = new List<string> { "\"\"" };
+            string exclude = k == 0 ? "<" : k == 1 ? "</" : "<" + Escape(close[k]);
+            alternatives.Add($"[^{exclude}] wafer-think-0");
+            alternatives.Add("\"<\" wafer-think-1");
+            if (k == 1) alternatives.Add("\"/\" wafer-think-2");
+            else if (k > 1 && k < close.Length - 1) alternatives.Add($"\"{close[k]}\" wafer-think-{k + 1}");
+            rules.Append($"wafer-think-{k} ::= {string.Join(" | ", alternatives)}\n");
+        }
+        return Parse(Text + rules, "wafer-think-root");
+    }
+
+    private static string Escape(char c) => c is '\\' or ']' or '^' or '-' ? "\\" + c : c.ToString();
 
     /// <summary>A matcher at the start of the grammar, for one generation over <paramref name="trie"/>'s vocabulary.</summary>
     public GrammarMatcher CreateMatcher(TokenTrie trie) => new(this, trie);
 
     /// <summary>A lazy matcher: the output is free until <paramref name="trigger"/> appears in it, and follows the grammar from
-    /// just after it (llama.cpp's lazy grammars: a tool call is constrained once the model opens one).</summary>
-    public GrammarMatcher CreateLazyMatcher(TokenTrie trie, string trigger) => new(this, trie, trigger);
+    /// just after it (llama.cpp's lazy grammars: a tool call is constrained once the model opens one). With
+    /// <paramref name="triggerStartsSentence"/> the grammar starts at the trigger itself (its sentences begin with it).</summary>
+    public GrammarMatcher CreateLazyMatcher(TokenTrie trie, string trigger, bool triggerStartsSentence = false) => new(this, trie, trigger, triggerStartsSentence);
 
     /// <summary>True when the whole of <paramref name="text"/> is a sentence of the grammar (tests, and validating examples).</summary>
     public bool Accepts(string text) => Accepts(Encoding.UTF8.GetBytes(text));
@@ -129,6 +170,20 @@ public sealed class Grammar
         lock (_gate) return StepLocked(state, b);
     }
 
+    /// <summary>The state after <paramref name="bytes"/> from <paramref name="state"/>, or −1 when no parse continues with them.</summary>
+    internal int Step(int state, ReadOnlySpan<byte> bytes)
+    {
+        lock (_gate)
+        {
+            foreach (byte b in bytes)
+            {
+                state = StepLocked(state, b);
+                if (state < 0) return -1;
+            }
+            return state;
+        }
+    }
+
     /// <summary>True when the text so far is a whole sentence (end-of-generation is allowed).</summary>
     internal bool CanEnd(int state)
     {
@@ -155,6 +210,7 @@ public sealed class Grammar
                 _maskCount = 1;
             }
             var mask = new ulong[(trie.VocabularySize + 63) / 64];
+            _masksComputed++;
             Walk(state, trie, mask);
             if (s.Stacks[0] == 0)
                 foreach (int t in trie.EndTokens) mask[t >> 6] |= 1UL << (t & 63);
@@ -164,25 +220,44 @@ public sealed class Grammar
         }
     }
 
+    // Depth-first over the trie with the recognizer state beside each node: a child whose byte kills every parse is skipped
+    // with its whole subtree. Transitions already known are read straight from the state's row (no call, no lookup).
     private void Walk(int state, TokenTrie trie, ulong[] mask)
     {
-        var pending = new Stack<(int Node, int State)>();
-        pending.Push((0, state));
         var childStart = trie.ChildStart;
         var childByte = trie.ChildByte;
         var childNode = trie.ChildNode;
         var tokenStart = trie.TokenStart;
         var tokenIds = trie.TokenIds;
-        while (pending.Count > 0)
+        var nodes = _walkNodes;
+        var states = _walkStates;
+        int top = 0;
+        nodes[top] = 0;
+        states[top++] = state;
+        while (top > 0)
         {
-            var (node, at) = pending.Pop();
-            for (int c = childStart[node]; c < childStart[node + 1]; c++)
+            top--;
+            int node = nodes[top], at = states[top];
+            var row = _states[at].Next;
+            for (int c = childStart[node], end = childStart[node + 1]; c < end; c++)
             {
-                int next = StepLocked(at, childByte[c]);
+                int cached = row[childByte[c]];
+                int next = cached > 0 ? cached - 1 : cached < 0 ? -1 : StepLocked(at, childByte[c]);
                 if (next < 0) continue;
                 int child = childNode[c];
-                for (int t = tokenStart[child]; t < tokenStart[child + 1]; t++) mask[tokenIds[t] >> 6] |= 1UL << (tokenIds[t] & 63);
-                if (childStart[child] < childStart[child + 1]) pending.Push((child, next));
+                for (int t = tokenStart[child], tEnd = tokenStart[child + 1]; t < tEnd; t++) mask[tokenIds[t] >> 6] |= 1UL << (tokenIds[t] & 63);
+                if (childStart[child] < childStart[child + 1])
+                {
+                    if (top == nodes.Length)
+                    {
+                        Array.Resize(ref _walkNodes, nodes.Length * 2);
+                        Array.Resize(ref _walkStates, nodes.Length * 2);
+                        nodes = _walkNodes;
+                        states = _walkStates;
+                    }
+                    nodes[top] = child;
+                    states[top++] = next;
+                }
             }
         }
     }

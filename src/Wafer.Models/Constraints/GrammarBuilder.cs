@@ -18,7 +18,7 @@ internal sealed class GrammarBuilder
 
     public int Root { get; private set; }
 
-    public static GrammarBuilder Build(string text)
+    public static GrammarBuilder Build(string text, string start = "root")
     {
         var builder = new GrammarBuilder(text);
         var parsed = GbnfParser.Parse(text);
@@ -28,7 +28,7 @@ internal sealed class GrammarBuilder
         for (int r = 0; r < builder._rules.Count; r++)
             if (builder._rules[r] == null)
                 throw new GrammarException($"line {builder._firstUse[builder._names[r]!]}: the rule '{builder._names[r]}' is used but not defined");
-        if (!builder._ids.TryGetValue("root", out int root)) throw new GrammarException("the grammar has no 'root' rule (the start rule)");
+        if (!builder._ids.TryGetValue(start, out int root)) throw new GrammarException($"the grammar has no '{start}' rule (the start rule)");
         builder.Root = root;
         builder.CheckLeftRecursion();
         return builder;

@@ -14,9 +14,11 @@ public sealed class GrammarMatcher
     private readonly List<byte> _window = [];
     private bool _triggered;
     private bool _abandoned;
+    private readonly bool _triggerStarts;  // the grammar matches the trigger too (else it starts just after it)
 
-    internal GrammarMatcher(Grammar grammar, TokenTrie trie, string? trigger = null)
+    internal GrammarMatcher(Grammar grammar, TokenTrie trie, string? trigger = null, bool triggerStartsSentence = false)
     {
+        _triggerStarts = triggerStartsSentence;
         _grammar = grammar;
         _trie = trie;
         _state = grammar.InitialState;
@@ -42,6 +44,17 @@ public sealed class GrammarMatcher
 
     /// <summary>The allowed tokens now, bit i of word i/64 for token i (cached per grammar state; do not modify).</summary>
     public ReadOnlySpan<ulong> AllowedTokens() => _grammar.Mask(_state, _trie);
+
+    /// <summary>True when the grammar allows <paramref name="token"/> now (always before a lazy trigger): one step of its
+    /// bytes, no mask. Greedy decoding checks its choice this way first and masks only when the grammar refuses it, which is
+    /// exact (the best token overall, when allowed, is the best allowed one) and skips the vocabulary walk of new states.</summary>
+    public bool Allows(int token)
+    {
+        if (!IsActive || _ended) return true;
+        if (_trie.IsEnd(token)) return _grammar.CanEnd(_state);
+        var piece = _trie.Piece(token);
+        return !piece.IsEmpty && _grammar.Step(_state, piece) >= 0;
+    }
 
     /// <summary>Sets every token the grammar does not allow now to −∞ in <paramref name="logits"/> [vocab]. When the grammar
     /// allows no token at all (no piece of the vocabulary continues it), only the end-of-generation tokens stay.</summary>
@@ -109,13 +122,9 @@ public sealed class GrammarMatcher
             AcceptBeforeTrigger(piece);
             return;
         }
-        int state = _state;
         if (piece.IsEmpty) throw new InvalidOperationException($"token {token} is never allowed under a grammar");
-        foreach (byte b in piece)
-        {
-            state = _grammar.Step(state, b);
-            if (state < 0) throw new InvalidOperationException($"token {token} does not continue the grammar here");
-        }
+        int state = _grammar.Step(_state, piece);
+        if (state < 0) throw new InvalidOperationException($"token {token} does not continue the grammar here");
         _state = state;
     }
 
@@ -132,7 +141,7 @@ public sealed class GrammarMatcher
         }
         _triggered = true;
         int state = _grammar.InitialState;
-        for (int i = at + trigger.Length; i < _window.Count; i++)
+        for (int i = _triggerStarts ? at : at + trigger.Length; i < _window.Count; i++)
         {
             state = _grammar.Step(state, _window[i]);
             if (state < 0)

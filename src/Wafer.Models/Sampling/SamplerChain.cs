@@ -55,8 +55,20 @@ public sealed class SamplerChain
         return null;
     }
 
+    /// <summary>True when the chain picks the most likely token (temperature 0): its choice is a pure function of the logits
+    /// and the context, which lets a grammar check the choice instead of masking first.</summary>
+    public bool IsGreedy => _samplers.Count > 0 && _samplers[^1] is GreedySampler;
+
     /// <summary>Samples a token from <paramref name="logits"/> [vocab] and tells every sampler the choice.</summary>
     public int Sample(ReadOnlySpan<float> logits)
+    {
+        int token = Choose(logits);
+        Accept(token);
+        return token;
+    }
+
+    /// <summary>The token <see cref="Sample"/> would pick, without recording it (call <see cref="Accept"/> with the one kept).</summary>
+    public int Choose(ReadOnlySpan<float> logits)
     {
         if (logits.IsEmpty) throw new ArgumentException("there are no logits to sample from (an empty vocabulary)", nameof(logits));
         int token;
@@ -70,7 +82,6 @@ public sealed class SamplerChain
             foreach (var s in _samplers) s.Apply(_candidates);
             token = _candidates.Items[0].Id;
         }
-        Accept(token);
         return token;
     }
 

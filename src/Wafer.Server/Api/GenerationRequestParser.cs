@@ -55,7 +55,7 @@ internal static class GenerationRequestParser
         if (top > 0 && !logprobs) throw ApiException.BadParameter("top_logprobs", "'top_logprobs' requires 'logprobs': true");
         long? maxTokens = JsonFields.Integer(body, "max_completion_tokens", 1, int.MaxValue) ?? JsonFields.Integer(body, "max_tokens", 1, int.MaxValue);
         var parsed = Build(body, model, prompt, maxTokens, "messages", logprobs, top);
-        if (!useTools) return parsed;
+        if (!useTools) return AfterThinking(parsed, model, body);
         if (parsed.Stream && logprobs) throw ApiException.BadParameter("logprobs", "'logprobs' is not supported together with 'tools' when streaming");
         bool forced = choice != "auto";
         if (forced && parsed.Request.Grammar != null)
@@ -70,8 +70,14 @@ internal static class GenerationRequestParser
         {
             throw ApiException.BadParameter("tools", $"a tool's 'parameters' cannot constrain decoding: {e.Message}");
         }
-        return parsed with { Request = request, Tools = new ToolUse(tools, format, forced) };
+        return AfterThinking(parsed with { Request = request, Tools = new ToolUse(tools, format, forced) }, model, body);
     }
+
+    /// <summary>A thinking model's JSON answer (response_format, json_schema, a forced tool call) is constrained after its
+    /// reasoning block; a raw GBNF <c>grammar</c> is the whole output, as llama-server applies it (it may spell the block out).</summary>
+    private static ParsedGeneration AfterThinking(ParsedGeneration parsed, Model model, JsonElement body) =>
+        body.TryGetProperty("grammar", out var g) && g.ValueKind != JsonValueKind.Null ? parsed
+            : parsed with { Request = model.Renderer.ConstrainAfterThinking(parsed.Request) };
 
     /// <summary>OpenAI's <c>tools</c> (functions only), <c>tool_choice</c> (none, auto, required or {type: function, function: {name}})
     /// and <c>parallel_tool_calls</c>; the choice comes back as "none", "auto", "required" or the function's name.</summary>

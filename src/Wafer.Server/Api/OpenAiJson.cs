@@ -22,7 +22,7 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         {
             if (content != null) w.WriteString("content", content);
             else w.WriteNull("content");
-            ToolCalls(w, calls, streaming: false);
+            ToolCalls(w, calls);
         }
         else
         {
@@ -60,15 +60,36 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteEndObject();
     }
 
-    /// <summary>A streamed chunk carrying tool calls (OpenAI's <c>delta.tool_calls</c>, each with its index, id, name and arguments).</summary>
-    public void ToolCallChunk(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls)
+    /// <summary>A streamed chunk carrying a piece of a tool call (OpenAI's <c>delta.tool_calls</c>): its start (index, id,
+    /// type, name and empty arguments) or the next fragment of its arguments (index and arguments only).</summary>
+    public void ToolCallChunk(Utf8JsonWriter w, ToolStreamDelta delta)
     {
         Header(w, "chat.completion.chunk");
         w.WriteStartArray("choices");
         w.WriteStartObject();
         w.WriteNumber("index", 0);
         w.WriteStartObject("delta");
-        ToolCalls(w, calls, streaming: true);
+        w.WriteStartArray("tool_calls");
+        w.WriteStartObject();
+        w.WriteNumber("index", delta.Index);
+        if (delta.Kind == ToolStreamKind.CallStart)
+        {
+            w.WriteString("id", delta.Id);
+            w.WriteString("type", "function");
+        }
+        w.WriteStartObject("function");
+        if (delta.Kind == ToolStreamKind.CallStart)
+        {
+            w.WriteString("name", delta.Text);
+            w.WriteString("arguments", "");
+        }
+        else
+        {
+            w.WriteString("arguments", delta.Text);
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
         w.WriteEndObject();
         w.WriteNull("logprobs");
         w.WriteNull("finish_reason");
@@ -93,13 +114,12 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteEndObject();
     }
 
-    private static void ToolCalls(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls, bool streaming)
+    private static void ToolCalls(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls)
     {
         w.WriteStartArray("tool_calls");
         for (int i = 0; i < calls.Count; i++)
         {
             w.WriteStartObject();
-            if (streaming) w.WriteNumber("index", i);
             w.WriteString("id", calls[i].Id);
             w.WriteString("type", "function");
             w.WriteStartObject("function");

@@ -89,9 +89,7 @@ internal static class GenerationEndpoints
     private static ReasoningSplitter? Reasoning(ServerOptions options, LocalModel model, ParsedGeneration parsed)
     {
         if (options.ReasoningFormat == "none" || !model.Renderer.Thinks) return null;
-        var prompt = parsed.Request.PromptTokens;
-        string tail = model.Tokenizer.Decode(prompt.Skip(Math.Max(0, prompt.Count - 8)).ToList());
-        return new ReasoningSplitter(startsInside: tail.TrimEnd().EndsWith("<think>", StringComparison.Ordinal));
+        return new ReasoningSplitter(startsInside: model.Renderer.OpensThinking(parsed.Request.PromptTokens));
     }
 
     private static (string? Reasoning, string Content) Whole(ReasoningSplitter splitter, string text)
@@ -102,29 +100,56 @@ internal static class GenerationEndpoints
         return (reasoning.Length > 0 ? reasoning : null, c1 + c2);
     }
 
-    /// <summary>A stream whose text may be tool calls: the text is held until the generation ends (a call is only known to be
-    /// one once it is whole), then sent as reasoning, content and/or <c>delta.tool_calls</c>, and the finish reason.</summary>
+    /// <summary>A stream whose text may be tool calls (<see cref="ToolCallStreamParser"/>): content goes out as soon as it cannot
+    /// open a call, a call as <c>delta.tool_calls</c> with its index, id and name, then its argument fragments as they are
+    /// generated (held until whole where the calls are not grammar-constrained), then the finish reason: <c>tool_calls</c>
+    /// when calls were made (<c>length</c> when max_tokens cut one).</summary>
     private static async Task StreamWithToolsAsync(HttpContext http, ServerContext server, SseWriter sse, OpenAiJson json, GenerationStream stream,
         Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, ReasoningSplitter? reasoning, CancellationToken ct)
     {
-        GenerationResult result;
+        var parser = new ToolCallStreamParser(tools.Format, tools.Definitions, incremental: tools.Forced || parsed.Request.GrammarTrigger != null);
+        var deltas = new List<ToolStreamDelta>();
+        FinishReason? finish = null;
+        GenerationUsage? usage = null;
         try
         {
-            result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
+            await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
+            {
+                lease.MarkStarted();
+                string text = e.Text, thought = "";
+                if (reasoning != null)
+                {
+                    (thought, text) = reasoning.Push(e.Text);
+                    if (e.FinishReason != null)
+                    {
+                        var (r, c) = reasoning.Flush();
+                        (thought, text) = (thought + r, text + c);
+                    }
+                }
+                if (thought.Length > 0) await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, null, thought), ct).ConfigureAwait(false);
+                deltas.Clear();
+                parser.Push(text, deltas);
+                if (e.FinishReason != null)
+                {
+                    parser.Finish(deltas);
+                    finish = e.FinishReason;
+                    usage = e.Usage;
+                }
+                foreach (var d in deltas)
+                {
+                    if (d.Kind == ToolStreamKind.Content) await sse.WriteAsync(w => json.ChatChunk(w, d.Text, role: false, null, null), ct).ConfigureAwait(false);
+                    else await sse.WriteAsync(w => json.ToolCallChunk(w, d), ct).ConfigureAwait(false);
+                }
+            }
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             await FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
             return;
         }
-        var (thought, answer) = reasoning == null ? (null, result.Text.ToString()) : Whole(reasoning, result.Text.ToString());
-        var (content, calls) = ToolUse.Split(answer, tools);
-        if (!string.IsNullOrEmpty(thought)) await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, null, thought), ct).ConfigureAwait(false);
-        if (!string.IsNullOrEmpty(content)) await sse.WriteAsync(w => json.ChatChunk(w, content, role: false, null, null), ct).ConfigureAwait(false);
-        if (calls.Count > 0) await sse.WriteAsync(w => json.ToolCallChunk(w, calls), ct).ConfigureAwait(false);
-        string finish = calls.Count > 0 ? "tool_calls" : GenerationResult.FinishText(result.FinishReason);
-        await sse.WriteAsync(w => json.FinishChunk(w, finish), ct).ConfigureAwait(false);
-        if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "chat.completion.chunk", result.Usage), ct).ConfigureAwait(false);
+        string reason = parser.CallCount > 0 && !parser.InsideCall ? "tool_calls" : GenerationResult.FinishText(finish);
+        await sse.WriteAsync(w => json.FinishChunk(w, reason), ct).ConfigureAwait(false);
+        if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "chat.completion.chunk", usage), ct).ConfigureAwait(false);
         await sse.DoneAsync(ct).ConfigureAwait(false);
     }
 

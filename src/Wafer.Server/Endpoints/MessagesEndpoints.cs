@@ -15,7 +15,7 @@ internal static class MessagesEndpoints
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = GenerationRequestParser.ParseChat(MessagesRequest.ToChat(body.RootElement, countOnly: true), GenerationRequestParser.Model.Of(model));
+        var parsed = Parse(MessagesRequest.ToChat(body.RootElement, countOnly: true), model);
         await GenerationEndpoints.WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();
@@ -24,15 +24,43 @@ internal static class MessagesEndpoints
         }).ConfigureAwait(false);
     }
 
+    /// <summary>Chat fields as this API spells them, for errors the shared chat parser raises.</summary>
+    private static readonly (string Chat, string Own)[] ChatNames =
+    [
+        ("stop", "stop_sequences"), ("tools[i].function.parameters", "tools[i].input_schema"), ("tools[i].function.name", "tools[i].name"),
+        ("tools[i].function", "tools[i]"),
+    ];
+
+    private static ParsedGeneration Parse(System.Text.Json.JsonElement chat, Wafer.Engine.LocalModel model)
+    {
+        try
+        {
+            return GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
+        }
+        catch (ApiException e)
+        {
+            throw e.Renamed(ChatNames);
+        }
+    }
+
     public static async Task MessagesAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = GenerationRequestParser.ParseChat(MessagesRequest.ToChat(body.RootElement), GenerationRequestParser.Model.Of(model));
+        var parsed = Parse(MessagesRequest.ToChat(body.RootElement), model);
         string id = "msg_" + Guid.NewGuid().ToString("N");
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
-        await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        GenerationStream stream;
+        try
+        {
+            stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            throw e.Renamed(ChatNames);
+        }
+        await using var _ = stream;
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -113,7 +141,7 @@ internal static class MessagesEndpoints
             w.WriteString("type", "message_delta");
             w.WriteStartObject("delta");
             w.WriteString("stop_reason", stop);
-            w.WriteNull("stop_sequence");
+            StopSequence(w, all.Usage, stop);
             w.WriteEndObject();
             w.WriteStartObject("usage");
             w.WriteNumber("output_tokens", all.Usage?.CompletionTokens ?? 0);
@@ -173,9 +201,14 @@ internal static class MessagesEndpoints
 
     private static string ToolUseId(ToolCall call) => "toolu_" + call.Id["call_".Length..];
 
-    // Stop sequences end a generation as end-of-text does; the engine does not report which one matched, so both read end_turn.
     private static string StopReason(GenerationResult r, IReadOnlyList<ToolCall> calls) =>
-        calls.Count > 0 ? "tool_use" : r.Truncated ? "max_tokens" : "end_turn";
+        calls.Count > 0 ? "tool_use" : r.Truncated ? "max_tokens" : r.Usage?.StopString != null ? "stop_sequence" : "end_turn";
+
+    private static void StopSequence(Utf8JsonWriter w, GenerationUsage? usage, string? stop)
+    {
+        if (stop == "stop_sequence" && usage?.StopString is { } matched) w.WriteString("stop_sequence", matched);
+        else w.WriteNull("stop_sequence");
+    }
 
     private static void Message(Utf8JsonWriter w, string id, string model, string? text, IReadOnlyList<ToolCall> calls, string? stop, GenerationUsage? usage, int promptTokens)
     {
@@ -205,7 +238,7 @@ internal static class MessagesEndpoints
         w.WriteEndArray();
         if (stop != null) w.WriteString("stop_reason", stop);
         else w.WriteNull("stop_reason");
-        w.WriteNull("stop_sequence");
+        StopSequence(w, usage, stop);
         w.WriteStartObject("usage");
         w.WriteNumber("input_tokens", usage?.PromptTokens ?? promptTokens);
         w.WriteNumber("output_tokens", usage?.CompletionTokens ?? 0);

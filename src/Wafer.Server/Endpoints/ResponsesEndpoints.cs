@@ -11,16 +11,40 @@ namespace Wafer.Server.Endpoints;
 /// (<see cref="ResponsesRequest"/>), answered as a <c>response</c> object or as its typed event stream.</summary>
 internal static class ResponsesEndpoints
 {
+    /// <summary>Chat fields as this API spells them, for errors the shared chat parser raises.</summary>
+    private static readonly (string Chat, string Own)[] ChatNames =
+    [
+        ("max_tokens", "max_output_tokens"), ("response_format", "text.format"), ("messages", "input"),
+        ("tools[i].function.parameters", "tools[i].parameters"), ("tools[i].function.name", "tools[i].name"), ("tools[i].function", "tools[i]"),
+    ];
+
     public static async Task ResponsesAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var chat = ResponsesRequest.ToChat(body.RootElement);
-        var parsed = GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
+        ParsedGeneration parsed;
+        try
+        {
+            parsed = GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
+        }
+        catch (ApiException e)
+        {
+            throw e.Renamed(ChatNames);
+        }
         var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone());
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
-        await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        GenerationStream stream;
+        try
+        {
+            stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            throw e.Renamed(ChatNames);
+        }
+        await using var _ = stream;
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);

@@ -74,19 +74,27 @@ public class ToolCallFormatTests
     [InlineData("hermes", "<tool_call>", "\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>", true)]
     [InlineData("hermes", "<tool_call>", "{\"name\": \"get_weather\", \"arguments\": {}}</tool_call>", false)] // city required
     [InlineData("mistral", "[TOOL_CALLS]", " [{\"name\": \"now\", \"arguments\": {}}]", true)]
-    public void LazyGrammar_TriggerAndWhatFollows(string format, string trigger, string rest, bool accepted)
+    public void LazyGrammar_MarkerThenWhatFollows(string format, string trigger, string rest, bool accepted)
     {
-        var (t, gbnf) = Format(format).LazyGrammar(Tools, parallel: true)!.Value;
+        var (t, gbnf, starts) = Format(format).LazyGrammar(Tools, parallel: true);
         Assert.Equal(trigger, t);
+        Assert.False(starts);
         Assert.Equal(accepted, Grammar.Parse(gbnf).Accepts(rest));
         if (accepted) Assert.Single(Format(format).Parse("Sure. " + trigger + rest, Tools).Calls);
     }
 
-    [Fact]
-    public void LazyGrammar_FormatsWithoutAMarker_None()
+    /// <summary>Formats whose call is bare JSON: the trigger is the call's own opening, and the grammar matches it too.</summary>
+    [Theory]
+    [InlineData("llama3", "{\"name\"", "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Oslo\"}}", true)]
+    [InlineData("llama3", "{\"name\"", "{\"name\": \"get_weather\", \"parameters\": {}}", false)]
+    [InlineData("generic", "{\"tool_calls\"", "{\"tool_calls\": [{\"name\": \"now\", \"arguments\": {}}]}", true)]
+    public void LazyGrammar_BareJson_TriggerStartsTheSentence(string format, string trigger, string call, bool accepted)
     {
-        Assert.Null(ToolCallFormat.Llama3.LazyGrammar(Tools, parallel: true));
-        Assert.Null(ToolCallFormat.Generic.LazyGrammar(Tools, parallel: true));
+        var (t, gbnf, starts) = Format(format).LazyGrammar(Tools, parallel: true);
+        Assert.Equal(trigger, t);
+        Assert.True(starts);
+        Assert.StartsWith(trigger, call);
+        Assert.Equal(accepted, Grammar.Parse(gbnf).Accepts(call));
     }
 
     private static ToolCallFormat Format(string name) => name switch

@@ -37,6 +37,7 @@ public class GrammarMatcherTests
             {
                 bool continues = trie.IsEnd(id) ? grammar.Accepts(text.ToArray()) : trie.Piece(id).Length > 0 && grammar.IsPrefix([.. text, .. trie.Piece(id).ToArray()]);
                 Assert.True(continues == !float.IsNegativeInfinity(logits[id]), $"token {id} at step {step}");
+                Assert.True(continues == matcher.Allows(id), $"Allows({id}) at step {step}");
                 if (continues)
                 {
                     Assert.Equal(id, logits[id]);
@@ -86,6 +87,23 @@ public class GrammarMatcherTests
         Assert.DoesNotContain(Id("t7"), allowed);
         matcher.Accept(Id("t6"));
         matcher.Accept(Id("t7"));
+        Assert.True(matcher.IsDone);
+    }
+
+    /// <summary>A trigger that starts the sentence: once it appears the grammar has already read it, and continues from there.</summary>
+    [Fact]
+    public void Lazy_TriggerStartsTheSentence_GrammarIncludesIt()
+    {
+        var trie = TokenTrie.For(LazyTokenizer.Value);
+        int Id(string piece) => Enumerable.Range(0, trie.VocabularySize).First(id => trie.Piece(id).SequenceEqual(System.Text.Encoding.UTF8.GetBytes(piece)));
+        var matcher = Grammar.Parse("""root ::= "t5t4" "t6" """).CreateLazyMatcher(trie, "t5t4", triggerStartsSentence: true);
+        matcher.Accept(Id("t9"));
+        matcher.Accept(Id("t5"));
+        matcher.Accept(Id("t4"));
+        Assert.True(matcher.IsActive);
+        Assert.True(matcher.Allows(Id("t6")));
+        Assert.False(matcher.Allows(Id("t5")));
+        matcher.Accept(Id("t6"));
         Assert.True(matcher.IsDone);
     }
 }

@@ -256,4 +256,19 @@ public class GenerationRequestParserTests
         Assert.True(parsed.Logprobs);
         Assert.Equal(3, parsed.Request.TopLogprobs);
     }
+
+    /// <summary>A thinking template: JSON answers and forced tool calls are constrained after the reasoning block, a raw GBNF
+    /// grammar is the whole output, and a template that does not think is left alone.</summary>
+    [Fact]
+    public void Thinking_JsonAndForcedToolsConstrainedAfterTheBlock_RawGrammarWhole()
+    {
+        var thinking = Model with { Renderer = new ChatPromptRenderer(ChatTemplate.Parse("{#- <think> -#}{% for m in messages %}{{ m.content }}{% endfor %}"), Model.Tokenizer) };
+        string user = User;
+        ParsedGeneration Run(string fields) => GenerationRequestParser.ParseChat(Parse($"{{{user}, {fields}}}"), thinking);
+        Assert.Equal("wafer-think-root", Run("""  "response_format": {"type": "json_object"} """).Request.Grammar!.Start);
+        Assert.Equal("wafer-think-root", Run("""  "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "required" """).Request.Grammar!.Start);
+        Assert.Equal("root", Run("""  "grammar": "root ::= \"x\"" """).Request.Grammar!.Start);
+        Assert.NotEqual("wafer-think-root", Run("""  "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "auto" """).Request.Grammar?.Start); // lazy: waits for its trigger
+        Assert.Equal("root", Chat("""  "response_format": {"type": "json_object"} """).Request.Grammar!.Start);
+    }
 }

@@ -11,9 +11,11 @@ namespace Wafer.Cli.Commands.Bench;
 /// <summary><c>wafer bench grammar</c>: what constrained decoding costs per token, on real vocabularies.</summary>
 /// <remarks>
 /// Step 1: per vocabulary (a GGUF's tokenizer), build its token trie (timed once).
-/// Step 2: generate <c>--documents</c> JSON documents of the schema by a seeded random walk: each step computes the mask
-/// and applies it to a logits row of the vocabulary (timed), picks a random allowed token, and advances (timed). The first
-/// document meets every grammar state for the first time (cold); the rest mostly reuse cached masks (warm).
+/// Step 2: generate JSON documents of the schema by a seeded random walk: each step computes the mask and applies it to a
+/// logits row of the vocabulary (timed), picks a random allowed token, and advances (timed). The first document meets every
+/// grammar state for the first time (cold); <c>--warmup</c> more documents fill the mask cache as a server's first requests
+/// with a schema do (not measured); then <c>--documents</c> documents are measured (warm), counting the masks they still had
+/// to compute (states no earlier document reached).
 /// Step 3: print cold and warm means, p50 and p99 per token, and write JSON.
 /// </remarks>
 internal static class BenchGrammarCommand
@@ -36,16 +38,18 @@ internal static class BenchGrammarCommand
         var files = new Argument<string[]>("GGUF") { Description = "Models or vocabulary files whose tokenizers to measure (default: the Qwen2 and StarCoder fixture vocabularies)", Arity = ArgumentArity.ZeroOrMore };
         var fixtures = new Option<string>("--fixtures") { Description = "Folder with vocab/ (for the defaults)", DefaultValueFactory = _ => "../shared" };
         var schema = new Option<string?>("--schema") { Description = "A JSON schema file (default: a nested extraction schema)" };
-        var documents = new Option<int>("--documents") { Description = "Documents generated per vocabulary (the first is the cold one)", DefaultValueFactory = _ => 20 };
+        var documents = new Option<int>("--documents") { Description = "Documents measured warm per vocabulary", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Documents generated after the cold one and before the measured ones (filling the mask cache)", DefaultValueFactory = _ => 50 };
         var json = new Option<string?>("--json") { Description = "Also write the results to this JSON file" };
-        var command = new Command("grammar", "Per-token cost of constrained decoding (mask and advance, µs) for a JSON schema on real vocabularies") { files, fixtures, schema, documents, json };
-        command.SetAction(r => Run(r.GetValue(files) ?? [], r.GetValue(fixtures)!, r.GetValue(schema), r.GetValue(documents), r.GetValue(json)));
+        var command = new Command("grammar", "Per-token cost of constrained decoding (mask and advance, µs) for a JSON schema on real vocabularies") { files, fixtures, schema, documents, warmup, json };
+        command.SetAction(r => Run(r.GetValue(files) ?? [], r.GetValue(fixtures)!, r.GetValue(schema), r.GetValue(documents), r.GetValue(warmup), r.GetValue(json)));
         return command;
     }
 
-    private static int Run(string[] files, string fixtures, string? schemaPath, int documents, string? jsonPath)
+    private static int Run(string[] files, string fixtures, string? schemaPath, int documents, int warmup, string? jsonPath)
     {
-        if (documents < 2) throw new ArgumentException($"--documents must be at least 2 (one cold, then warm ones), got {documents}");
+        if (documents < 1) throw new ArgumentException($"--documents must be at least 1, got {documents}");
+        if (warmup < 0) throw new ArgumentException($"--warmup must be 0 or more, got {warmup}");
         if (files.Length == 0)
             files = [Path.Combine(fixtures, "vocab/ggml-vocab-qwen2.gguf"), Path.Combine(fixtures, "vocab/ggml-vocab-starcoder.gguf")];
         foreach (var f in files)
@@ -55,7 +59,7 @@ internal static class BenchGrammarCommand
         string gbnf = JsonSchemaGrammar.ToGbnf(schemaDoc.RootElement);
 
         var results = new List<object>();
-        var table = new Table().AddColumns("vocabulary", "tokens", "trie ms", "tokens generated", "states", "cold mean µs", "warm mean µs", "warm p50 µs", "warm p99 µs", "advance µs");
+        var table = new Table().AddColumns("vocabulary", "tokens", "trie ms", "tokens generated", "states", "masks (warm misses)", "cold mean µs", "warm mean µs", "warm p50 µs", "warm p99 µs", "advance µs");
         foreach (var file in files)
         {
             using var gguf = GgufFile.Open(file);
@@ -69,15 +73,18 @@ internal static class BenchGrammarCommand
             var cold = new List<double>();
             var warm = new List<double>();
             var advance = new List<double>();
-            for (int d = 0; d < documents; d++)
+            long missesBefore = 0;
+            for (int d = 0; d < 1 + warmup + documents; d++)
             {
+                if (d == 1 + warmup) missesBefore = fresh.MasksComputed;
                 var matcher = fresh.CreateMatcher(trie);
                 for (int step = 0; step < 400 && !matcher.IsDone; step++)
                 {
                     long start = Stopwatch.GetTimestamp();
                     matcher.Apply(logits);
                     double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-                    (d == 0 ? cold : warm).Add(us);
+                    if (d == 0) cold.Add(us);
+                    else if (d > warmup) warm.Add(us);
                     int token = Pick(matcher.AllowedTokens(), trie, random, matcher.CanEnd);
                     Array.Fill(logits, 0f);
                     if (token < 0) break;
@@ -90,11 +97,14 @@ internal static class BenchGrammarCommand
             warm.Sort();
             var row = new
             {
-                vocabulary = Path.GetFileName(file),
+                vocabulary = Path.GetFileNameWithoutExtension(file).Replace("ggml-vocab-", ""),
                 tokens = tokenizer.VocabularySize,
                 trie_ms = trieMs,
-                generated = cold.Count + warm.Count,
+                generated_cold = cold.Count,
+                generated_warm = warm.Count,
                 states = fresh.StateCount,
+                masks = fresh.MasksComputed,
+                warm_misses = fresh.MasksComputed - missesBefore,
                 cold_mean_us = cold.Average(),
                 warm_mean_us = warm.Average(),
                 warm_p50_us = warm[warm.Count / 2],
@@ -102,12 +112,12 @@ internal static class BenchGrammarCommand
                 advance_mean_us = advance.Average(),
             };
             results.Add(row);
-            table.AddRow(row.vocabulary, $"{row.tokens:N0}", $"{row.trie_ms:F0}", $"{row.generated}", $"{row.states}", $"{row.cold_mean_us:F0}",
+            table.AddRow(row.vocabulary, $"{row.tokens:N0}", $"{row.trie_ms:F0}", $"{row.generated_cold} + {row.generated_warm}", $"{row.states}", $"{row.masks} ({row.warm_misses})", $"{row.cold_mean_us:F0}",
                 $"{row.warm_mean_us:F1}", $"{row.warm_p50_us:F1}", $"{row.warm_p99_us:F1}", $"{row.advance_mean_us:F2}");
         }
         AnsiConsole.Write(table);
         if (jsonPath != null)
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { command = "wafer bench grammar", date = DateTime.UtcNow, schema = schemaText, documents, results },
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { command = "wafer bench grammar", date = DateTime.UtcNow, schema = schemaText, warmup, documents, results },
                 new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }

@@ -65,17 +65,20 @@ public sealed class ToolCallFormat
         return root + CallRules(tools);
     }
 
-    /// <summary>For <c>tool_choice</c> auto: the text that opens a call in this format and the grammar of what follows it up to
-    /// the end of the calls, or null where a call has no opening marker (Llama 3, generic: those stay unconstrained).</summary>
-    public (string Trigger, string Gbnf)? LazyGrammar(IReadOnlyList<ToolDefinition> tools, bool parallel) => Name switch
+    /// <summary>For <c>tool_choice</c> auto: the text that opens a call in this format and the grammar from there to the end
+    /// of the calls. For Hermes and Mistral the trigger is a marker and the grammar follows it; for Llama 3 (<c>{"name"</c>)
+    /// and the generic form (<c>{"tool_calls"</c>) the trigger is the start of the call's JSON and the grammar includes it
+    /// (<c>TriggerStartsSentence</c>).</summary>
+    public (string Trigger, string Gbnf, bool TriggerStartsSentence) LazyGrammar(IReadOnlyList<ToolDefinition> tools, bool parallel) => Name switch
     {
         "hermes" => ("<tool_call>", (parallel
             ? "root ::= space call space \"</tool_call>\" (space \"<tool_call>\" space call space \"</tool_call>\")* space\n"
-            : "root ::= space call space \"</tool_call>\" space\n") + CallRules(tools)),
+            : "root ::= space call space \"</tool_call>\" space\n") + CallRules(tools), false),
         "mistral" => ("[TOOL_CALLS]", (parallel
             ? "root ::= space \"[\" space call (\",\" space call)* \"]\" space\n"
-            : "root ::= space \"[\" space call \"]\" space\n") + CallRules(tools)),
-        _ => null,
+            : "root ::= space \"[\" space call \"]\" space\n") + CallRules(tools), false),
+        "llama3" => ("{\"name\"", Grammar(tools, parallel), true),
+        _ => ("{\"tool_calls\"", Grammar(tools, parallel), true),
     };
 
     /// <summary><paramref name="request"/> with the grammar its tools put on the output: a forced call (tool_choice required or
@@ -85,9 +88,9 @@ public sealed class ToolCallFormat
     public GenerationRequest Constrain(GenerationRequest request, IReadOnlyList<ToolDefinition> allowed, bool forced, bool parallel)
     {
         if (forced) return request with { Grammar = Models.Constraints.Grammar.Parse(Grammar(allowed, parallel)), GrammarTrigger = null };
-        if (request.Grammar == null && LazyGrammar(allowed, parallel) is var (trigger, lazy))
-            return request with { Grammar = Models.Constraints.Grammar.Parse(lazy), GrammarTrigger = trigger };
-        return request;
+        if (request.Grammar != null) return request;
+        var (trigger, lazy, starts) = LazyGrammar(allowed, parallel);
+        return request with { Grammar = Models.Constraints.Grammar.Parse(lazy), GrammarTrigger = trigger, GrammarTriggerStartsSentence = starts };
     }
 
     /// <summary>Puts <paramref name="instructions"/> (see <see cref="Instructions"/>) at the start of the system message of

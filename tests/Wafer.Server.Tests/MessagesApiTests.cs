@@ -97,6 +97,38 @@ public class MessagesApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(JsonValueKind.String, use.Input["city"].ValueKind);
     }
 
+    /// <summary>A streamed tool_use: the block starts with its id and name, its input arrives as input_json_delta fragments
+    /// that parse to the schema's JSON, and the message stops with tool_use.</summary>
+    [Fact]
+    public async Task CreateStreaming_ToolChoiceAny_InputInFragments()
+    {
+        var json = new System.Text.StringBuilder();
+        int fragments = 0;
+        string? name = null, stop = null;
+        await foreach (var e in Client().Messages.CreateStreaming(new MessageCreateParams
+        {
+            Model = "stories260K",
+            MaxTokens = 200,
+            Messages = [new UserMessageParam("What is the weather in Oslo?")],
+            Tools = [new Tool { Name = "get_weather", InputSchema = CitySchema }],
+            ToolChoice = new ToolChoiceAny { DisableParallelToolUse = true },
+        }))
+        {
+            if (e.Value is RawContentBlockStartEvent { ContentBlock.Value: ToolUseBlock use }) name = use.Name;
+            if (e.Value is RawContentBlockDeltaEvent { Delta.Value: InputJsonDelta delta })
+            {
+                Assert.Equal("get_weather", name);
+                json.Append(delta.PartialJson);
+                fragments++;
+            }
+            if (e.Value is RawMessageDeltaEvent md) stop = md.Delta.StopReason?.Raw();
+        }
+        Assert.True(fragments >= 3, $"{fragments} fragment(s)");
+        using var input = JsonDocument.Parse(json.ToString());
+        Assert.Equal(JsonValueKind.String, input.RootElement.GetProperty("city").ValueKind);
+        Assert.Equal("tool_use", stop);
+    }
+
     [Fact]
     public async Task CountTokens_SameAsTheMessagesInputTokens()
     {

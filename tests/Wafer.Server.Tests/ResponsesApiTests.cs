@@ -67,6 +67,39 @@ public class ResponsesApiTests(SharedServer shared) : IClassFixture<SharedServer
         Assert.True(doc.RootElement.GetProperty("dog").ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False);
     }
 
+    /// <summary>A streamed function call: its item is added with the name, its arguments arrive in fragments, and the
+    /// completed response holds the call with the arguments the fragments add up to.</summary>
+    [Fact]
+    public async Task CreateResponseStreaming_NamedFunction_ArgumentsInFragments()
+    {
+        var options = Options(ResponseItem.CreateUserMessageItem("What is the weather in Oslo?"));
+        options.MaxOutputTokenCount = 200;
+        options.Tools.Add(ResponseTool.CreateFunctionTool("get_weather", BinaryData.FromString("""
+            {"type": "object", "properties": {"city": {"type": "string", "maxLength": 10}}, "required": ["city"], "additionalProperties": false}
+            """), strictModeEnabled: true));
+        options.ToolChoice = ResponseToolChoice.CreateFunctionChoice("get_weather");
+        options.ParallelToolCallsEnabled = false;
+        options.StreamingEnabled = true;
+        var fragments = new System.Text.StringBuilder();
+        int deltas = 0;
+        string? addedName = null;
+        ResponseResult? completed = null;
+        await foreach (var update in await Client().CreateResponseStreamingAsync(options))
+        {
+            if (update is StreamingResponseOutputItemAddedUpdate { Item: FunctionCallResponseItem added }) addedName = added.FunctionName;
+            if (update is StreamingResponseFunctionCallArgumentsDeltaUpdate delta)
+            {
+                Assert.Equal("get_weather", addedName); // the item (with its name) comes before its arguments
+                fragments.Append(delta.Delta.ToString());
+                deltas++;
+            }
+            if (update is StreamingResponseCompletedUpdate done) completed = done.Response;
+        }
+        Assert.True(deltas >= 3, $"{deltas} argument fragment(s)");
+        var call = Assert.Single(completed!.OutputItems.OfType<FunctionCallResponseItem>());
+        Assert.Equal(fragments.ToString(), call.FunctionArguments.ToString());
+    }
+
     [Fact]
     public async Task CreateResponse_NamedFunction_CallThenRoundTrip()
     {

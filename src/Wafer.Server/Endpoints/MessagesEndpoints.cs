@@ -78,15 +78,57 @@ internal static class MessagesEndpoints
             w.WriteEndObject();
         }, ct).ConfigureAwait(false);
         var all = new GenerationResult();
-        bool live = parsed.Tools == null; // with tools the text is held until it is known whether it is a call
+        // Content blocks in the order they are generated: text as it comes (with tools, once it cannot open a call), each
+        // call as a tool_use block, then its input as input_json_delta fragments (ToolCallStreamParser).
+        var parser = parsed.Tools is { } tools
+            ? new ToolCallStreamParser(tools.Format, tools.Definitions, incremental: tools.Forced || parsed.Request.GrammarTrigger != null) : null;
+        var deltas = new List<ToolStreamDelta>();
+        int index = -1, callCount = 0;
+        bool textOpen = false, cutInsideCall = false;
         try
         {
-            if (live) await BlockStartAsync(sse, 0, null, ct).ConfigureAwait(false);
             await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
             {
                 lease.MarkStarted();
                 all.Add(e);
-                if (live && e.Text.Length > 0) await TextDeltaAsync(sse, 0, e.Text, ct).ConfigureAwait(false);
+                deltas.Clear();
+                if (parser == null)
+                {
+                    if (e.Text.Length > 0) deltas.Add(new ToolStreamDelta(ToolStreamKind.Content, 0, e.Text));
+                }
+                else
+                {
+                    parser.Push(e.Text, deltas);
+                    if (e.FinishReason != null)
+                    {
+                        parser.Finish(deltas);
+                        cutInsideCall = parser.InsideCall;
+                    }
+                }
+                foreach (var d in deltas)
+                {
+                    switch (d.Kind)
+                    {
+                        case ToolStreamKind.Content:
+                            if (!textOpen)
+                            {
+                                if (index >= 0) await BlockStopAsync(sse, index, ct).ConfigureAwait(false);
+                                await BlockStartAsync(sse, ++index, null, ct).ConfigureAwait(false);
+                                textOpen = true;
+                            }
+                            await TextDeltaAsync(sse, index, d.Text, ct).ConfigureAwait(false);
+                            break;
+                        case ToolStreamKind.CallStart:
+                            if (index >= 0) await BlockStopAsync(sse, index, ct).ConfigureAwait(false);
+                            await BlockStartAsync(sse, ++index, new ToolCall(d.Id!, d.Text, ""), ct).ConfigureAwait(false);
+                            textOpen = false;
+                            callCount++;
+                            break;
+                        default:
+                            await JsonDeltaAsync(sse, index, d.Text, ct).ConfigureAwait(false);
+                            break;
+                    }
+                }
             }
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
@@ -105,36 +147,9 @@ internal static class MessagesEndpoints
             }, CancellationToken.None).ConfigureAwait(false);
             return;
         }
-        var (finalText, finalCalls) = ToolUse.Split(all.Text.ToString(), parsed.Tools);
-        int index = 0;
-        if (live)
-        {
-            await BlockStopAsync(sse, index++, ct).ConfigureAwait(false);
-        }
-        else if (!string.IsNullOrEmpty(finalText))
-        {
-            await BlockStartAsync(sse, index, null, ct).ConfigureAwait(false);
-            await TextDeltaAsync(sse, index, finalText, ct).ConfigureAwait(false);
-            await BlockStopAsync(sse, index++, ct).ConfigureAwait(false);
-        }
-        foreach (var call in finalCalls)
-        {
-            await BlockStartAsync(sse, index, call, ct).ConfigureAwait(false);
-            int at = index;
-            await sse.WriteAsync("content_block_delta", w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("type", "content_block_delta");
-                w.WriteNumber("index", at);
-                w.WriteStartObject("delta");
-                w.WriteString("type", "input_json_delta");
-                w.WriteString("partial_json", call.Arguments);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }, ct).ConfigureAwait(false);
-            await BlockStopAsync(sse, index++, ct).ConfigureAwait(false);
-        }
-        string stop = StopReason(all, finalCalls);
+        if (index < 0) await BlockStartAsync(sse, ++index, null, ct).ConfigureAwait(false); // an empty answer is still one text block
+        await BlockStopAsync(sse, index, ct).ConfigureAwait(false);
+        string stop = callCount > 0 && !cutInsideCall ? "tool_use" : StopReason(all, []);
         await sse.WriteAsync("message_delta", w =>
         {
             w.WriteStartObject();
@@ -175,6 +190,18 @@ internal static class MessagesEndpoints
             w.WriteStartObject("input");
             w.WriteEndObject();
         }
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }, ct);
+
+    private static Task JsonDeltaAsync(SseWriter sse, int index, string json, CancellationToken ct) => sse.WriteAsync("content_block_delta", w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "content_block_delta");
+        w.WriteNumber("index", index);
+        w.WriteStartObject("delta");
+        w.WriteString("type", "input_json_delta");
+        w.WriteString("partial_json", json);
         w.WriteEndObject();
         w.WriteEndObject();
     }, ct);

@@ -49,60 +49,144 @@ internal static class ResponsesEndpoints
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
             var (text, calls) = ToolUse.Split(result.Text.ToString(), parsed.Tools);
-            await GenerationEndpoints.WriteJsonAsync(http, w => response.Response(w, Done(result), text, calls, result.Usage)).ConfigureAwait(false);
+            var items = new List<OutputItem>();
+            if (text != null) items.Add(OutputItem.Message(text));
+            foreach (var call in calls) items.Add(OutputItem.Call(call.Id, call.Name, call.Arguments));
+            await GenerationEndpoints.WriteJsonAsync(http, w => response.Response(w, Done(result), items, result.Usage)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
-        await response.EventAsync(sse, "response.created", w => response.Response(w, "in_progress", null, [], null), ct).ConfigureAwait(false);
-        await response.EventAsync(sse, "response.in_progress", w => response.Response(w, "in_progress", null, [], null), ct).ConfigureAwait(false);
+        await response.EventAsync(sse, "response.created", w => response.Response(w, "in_progress", [], null), ct).ConfigureAwait(false);
+        await response.EventAsync(sse, "response.in_progress", w => response.Response(w, "in_progress", [], null), ct).ConfigureAwait(false);
+        // Output items in the order they are generated: text goes out as it comes (with tools, once it cannot open a call),
+        // each call as its item, then its argument fragments (ToolCallStreamParser).
+        var output = new OutputStream(response, sse, ct);
+        var parser = parsed.Tools is { } tools
+            ? new ToolCallStreamParser(tools.Format, tools.Definitions, incremental: tools.Forced || parsed.Request.GrammarTrigger != null) : null;
+        var deltas = new List<ToolStreamDelta>();
         var all = new GenerationResult();
-        bool streamingText = parsed.Tools == null;
         try
         {
-            if (streamingText)
-            {
-                await response.EventAsync(sse, "response.output_item.added", w => response.MessageItemEvent(w, "in_progress", ""), ct).ConfigureAwait(false);
-                await response.EventAsync(sse, "response.content_part.added", w => response.PartEvent(w, ""), ct).ConfigureAwait(false);
-            }
             await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
             {
                 lease.MarkStarted();
                 all.Add(e);
-                if (streamingText && e.Text.Length > 0)
-                    await response.EventAsync(sse, "response.output_text.delta", w => response.DeltaEvent(w, e.Text), ct).ConfigureAwait(false);
+                if (parser == null)
+                {
+                    if (e.Text.Length > 0) await output.TextAsync(e.Text).ConfigureAwait(false);
+                    continue;
+                }
+                deltas.Clear();
+                parser.Push(e.Text, deltas);
+                if (e.FinishReason != null) parser.Finish(deltas);
+                foreach (var d in deltas) await output.DeltaAsync(d).ConfigureAwait(false);
             }
+            if (output.Items.Count == 0) await output.TextAsync("").ConfigureAwait(false); // an empty answer is still a message
+            await output.CloseAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             await GenerationEndpoints.FailStreamAsync(http, server, sse, e).ConfigureAwait(false);
             return;
         }
-        var (finalText, finalCalls) = ToolUse.Split(all.Text.ToString(), parsed.Tools);
-        if (finalText != null && !streamingText)
-        {
-            await response.EventAsync(sse, "response.output_item.added", w => response.MessageItemEvent(w, "in_progress", ""), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.content_part.added", w => response.PartEvent(w, ""), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.output_text.delta", w => response.DeltaEvent(w, finalText), ct).ConfigureAwait(false);
-        }
-        if (finalText != null || streamingText)
-        {
-            string shown = finalText ?? all.Text.ToString();
-            await response.EventAsync(sse, "response.output_text.done", w => response.TextDoneEvent(w, shown), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.content_part.done", w => response.PartEvent(w, shown, done: true), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.output_item.done", w => response.MessageItemEvent(w, "completed", shown), ct).ConfigureAwait(false);
-        }
-        for (int i = 0; i < finalCalls.Count; i++)
-        {
-            var call = finalCalls[i];
-            int index = i + (finalText != null || streamingText ? 1 : 0);
-            await response.EventAsync(sse, "response.output_item.added", w => response.CallItemEvent(w, index, call, "in_progress", ""), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.function_call_arguments.delta", w => response.ArgumentsEvent(w, index, call, call.Arguments, done: false), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.function_call_arguments.done", w => response.ArgumentsEvent(w, index, call, call.Arguments, done: true), ct).ConfigureAwait(false);
-            await response.EventAsync(sse, "response.output_item.done", w => response.CallItemEvent(w, index, call, "completed", call.Arguments), ct).ConfigureAwait(false);
-        }
         string status = Done(all);
         await response.EventAsync(sse, status == "completed" ? "response.completed" : "response.incomplete",
-            w => response.Response(w, status, finalText ?? (finalCalls.Count == 0 ? all.Text.ToString() : null), finalCalls, all.Usage), ct).ConfigureAwait(false);
+            w => response.Response(w, status, output.Items, all.Usage), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>An item of a response's <c>output</c>: a message's text or a function call with its arguments so far.</summary>
+    private sealed class OutputItem
+    {
+        public required bool IsCall { get; init; }
+        public required string Id { get; init; }
+        public string CallId { get; init; } = "";
+        public string Name { get; init; } = "";
+        public System.Text.StringBuilder Text { get; } = new();
+
+        public static OutputItem Message(string text)
+        {
+            var item = new OutputItem { IsCall = false, Id = "msg_" + Guid.NewGuid().ToString("N") };
+            item.Text.Append(text);
+            return item;
+        }
+
+        public static OutputItem Call(string callId, string name, string arguments)
+        {
+            var item = new OutputItem { IsCall = true, Id = "fc_" + callId["call_".Length..], CallId = callId, Name = name };
+            item.Text.Append(arguments);
+            return item;
+        }
+    }
+
+    /// <summary>The streamed output: opens, fills and closes items with their typed events.</summary>
+    private sealed class OutputStream(ResponseWriter response, SseWriter sse, CancellationToken ct)
+    {
+        private OutputItem? _open;
+
+        public List<OutputItem> Items { get; } = [];
+
+        public Task DeltaAsync(ToolStreamDelta d) => d.Kind switch
+        {
+            ToolStreamKind.Content => TextAsync(d.Text),
+            ToolStreamKind.CallStart => CallAsync(d),
+            _ => ArgumentsAsync(d.Text),
+        };
+
+        public async Task TextAsync(string text)
+        {
+            if (_open is not { IsCall: false })
+            {
+                await CloseAsync().ConfigureAwait(false);
+                var item = OutputItem.Message("");
+                int index = Open(item);
+                await response.EventAsync(sse, "response.output_item.added", w => response.ItemEvent(w, index, item, "in_progress"), ct).ConfigureAwait(false);
+                await response.EventAsync(sse, "response.content_part.added", w => response.PartEvent(w, index, item, done: false), ct).ConfigureAwait(false);
+            }
+            _open!.Text.Append(text);
+            int at = Items.Count - 1;
+            var open = _open;
+            if (text.Length > 0) await response.EventAsync(sse, "response.output_text.delta", w => response.TextDeltaEvent(w, at, open, text), ct).ConfigureAwait(false);
+        }
+
+        private async Task CallAsync(ToolStreamDelta d)
+        {
+            await CloseAsync().ConfigureAwait(false);
+            var item = OutputItem.Call(d.Id!, d.Text, "");
+            int index = Open(item);
+            await response.EventAsync(sse, "response.output_item.added", w => response.ItemEvent(w, index, item, "in_progress"), ct).ConfigureAwait(false);
+        }
+
+        private Task ArgumentsAsync(string fragment)
+        {
+            var item = _open!;
+            item.Text.Append(fragment);
+            int index = Items.Count - 1;
+            return response.EventAsync(sse, "response.function_call_arguments.delta", w => response.ArgumentsEvent(w, index, item, fragment, done: false), ct);
+        }
+
+        private int Open(OutputItem item)
+        {
+            Items.Add(item);
+            _open = item;
+            return Items.Count - 1;
+        }
+
+        public async Task CloseAsync()
+        {
+            if (_open is not { } item) return;
+            _open = null;
+            int index = Items.Count - 1;
+            if (item.IsCall)
+            {
+                await response.EventAsync(sse, "response.function_call_arguments.done", w => response.ArgumentsEvent(w, index, item, item.Text.ToString(), done: true), ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await response.EventAsync(sse, "response.output_text.done", w => response.TextDoneEvent(w, index, item), ct).ConfigureAwait(false);
+                await response.EventAsync(sse, "response.content_part.done", w => response.PartEvent(w, index, item, done: true), ct).ConfigureAwait(false);
+            }
+            await response.EventAsync(sse, "response.output_item.done", w => response.ItemEvent(w, index, item, "completed"), ct).ConfigureAwait(false);
+        }
     }
 
     private static string Done(GenerationResult r) => r.Truncated ? "incomplete" : "completed";
@@ -110,7 +194,6 @@ internal static class ResponsesEndpoints
     /// <summary>The response object and its events, with the request's echoed settings.</summary>
     private sealed class ResponseWriter(string id, string model, long created, JsonElement request)
     {
-        private readonly string _messageId = "msg_" + Guid.NewGuid().ToString("N");
         private int _sequence;
 
         public Task EventAsync(SseWriter sse, string type, Action<Utf8JsonWriter> body, CancellationToken ct) =>
@@ -123,7 +206,7 @@ internal static class ResponsesEndpoints
                 w.WriteEndObject();
             }, ct);
 
-        public void Response(Utf8JsonWriter w, string status, string? text, IReadOnlyList<ToolCall> calls, GenerationUsage? usage)
+        public void Response(Utf8JsonWriter w, string status, IReadOnlyList<OutputItem> items, GenerationUsage? usage)
         {
             bool nested = w.CurrentDepth > 0;
             if (nested) w.WritePropertyName("response");
@@ -144,8 +227,8 @@ internal static class ResponsesEndpoints
             Echo(w, "max_output_tokens");
             w.WriteString("model", model);
             w.WriteStartArray("output");
-            if (text != null && status != "in_progress") MessageItem(w, "completed", text);
-            foreach (var call in calls) CallItem(w, call, "completed", call.Arguments);
+            if (status != "in_progress")
+                foreach (var item in items) Item(w, item, "completed");
             w.WriteEndArray();
             w.WriteBoolean("parallel_tool_calls", !request.TryGetProperty("parallel_tool_calls", out var p) || p.ValueKind != JsonValueKind.False);
             w.WriteNull("previous_response_id");
@@ -195,16 +278,28 @@ internal static class ResponsesEndpoints
             else w.WriteNullValue();
         }
 
-        private void MessageItem(Utf8JsonWriter w, string status, string text)
+        private static void Item(Utf8JsonWriter w, OutputItem item, string status)
         {
             w.WriteStartObject();
-            w.WriteString("type", "message");
-            w.WriteString("id", _messageId);
-            w.WriteString("status", status);
-            w.WriteString("role", "assistant");
-            w.WriteStartArray("content");
-            if (status == "completed") Part(w, text);
-            w.WriteEndArray();
+            if (item.IsCall)
+            {
+                w.WriteString("type", "function_call");
+                w.WriteString("id", item.Id);
+                w.WriteString("call_id", item.CallId);
+                w.WriteString("name", item.Name);
+                w.WriteString("arguments", status == "completed" ? item.Text.ToString() : "");
+                w.WriteString("status", status);
+            }
+            else
+            {
+                w.WriteString("type", "message");
+                w.WriteString("id", item.Id);
+                w.WriteString("status", status);
+                w.WriteString("role", "assistant");
+                w.WriteStartArray("content");
+                if (status == "completed") Part(w, item.Text.ToString());
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
 
@@ -218,60 +313,41 @@ internal static class ResponsesEndpoints
             w.WriteEndObject();
         }
 
-        private static void CallItem(Utf8JsonWriter w, ToolCall call, string status, string arguments)
+        public void ItemEvent(Utf8JsonWriter w, int index, OutputItem item, string status)
         {
-            w.WriteStartObject();
-            w.WriteString("type", "function_call");
-            w.WriteString("id", "fc_" + call.Id["call_".Length..]);
-            w.WriteString("call_id", call.Id);
-            w.WriteString("name", call.Name);
-            w.WriteString("arguments", arguments);
-            w.WriteString("status", status);
-            w.WriteEndObject();
-        }
-
-        public void MessageItemEvent(Utf8JsonWriter w, string status, string text)
-        {
-            w.WriteNumber("output_index", 0);
+            w.WriteNumber("output_index", index);
             w.WritePropertyName("item");
-            MessageItem(w, status, text);
+            Item(w, item, status);
         }
 
-        public void PartEvent(Utf8JsonWriter w, string text, bool done = false)
+        public void PartEvent(Utf8JsonWriter w, int index, OutputItem item, bool done)
         {
-            w.WriteString("item_id", _messageId);
-            w.WriteNumber("output_index", 0);
+            w.WriteString("item_id", item.Id);
+            w.WriteNumber("output_index", index);
             w.WriteNumber("content_index", 0);
             w.WritePropertyName("part");
-            Part(w, done ? text : "");
+            Part(w, done ? item.Text.ToString() : "");
         }
 
-        public void DeltaEvent(Utf8JsonWriter w, string delta)
+        public void TextDeltaEvent(Utf8JsonWriter w, int index, OutputItem item, string delta)
         {
-            w.WriteString("item_id", _messageId);
-            w.WriteNumber("output_index", 0);
+            w.WriteString("item_id", item.Id);
+            w.WriteNumber("output_index", index);
             w.WriteNumber("content_index", 0);
             w.WriteString("delta", delta);
         }
 
-        public void TextDoneEvent(Utf8JsonWriter w, string text)
+        public void TextDoneEvent(Utf8JsonWriter w, int index, OutputItem item)
         {
-            w.WriteString("item_id", _messageId);
-            w.WriteNumber("output_index", 0);
-            w.WriteNumber("content_index", 0);
-            w.WriteString("text", text);
-        }
-
-        public void CallItemEvent(Utf8JsonWriter w, int index, ToolCall call, string status, string arguments)
-        {
+            w.WriteString("item_id", item.Id);
             w.WriteNumber("output_index", index);
-            w.WritePropertyName("item");
-            CallItem(w, call, status, arguments);
+            w.WriteNumber("content_index", 0);
+            w.WriteString("text", item.Text.ToString());
         }
 
-        public void ArgumentsEvent(Utf8JsonWriter w, int index, ToolCall call, string arguments, bool done)
+        public void ArgumentsEvent(Utf8JsonWriter w, int index, OutputItem item, string arguments, bool done)
         {
-            w.WriteString("item_id", "fc_" + call.Id["call_".Length..]);
+            w.WriteString("item_id", item.Id);
             w.WriteNumber("output_index", index);
             w.WriteString(done ? "arguments" : "delta", arguments);
         }

@@ -47,6 +47,8 @@ public sealed class InferenceEngine : IAsyncDisposable
     private volatile bool _stopping;
     private bool _stopWhenIdle;
     private long _preemptions;
+    private long _specDrafted, _specAccepted;
+    private readonly Speculation.SpeculationMethod _speculation;
 
     /// <summary>Starts an engine over a loaded model. The context length is resolved here, once
     /// (<see cref="EngineOptions.ResolveContextLength"/>): options may ask for less than the model's, or 0 for the default.</summary>
@@ -61,8 +63,10 @@ public sealed class InferenceEngine : IAsyncDisposable
         _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context);
         _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize);
         _scheduler = new Scheduler(_options.Scheduler, _kv);
+        _speculation = _options.Scheduler.Speculation.Method;
         _runner = new ModelRunner(model, _kv, _storage);
         _rules = new FinishRules(tokenizer.IsEndOfGeneration, context);
+        _runner.EndsRun = (request, token) => _rules.IsEndToken(request, token) || request.Constraint?.IsDone == true;
         Metrics = new EngineMetrics(() => _waiting, () => _running, () => _kv.UsedBlocks, () => _kv.TotalBlocks,
             () => _kv.PrefixQueryTokens, () => _kv.PrefixHitTokens);
         _thread = new Thread(Loop) { IsBackground = true, Name = "wafer-engine" };
@@ -101,6 +105,9 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     /// <summary>Requests preempted (and recomputed later) since start.</summary>
     public long PreemptionCount => Interlocked.Read(ref _preemptions);
+
+    /// <summary>Draft tokens proposed so far (speculative decoding), and of those accepted.</summary>
+    public (long Drafted, long Accepted) SpeculationCounts => (Interlocked.Read(ref _specDrafted), Interlocked.Read(ref _specAccepted));
 
     /// <summary>Prefix-cache lookups and hits, in prompt tokens.</summary>
     public (long QueryTokens, long HitTokens) PrefixCacheStats => (_kv.PrefixQueryTokens, _kv.PrefixHitTokens);
@@ -244,7 +251,9 @@ public sealed class InferenceEngine : IAsyncDisposable
             }
 
             // Step 4: apply results, decide who finished, deliver.
-            _scheduler.Update(step, _runner.SampledTokens(step.Chunks.Count), _updates);
+            var (tokens, counts, stride) = _runner.Generated(step.Chunks.Count);
+            RecordSpeculation(step, counts.Span);
+            _scheduler.Update(step, tokens.Span, counts.Span, stride, _updates);
             foreach (var update in _updates) Deliver(update);
             PublishCounts();
         }
@@ -327,12 +336,29 @@ public sealed class InferenceEngine : IAsyncDisposable
             }
     }
 
+    /// <summary>Counts each verification of drafts: tokens proposed, accepted, and the accepted length.</summary>
+    private void RecordSpeculation(SchedulerOutput step, ReadOnlySpan<int> counts)
+    {
+        for (int k = 0; k < step.Chunks.Count; k++)
+        {
+            int drafts = step.Chunks[k].DraftCount;
+            if (drafts == 0 || counts[k] == 0) continue;
+            int accepted = _runner.Accepted(k);
+            Metrics.SpecDraftTokens.Add(drafts);
+            Metrics.SpecAcceptedTokens.Add(accepted);
+            Metrics.SpecAcceptedLength.Record(accepted);
+            Interlocked.Add(ref _specDrafted, drafts);
+            Interlocked.Add(ref _specAccepted, accepted);
+        }
+    }
+
     private void Deliver(RequestUpdate update)
     {
         var request = update.Request;
         if (!_active.TryGetValue(request.Id, out var active)) return;
         long now = Stopwatch.GetTimestamp();
-        if (request.OutputCount == 1) Metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp, now).TotalSeconds);
+        int output = request.OutputCount - update.Remaining; // this token's place (later tokens of its step are listed already)
+        if (output == 1) Metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp, now).TotalSeconds);
         else Metrics.InterTokenLatency.Record(Stopwatch.GetElapsedTime(active.LastTokenTimestamp, now).TotalSeconds);
         active.LastTokenTimestamp = now;
         Metrics.GeneratedTokens.Add(1);
@@ -340,14 +366,20 @@ public sealed class InferenceEngine : IAsyncDisposable
         bool endToken = _rules.IsEndToken(request, update.Token);
         string text = active.Text.Append(update.Token, silent: endToken);
         var logprobs = _runner.Logprobs(update.ChunkIndex);
-        var reason = _rules.Decide(request, endToken, active.Text.Stopped);
+        var reason = _rules.Decide(request, endToken, active.Text.Stopped, update.Remaining);
         if (reason == null)
         {
             active.Stream.Write(new TokenEvent(update.Token, text, logprobs));
             return;
         }
         text += active.Text.Finish();
-        var usage = new GenerationUsage(request.PromptCount, request.OutputCount, request.CachedPromptCount) { StopString = active.Text.StopString };
+        var usage = new GenerationUsage(request.PromptCount, output, request.CachedPromptCount)
+        {
+            StopString = active.Text.StopString,
+            Speculative = (request.Spec.Speculation ?? _speculation) != Speculation.SpeculationMethod.None,
+            AcceptedPredictionTokens = request.AcceptedTokens,
+            RejectedPredictionTokens = request.DraftedTokens - request.AcceptedTokens,
+        };
         Finish(active, new TokenEvent(update.Token, text, logprobs, reason, usage));
     }
 

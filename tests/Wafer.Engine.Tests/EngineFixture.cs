@@ -18,10 +18,14 @@ internal static class EngineFixture
     }
 
     public static InferenceEngine Start(TransformerModel model, Tokenizer tokenizer, int maxSequences = 64, int batchTokens = 256,
-        long kvTokens = 0, bool prefixCaching = true, int context = 512) =>
+        long kvTokens = 0, bool prefixCaching = true, int context = 512, Wafer.Engine.Speculation.SpeculationOptions? speculation = null) =>
         new(model, tokenizer, new EngineOptions
         {
-            Scheduler = new SchedulerOptions { MaxSequences = maxSequences, MaxBatchTokens = batchTokens, ContextLength = context },
+            Scheduler = new SchedulerOptions
+            {
+                MaxSequences = maxSequences, MaxBatchTokens = batchTokens, ContextLength = context,
+                Speculation = speculation ?? Wafer.Engine.Speculation.SpeculationOptions.Off,
+            },
             KvCacheTokens = kvTokens > 0 ? kvTokens : (long)context * maxSequences,
             PrefixCaching = prefixCaching,
         });

@@ -12,12 +12,13 @@ internal sealed class FinishRules(Func<int, bool> isEndOfGeneration, int context
     public bool IsEndToken(EngineRequest request, int token) =>
         ((!request.Spec.IgnoreEndOfGeneration || request.Constraint != null) && isEndOfGeneration(token)) || request.Spec.StopTokens.Contains(token);
 
-    /// <summary>Why <paramref name="request"/>, which has just appended a token, is finished; null while it goes on.</summary>
-    public FinishReason? Decide(EngineRequest request, bool endToken, bool stopStringMatched)
+    /// <summary>Why <paramref name="request"/>, which has just appended a token, is finished; null while it goes on.
+    /// <paramref name="pending"/>: tokens of the same step appended after this one (speculative decoding), not yet counted.</summary>
+    public FinishReason? Decide(EngineRequest request, bool endToken, bool stopStringMatched, int pending = 0)
     {
-        if (endToken || stopStringMatched || request.Constraint?.IsDone == true) return FinishReason.Stop;
-        if (request.OutputCount >= request.MaxTokens) return FinishReason.Length;
-        if (request.Tokens.Count >= contextLength) return FinishReason.ContextLength;
+        if (endToken || stopStringMatched || (pending == 0 && request.Constraint?.IsDone == true)) return FinishReason.Stop;
+        if (request.OutputCount - pending >= request.MaxTokens) return FinishReason.Length;
+        if (request.Tokens.Count - pending >= contextLength) return FinishReason.ContextLength;
         return null;
     }
 }

@@ -1,3 +1,4 @@
+using Wafer.Engine.Requests;
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Scheduling;
 using Wafer.Kernels.Ops;
@@ -48,9 +49,13 @@ public sealed class ModelRunner : IRangeWork
     private readonly WorkerPool _pool;
     private readonly ForwardBatch _batch = new();
     private float[] _logits = [];
-    private int[] _sampled = [];
+    private int[] _sampled = [];        // [chunks × stride] the tokens each chunk generated
+    private int[] _counts = [];         // [chunks] how many
+    private int[] _accepted = [];       // [chunks] of the chunk's drafts, how many were accepted
+    private int _stride = 1;
     private TokenLogprobs?[] _logprobs = [];
-    private int[] _rowChunk = [];       // [rows] the chunk each logits row belongs to
+    private int[] _samplingChunks = []; // [chunks that sample] their chunk index
+    private int[] _firstRow = [];       // [chunks] the chunk's first logits row
     private SchedulerOutput _step = null!;
 
     public ModelRunner(TransformerModel model, KvCacheManager kv, PagedKvStorage storage)
@@ -61,68 +66,128 @@ public sealed class ModelRunner : IRangeWork
         _pool = model.Pool;
     }
 
-    /// <summary>Tokens sampled in the last <see cref="Execute"/>, one per chunk (−1 where the chunk samples nothing).</summary>
-    public ReadOnlySpan<int> SampledTokens(int count) => _sampled.AsSpan(0, count);
+    /// <summary>True when a generated token ends its request by itself (an end token, a finished grammar): a run of accepted
+    /// drafts stops there. Set by the engine; null = only max tokens and the context end runs (the scheduler sizes drafts so
+    /// neither can be passed).</summary>
+    internal Func<EngineRequest, int, bool>? EndsRun { get; set; }
+
+    /// <summary>Tokens sampled in the last <see cref="Execute"/>, one per chunk (−1 where the chunk samples nothing); for a
+    /// chunk with drafts, its first generated token (see <see cref="Generated"/>).</summary>
+    public ReadOnlySpan<int> SampledTokens(int count)
+    {
+        if (_stride == 1) return _sampled.AsSpan(0, count);
+        var first = new int[count];
+        for (int k = 0; k < count; k++) first[k] = _sampled[k * _stride];
+        return first;
+    }
+
+    /// <summary>What the last <see cref="Execute"/> generated: chunk k's tokens are <c>Tokens[k·Stride …]</c>, <c>Counts[k]</c>
+    /// of them (0 where the chunk samples nothing; more than one where accepted drafts were verified).</summary>
+    public (ReadOnlyMemory<int> Tokens, ReadOnlyMemory<int> Counts, int Stride) Generated(int count) =>
+        (_sampled.AsMemory(0, count * _stride), _counts.AsMemory(0, count), _stride);
+
+    /// <summary>Of the last step's chunk <paramref name="index"/>'s drafts, how many were accepted.</summary>
+    public int Accepted(int index) => _accepted[index];
 
     /// <summary>Logprobs of the last step's chunk <paramref name="index"/>, when its request asked for them.</summary>
     public TokenLogprobs? Logprobs(int index) => _logprobs[index];
 
-    /// <summary>Computes the step and samples; results through <see cref="SampledTokens"/> and <see cref="Logprobs"/>.</summary>
+    /// <summary>Computes the step and samples; results through <see cref="Generated"/> and <see cref="Logprobs"/>.</summary>
     public void Execute(SchedulerOutput step)
     {
         var chunks = step.Chunks;
         int vocab = _model.Config.VocabSize;
-        if (_sampled.Length < chunks.Count)
+        int stride = 1;
+        foreach (var chunk in chunks) stride = Math.Max(stride, chunk.DraftCount + 1);
+        _stride = stride;
+        if (_counts.Length < chunks.Count || _sampled.Length < chunks.Count * stride)
         {
-            _sampled = new int[chunks.Count * 2];
-            _logprobs = new TokenLogprobs?[chunks.Count * 2];
-            _rowChunk = new int[chunks.Count * 2];
+            int capacity = Math.Max(chunks.Count * 2, _counts.Length);
+            _sampled = new int[capacity * Math.Max(stride, 2)];
+            _counts = new int[capacity];
+            _accepted = new int[capacity];
+            _logprobs = new TokenLogprobs?[capacity];
+            _samplingChunks = new int[capacity];
+            _firstRow = new int[capacity];
         }
         _batch.Clear();
-        int rows = 0;
+        int rows = 0, sampling = 0;
         for (int k = 0; k < chunks.Count; k++)
         {
             var chunk = chunks[k];
-            _sampled[k] = -1;
+            _sampled[k * stride] = -1;
+            _counts[k] = 0;
+            _accepted[k] = 0;
             _logprobs[k] = null;
+            _firstRow[k] = rows;
             _storage.Bind(k, _kv.BlockTable(chunk.Request.Id));
             var tokens = chunk.Request.Tokens;
-            int end = chunk.StartPosition + chunk.TokenCount;
+            int drafts = chunk.DraftCount;
+            int end = chunk.StartPosition + chunk.TokenCount - drafts;
             for (int p = chunk.StartPosition; p < end; p++)
                 _batch.Add(tokens[p], p, k, chunk.SamplesToken && p == end - 1);
-            if (chunk.SamplesToken) _rowChunk[rows++] = k;
+            // Drafts follow the last token; every one of their positions gives logits, to verify the draft before it.
+            var draft = chunk.Request.Draft;
+            for (int j = 0; j < drafts; j++) _batch.Add(draft[j], end + j, k, true);
+            if (chunk.SamplesToken)
+            {
+                _samplingChunks[sampling++] = k;
+                rows += 1 + drafts;
+            }
         }
         if (_logits.Length < _batch.OutputCount * vocab) _logits = new float[_batch.OutputCount * vocab];
         _model.Forward(_batch, _storage, _logits);
 
         _step = step;
-        _pool.For(rows, 1, this);
+        _pool.For(sampling, 1, this);
         _step = null!;
     }
 
-    /// <summary>Samples logits rows [start, end) (a worker pool item each).</summary>
+    /// <summary>Samples the chunks [start, end) of those that sample (a worker pool item each). A chunk with drafts is
+    /// verified in order: position j's token is sampled as if no draft existed (same chain, same grammar, same random draws),
+    /// and the run goes on while it equals draft j. Greedy output is therefore the same token for token as without drafts,
+    /// and sampled output has the target's distribution and, seed for seed, the same text: each emitted token is an ordinary
+    /// draw from the target given the tokens before it. (Standard speculative sampling accepts a draft d with probability
+    /// min(1, p(d)/q(d)); for these deterministic drafts q is a point mass, the acceptance is p(d), and drawing from p then
+    /// comparing is that test.)</summary>
     void IRangeWork.Run(int start, int end)
     {
         int vocab = _model.Config.VocabSize;
-        for (int row = start; row < end; row++)
+        for (int item = start; item < end; item++)
         {
-            int k = _rowChunk[row];
-            var request = _step.Chunks[k].Request;
-            var logits = _logits.AsSpan(row * vocab, vocab);
+            int k = _samplingChunks[item];
+            var chunk = _step.Chunks[k];
+            var request = chunk.Request;
+            int row = _firstRow[k];
             int topCount = request.Spec.TopLogprobs;
-            // Logprobs are of the model's distribution: the full log-softmax only when the request asks, from the logits as the
-            // model produced them (the sampler reads them and writes its bias and penalties into scratch of its own).
-            float[]? logProbs = null;
-            if (topCount >= 0)
+            int drafts = chunk.DraftCount, accepted = 0, generated = 0;
+            for (int j = 0; j <= drafts; j++)
             {
-                if ((t_logProbs?.Length ?? 0) < vocab) t_logProbs = new float[vocab];
-                logProbs = t_logProbs!;
-                Softmax.LogSoftmax(logits, logProbs.AsSpan(0, vocab));
+                var logits = _logits.AsSpan((row + j) * vocab, vocab);
+                // Logprobs are of the model's distribution: the full log-softmax only when the request asks, from the logits
+                // as the model produced them (requests that ask never draft).
+                float[]? logProbs = null;
+                if (topCount >= 0)
+                {
+                    if ((t_logProbs?.Length ?? 0) < vocab) t_logProbs = new float[vocab];
+                    logProbs = t_logProbs!;
+                    Softmax.LogSoftmax(logits, logProbs.AsSpan(0, vocab));
+                }
+                int token = SampleConstrained(request.Sampler!, request.Constraint, logits);
+                request.Constraint?.Accept(token);
+                _sampled[k * _stride + generated++] = token;
+                if (logProbs != null) _logprobs[k] = new TokenLogprobs(logProbs[token], TeacherForcing.Top(logProbs.AsSpan(0, vocab), Math.Min(topCount, vocab)));
+                if (j == drafts || token != request.Draft[j]) break;
+                accepted++;
+                if (EndsRun?.Invoke(request, token) == true) break;
             }
-            int token = SampleConstrained(request.Sampler!, request.Constraint, logits);
-            request.Constraint?.Accept(token);
-            _sampled[k] = token;
-            if (logProbs != null) _logprobs[k] = new TokenLogprobs(logProbs[token], TeacherForcing.Top(logProbs.AsSpan(0, vocab), Math.Min(topCount, vocab)));
+            _counts[k] = generated;
+            _accepted[k] = accepted;
+            if (drafts > 0)
+            {
+                request.DraftedTokens += drafts;
+                request.AcceptedTokens += accepted;
+            }
         }
     }
 }

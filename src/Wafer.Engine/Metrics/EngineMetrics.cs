@@ -28,6 +28,10 @@ public sealed class EngineMetrics : IDisposable
         PromptTokens = _meter.CreateCounter<long>("wafer.prompt_tokens", "{token}", "Prompt tokens of finished requests");
         GeneratedTokens = _meter.CreateCounter<long>("wafer.generation_tokens", "{token}", "Generated tokens");
         Preemptions = _meter.CreateCounter<long>("wafer.preemptions", "{request}", "Requests preempted for lack of KV blocks");
+        SpecDraftTokens = _meter.CreateCounter<long>("wafer.spec_draft_tokens", "{token}", "Draft tokens proposed for verification (speculative decoding)");
+        SpecAcceptedTokens = _meter.CreateCounter<long>("wafer.spec_accepted_tokens", "{token}", "Draft tokens the target accepted");
+        SpecAcceptedLength = _meter.CreateHistogram("wafer.spec_accepted_length", "{token}", "Draft tokens accepted per verification", tags: null,
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 8, 12, 16, 32] });
     }
 
     /// <summary>Latency buckets from 1 ms to 100 s.</summary>
@@ -43,6 +47,9 @@ public sealed class EngineMetrics : IDisposable
     public Counter<long> PromptTokens { get; }
     public Counter<long> GeneratedTokens { get; }
     public Counter<long> Preemptions { get; }
+    public Counter<long> SpecDraftTokens { get; }
+    public Counter<long> SpecAcceptedTokens { get; }
+    public Histogram<int> SpecAcceptedLength { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -17,7 +17,10 @@ public sealed class EngineRequest
         _tokens = new List<int>(spec.PromptTokens.Count + Math.Min(spec.MaxTokens ?? 0, 1 << 20));
         _tokens.AddRange(spec.PromptTokens);
         PromptCount = _tokens.Count;
+        _prediction = spec.PredictionTokens?.ToArray() ?? [];
     }
+
+    private readonly int[] _prediction;
 
     public long Id { get; }
 
@@ -59,6 +62,21 @@ public sealed class EngineRequest
 
     /// <summary>The request's position in its grammar, when it has one; the sampler's logits are masked by it.</summary>
     public Wafer.Models.Constraints.GrammarMatcher? Constraint { get; set; }
+
+    /// <summary>Draft tokens proposed for this step (speculative decoding); <see cref="DraftCount"/> of them are valid.</summary>
+    public int[] Draft { get; set; } = [];
+
+    /// <summary>Draft tokens in the chunk scheduled this step (0 = an ordinary decode or prefill chunk).</summary>
+    public int DraftCount { get; set; }
+
+    /// <summary>Draft tokens proposed for this request so far (OpenAI's accepted + rejected prediction tokens).</summary>
+    public long DraftedTokens { get; set; }
+
+    /// <summary>Of those, accepted (the target generated the same token).</summary>
+    public long AcceptedTokens { get; set; }
+
+    /// <summary>The prediction tokens as a span (empty when none).</summary>
+    public ReadOnlySpan<int> Prediction => _prediction;
 
     /// <summary>Adds a generated token.</summary>
     public void Append(int token) => _tokens.Add(token);

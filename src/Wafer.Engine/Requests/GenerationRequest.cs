@@ -40,6 +40,15 @@ public sealed record GenerationRequest
     /// grammar too, e.g. <c>{"name"</c> opening a Llama 3 call) rather than a marker before it.</summary>
     public bool GrammarTriggerStartsSentence { get; init; }
 
+    /// <summary>Speculative decoding for this request: null = the engine's setting, <see cref="Speculation.SpeculationMethod.None"/>
+    /// = off, <see cref="Speculation.SpeculationMethod.Ngram"/> = n-gram lookup (needs no second model, so a request may
+    /// ask for it on any engine). Off for requests that ask for logprobs.</summary>
+    public Speculation.SpeculationMethod? Speculation { get; init; }
+
+    /// <summary>Tokens the output is expected to repeat (OpenAI's Predicted Outputs, <c>prediction</c>): the n-gram proposer
+    /// looks its drafts up here first. The output is the model's either way; a good prediction only makes it faster.</summary>
+    public IReadOnlyList<int>? PredictionTokens { get; init; }
+
     /// <summary>Scheduling class.</summary>
     public RequestPriority Priority { get; init; } = RequestPriority.Normal;
 }

@@ -18,4 +18,13 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int
 {
     /// <summary>The stop string that ended the generation, or null when it ended otherwise.</summary>
     public string? StopString { get; init; }
+
+    /// <summary>True when the request ran with speculative decoding (then the prediction counts below are reported).</summary>
+    public bool Speculative { get; init; }
+
+    /// <summary>Draft tokens the target accepted (OpenAI's <c>accepted_prediction_tokens</c>).</summary>
+    public long AcceptedPredictionTokens { get; init; }
+
+    /// <summary>Draft tokens the target rejected (OpenAI's <c>rejected_prediction_tokens</c>).</summary>
+    public long RejectedPredictionTokens { get; init; }
 }

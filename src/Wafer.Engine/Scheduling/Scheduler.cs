@@ -1,5 +1,6 @@
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Requests;
+using Wafer.Engine.Speculation;
 
 namespace Wafer.Engine.Scheduling;
 
@@ -75,10 +76,21 @@ public sealed class Scheduler
 
     private void ScheduleRunning(SchedulerOutput output, ref int budget)
     {
+        int decodeRows = 0;
+        foreach (var r in _running)
+            if (r.ComputedCount == r.Tokens.Count - 1) decodeRows++;
         for (int i = 0; i < _running.Count && budget > 0; i++)
         {
             var request = _running[i];
+            request.DraftCount = 0;
             int count = ChunkSize(request, budget);
+            if (count == 1 && request.ComputedCount == request.Tokens.Count - 1)
+            {
+                request.DraftCount = Draft(request, decodeRows, budget - 1);
+                // Drafts only where their blocks are free: speculation never preempts anyone.
+                if (request.DraftCount > 0 && !_kv.TryAllocate(request.Id, request.ComputedCount + 1 + request.DraftCount)) request.DraftCount = 0;
+                count += request.DraftCount;
+            }
             bool scheduled = true;
             while (!_kv.TryAllocate(request.Id, request.ComputedCount + count))
             {
@@ -98,6 +110,20 @@ public sealed class Scheduler
             Emit(output, request, count);
             budget -= count;
         }
+    }
+
+    /// <summary>Proposes this step's draft tokens for a decoding request into its <see cref="EngineRequest.Draft"/>: as many as
+    /// <see cref="SpeculationPolicy"/> allows, within what its max tokens, the context and <paramref name="room"/> leave.</summary>
+    private int Draft(EngineRequest request, int decodeRows, int room)
+    {
+        var options = _options.Speculation;
+        var method = request.Spec.Speculation ?? options.Method;
+        if (method == SpeculationMethod.None || request.Spec.TopLogprobs >= 0) return 0;
+        int limit = Math.Min(Math.Min(options.MaxDraftTokens, room), Math.Min(request.MaxTokens - request.OutputCount, _options.ContextLength - request.Tokens.Count) - 1);
+        int k = Math.Min(limit, SpeculationPolicy.DraftLength(options.MaxDraftTokens, options.SaturationRows, request.DraftedTokens, request.AcceptedTokens, decodeRows));
+        if (k <= 0) return 0;
+        if (request.Draft.Length < options.MaxDraftTokens) request.Draft = new int[options.MaxDraftTokens];
+        return NgramProposer.Propose(request.TokenSpan, request.Prediction, options.NgramMin, options.NgramMax, request.Draft.AsSpan(0, k));
     }
 
     private void ScheduleWaiting(SchedulerOutput output, ref int budget)
@@ -134,7 +160,8 @@ public sealed class Scheduler
     }
 
     private static void Emit(SchedulerOutput output, EngineRequest request, int count) =>
-        output.Chunks.Add(new ScheduledChunk(request, request.ComputedCount, count, request.ComputedCount + count == request.Tokens.Count));
+        output.Chunks.Add(new ScheduledChunk(request, request.ComputedCount, count,
+            request.ComputedCount + count - request.DraftCount == request.Tokens.Count, request.DraftCount));
 
     /// <summary>The running request to give up first: lowest priority, then newest.</summary>
     private EngineRequest PickVictim()
@@ -156,6 +183,7 @@ public sealed class Scheduler
 
     private void Preempt(EngineRequest request, SchedulerOutput output)
     {
+        request.DraftCount = 0;
         _running.Remove(request);
         _kv.Free(request.Id);
         request.ComputedCount = 0;
@@ -176,7 +204,16 @@ public sealed class Scheduler
     }
 
     /// <summary><see cref="Update(SchedulerOutput, ReadOnlySpan{int})"/> into <paramref name="updates"/>, which is cleared first.</summary>
-    public void Update(SchedulerOutput output, ReadOnlySpan<int> sampledTokens, List<RequestUpdate> updates)
+    public void Update(SchedulerOutput output, ReadOnlySpan<int> sampledTokens, List<RequestUpdate> updates) =>
+        Update(output, sampledTokens, [], 1, updates);
+
+    /// <summary>Applies a step whose chunks may have generated several tokens each (speculative decoding): chunk k's tokens
+    /// are <paramref name="sampled"/>[k·<paramref name="stride"/> …] and <paramref name="counts"/>[k] of them are valid (one
+    /// when <paramref name="counts"/> is empty). For a chunk with drafts, the generated tokens are the accepted drafts and
+    /// the target's next token: the cache keeps the positions of the accepted drafts only (a rejected draft's keys and
+    /// values are overwritten when that position is computed again, and never reach the prefix cache, which registers
+    /// computed tokens of the request's own list).</summary>
+    public void Update(SchedulerOutput output, ReadOnlySpan<int> sampled, ReadOnlySpan<int> counts, int stride, List<RequestUpdate> updates)
     {
         updates.Clear();
         for (int k = 0; k < output.Chunks.Count; k++)
@@ -184,12 +221,12 @@ public sealed class Scheduler
             var chunk = output.Chunks[k];
             var request = chunk.Request;
             if (request.Status != RequestStatus.Running) continue;
-            request.ComputedCount = chunk.StartPosition + chunk.TokenCount;
+            int generated = chunk.SamplesToken ? counts.IsEmpty ? 1 : counts[k] : 0;
+            request.ComputedCount = chunk.DraftCount > 0 ? chunk.StartPosition + generated : chunk.StartPosition + chunk.TokenCount;
+            for (int j = 0; j < generated; j++) request.Append(sampled[k * stride + j]);
             _kv.RegisterFullBlocks(request.Id, request.TokenSpan, request.ComputedCount);
-            if (!chunk.SamplesToken) continue;
-            int token = sampledTokens[k];
-            request.Append(token);
-            updates.Add(new RequestUpdate(request, token, k));
+            for (int j = 0; j < generated; j++) updates.Add(new RequestUpdate(request, sampled[k * stride + j], k, generated - 1 - j));
+            request.DraftCount = 0;
         }
     }
 

@@ -18,9 +18,13 @@ public sealed record SchedulerOptions
     /// (see <see cref="EngineOptions.ResolveContextLength"/>). A <see cref="Scheduler"/> needs it resolved.</summary>
     public int ContextLength { get; init; }
 
+    /// <summary>Speculative decoding: which proposer, how many drafts, when to stop drafting (see <see cref="Speculation.SpeculationPolicy"/>).</summary>
+    public Speculation.SpeculationOptions Speculation { get; init; } = Wafer.Engine.Speculation.SpeculationOptions.Off;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid limit.</summary>
     public SchedulerOptions Validate()
     {
+        Speculation.Validate();
         if (MaxBatchTokens < 1) throw new ArgumentException($"the batch token budget must be ≥ 1, got {MaxBatchTokens}");
         if (LongPrefillChunk < 0) throw new ArgumentException($"the long-prefill chunk must be ≥ 0 (0 = off), got {LongPrefillChunk}");
         if (MaxSequences < 1) throw new ArgumentException($"max sequences must be ≥ 1, got {MaxSequences}");

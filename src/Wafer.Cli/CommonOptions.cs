@@ -13,6 +13,30 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 0,
     };
 
+    public static Option<string> Spec()
+    {
+        var option = new Option<string>("--spec")
+        {
+            Description = "Speculative decoding: none, or ngram (drafts from the latest earlier occurrence of the last tokens in the prompt, the output and a request's prediction; adaptive to load)",
+            DefaultValueFactory = _ => "none",
+        };
+        option.AcceptOnlyFromAmong("none", "ngram");
+        return option;
+    }
+
+    public static Option<int> DraftTokens() => new("--draft-tokens")
+    {
+        Description = "Most draft tokens a sequence verifies per step (with --spec)",
+        DefaultValueFactory = _ => 5,
+    };
+
+    /// <summary>The engine's speculation settings from <c>--spec</c> and <c>--draft-tokens</c>.</summary>
+    public static Wafer.Engine.Speculation.SpeculationOptions Speculation(string method, int draftTokens) => new Wafer.Engine.Speculation.SpeculationOptions
+    {
+        Method = method == "ngram" ? Wafer.Engine.Speculation.SpeculationMethod.Ngram : Wafer.Engine.Speculation.SpeculationMethod.None,
+        MaxDraftTokens = draftTokens,
+    }.Validate();
+
     public static Option<bool> NoRepack() => new("--no-repack")
     {
         Description = "Multiply from the GGUF layout as mapped instead of repacking Q8_0/Q4_0/Q5_0 weights into 8 interleaved rows at load (slower prompts, less memory)",

@@ -47,7 +47,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private volatile bool _stopping;
     private bool _stopWhenIdle;
     private long _preemptions;
-    private long _specDrafted, _specAccepted;
+    private long _specDrafted, _specAccepted, _specVerifications;
     private readonly Speculation.SpeculationMethod _speculation;
 
     /// <summary>Starts an engine over a loaded model. The context length is resolved here, once
@@ -108,6 +108,9 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     /// <summary>Draft tokens proposed so far (speculative decoding), and of those accepted.</summary>
     public (long Drafted, long Accepted) SpeculationCounts => (Interlocked.Read(ref _specDrafted), Interlocked.Read(ref _specAccepted));
+
+    /// <summary>Verifications so far: decode steps of a sequence that carried drafts.</summary>
+    public long SpeculationVerifications => Interlocked.Read(ref _specVerifications);
 
     /// <summary>Prefix-cache lookups and hits, in prompt tokens.</summary>
     public (long QueryTokens, long HitTokens) PrefixCacheStats => (_kv.PrefixQueryTokens, _kv.PrefixHitTokens);
@@ -349,6 +352,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             Metrics.SpecAcceptedLength.Record(accepted);
             Interlocked.Add(ref _specDrafted, drafts);
             Interlocked.Add(ref _specAccepted, accepted);
+            Interlocked.Increment(ref _specVerifications);
         }
     }
 

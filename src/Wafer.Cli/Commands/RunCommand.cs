@@ -31,8 +31,11 @@ internal static class RunCommand
         var noRepack = CommonOptions.NoRepack();
         var grammar = new Option<string?>("--grammar-file") { Description = "Constrain the output to a GBNF grammar (llama.cpp's dialect) read from this file" };
         var schema = new Option<string?>("--json-schema-file") { Description = "Constrain the output to JSON matching the JSON schema in this file" };
-        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema };
+        var spec = CommonOptions.Spec();
+        var draftTokens = CommonOptions.DraftTokens();
+        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens };
         command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
+            CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens)),
             Constraint(r.GetValue(grammar), r.GetValue(schema)), new SamplingOptions
         {
             Temperature = r.GetValue(temperature),
@@ -67,14 +70,15 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack, Grammar? grammar, SamplingOptions sampling)
+    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack, Wafer.Engine.Speculation.SpeculationOptions speculation,
+        Grammar? grammar, SamplingOptions sampling)
     {
         if (count < 0) throw new ArgumentException($"-n must be ≥ 0, got {count}");
         if (context < 0) throw new ArgumentException($"--ctx must be ≥ 0 (0 = the model's), got {context}");
         sampling.Validate();
         var options = new EngineOptions
         {
-            Scheduler = new SchedulerOptions { ContextLength = context, MaxSequences = 1 },
+            Scheduler = new SchedulerOptions { ContextLength = context, MaxSequences = 1, Speculation = speculation },
             PrefixCaching = false,
         };
         // One sequence: the default KV sizing then gives exactly one context.
@@ -119,6 +123,13 @@ internal static class RunCommand
         Console.Error.WriteLine(
             $"prompt: {tokens.Count} tokens in {promptSeconds * 1000:F1} ms ({Rate(tokens.Count, promptSeconds)} tokens/s); " +
             $"generated: {(count == 0 ? 0 : generated)} tokens in {generationSeconds * 1000:F1} ms ({Rate(generated - 1, generationSeconds)} tokens/s)");
+        if (speculation.Method != Wafer.Engine.Speculation.SpeculationMethod.None)
+        {
+            var (drafted, accepted) = engine.SpeculationCounts;
+            long verifications = engine.SpeculationVerifications;
+            Console.Error.WriteLine($"speculation: {accepted} of {drafted} draft tokens accepted ({(drafted == 0 ? 0 : 100.0 * accepted / drafted):F0} %), " +
+                $"{(verifications == 0 ? 0 : (double)accepted / verifications):F2} per verification over {verifications} verifications");
+        }
         return 0;
     }
 

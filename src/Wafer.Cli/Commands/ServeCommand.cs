@@ -24,10 +24,12 @@ internal static class ServeCommand
         var noRepack = CommonOptions.NoRepack();
         var reasoning = new Option<string>("--reasoning-format") { Description = "deepseek: a thinking model's <think> block goes to reasoning_content; none: it stays in the content", DefaultValueFactory = _ => "deepseek" };
         reasoning.AcceptOnlyFromAmong("deepseek", "none");
+        var spec = CommonOptions.Spec();
+        var draftTokens = CommonOptions.DraftTokens();
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, drain, noRepack,
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, drain, noRepack,
         };
         command.SetAction(r => Run(new ServerOptions
         {
@@ -45,6 +47,7 @@ internal static class ServeCommand
             Repack = !r.GetValue(noRepack),
             ChatTemplate = r.GetValue(template),
             ReasoningFormat = r.GetValue(reasoning)!,
+            Speculation = CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens)),
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));
         return command;

@@ -3,6 +3,7 @@ using Wafer.Engine;
 using Wafer.Engine.Chat;
 using Wafer.Engine.Chat.Tools;
 using Wafer.Engine.Requests;
+using Wafer.Engine.Speculation;
 using Wafer.Models.ChatTemplates;
 using Wafer.Models.Constraints;
 using Wafer.Models.Sampling;
@@ -176,7 +177,56 @@ internal static class GenerationRequestParser
             IgnoreEndOfGeneration = JsonFields.Bool(body, "ignore_eos") ?? false,
             Grammar = Constraint(body),
         };
+        request = Speculative(body, model, request, logprobs);
         return new ParsedGeneration(request, stream, includeUsage, logprobs, top, promptParam);
+    }
+
+    /// <summary>Speculative decoding per request: OpenAI's <c>prediction</c> (<c>{"type": "content", "content": text or text
+    /// parts}</c>: Predicted Outputs, whose tokens the n-gram proposer looks up first; it turns n-gram drafts on for the
+    /// request) and the extension <c>speculative</c> (<c>false</c>/<c>"none"</c> off, <c>true</c>/<c>"ngram"</c> n-gram drafts;
+    /// absent = the server's <c>--spec</c>). Both need the chosen tokens' logprobs off, since a request that asks for logprobs
+    /// never drafts (a 400 rather than a prediction silently unused).</summary>
+    private static GenerationRequest Speculative(JsonElement body, Model model, GenerationRequest request, bool logprobs)
+    {
+        SpeculationMethod? method = null;
+        if (body.TryGetProperty("speculative", out var spec) && spec.ValueKind != JsonValueKind.Null)
+        {
+            method = spec.ValueKind switch
+            {
+                JsonValueKind.True => SpeculationMethod.Ngram,
+                JsonValueKind.False => SpeculationMethod.None,
+                JsonValueKind.String when spec.GetString() == "ngram" => SpeculationMethod.Ngram,
+                JsonValueKind.String when spec.GetString() == "none" => SpeculationMethod.None,
+                _ => throw ApiException.BadParameter("speculative", "'speculative' must be true, false, \"ngram\" or \"none\""),
+            };
+        }
+        int[]? prediction = null;
+        if (body.TryGetProperty("prediction", out var p) && p.ValueKind != JsonValueKind.Null)
+        {
+            if (p.ValueKind != JsonValueKind.Object || JsonFields.String(p, "type") != "content" || !p.TryGetProperty("content", out var content))
+                throw ApiException.BadParameter("prediction", "'prediction' must be {\"type\": \"content\", \"content\": …} with a string or text parts");
+            string text = content.ValueKind switch
+            {
+                JsonValueKind.String => content.GetString()!,
+                JsonValueKind.Array => string.Concat(content.EnumerateArray().Select(part =>
+                    part.ValueKind == JsonValueKind.Object && JsonFields.String(part, "type") == "text" && JsonFields.String(part, "text") is { } t ? t
+                        : throw ApiException.BadParameter("prediction.content", "'prediction.content' parts must be {\"type\": \"text\", \"text\": …}"))),
+                _ => throw ApiException.BadParameter("prediction.content", "'prediction.content' must be a string or an array of text parts"),
+            };
+            if (method == SpeculationMethod.None) throw ApiException.BadParameter("prediction", "'prediction' needs speculation, which 'speculative' turns off");
+            try
+            {
+                prediction = [.. model.Tokenizer.Encode(text, addSpecial: false, parseSpecial: false)];
+            }
+            catch (UntokenizableTextException e)
+            {
+                throw ApiException.BadParameter("prediction.content", e.Message);
+            }
+            method ??= SpeculationMethod.Ngram;
+        }
+        if (logprobs && (prediction != null || method == SpeculationMethod.Ngram))
+            throw ApiException.BadParameter(prediction != null ? "prediction" : "speculative", "speculative decoding (a 'prediction' or 'speculative') cannot be combined with 'logprobs'");
+        return method == null && prediction == null ? request : request with { Speculation = method, PredictionTokens = prediction };
     }
 
     private static SamplingOptions Sampling(JsonElement body, int vocabularySize)
@@ -223,7 +273,7 @@ internal static class GenerationRequestParser
         if (body.TryGetProperty("modalities", out var modalities) && modalities.ValueKind != JsonValueKind.Null
             && !(modalities.ValueKind == JsonValueKind.Array && modalities.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString() == "text")))
             throw ApiException.BadParameter("modalities", "this server answers in text only: 'modalities' may only be [\"text\"]");
-        foreach (string name in (string[])["audio", "prediction"])
+        foreach (string name in (string[])["audio"])
             if (JsonFields.Has(body, name)) throw ApiException.BadParameter(name, $"'{name}' is not supported by this server");
         if (JsonFields.Integer(body, "best_of", 1, 128) is > 1) throw ApiException.BadParameter("best_of", "only 'best_of': 1 is supported");
     }

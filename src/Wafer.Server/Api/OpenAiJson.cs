@@ -177,6 +177,14 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", u?.CachedPromptTokens ?? 0);
         w.WriteEndObject();
+        if (u is { Speculative: true })
+        {
+            // OpenAI's Predicted Outputs counts, here for every speculative draft (a prediction's or the n-gram lookup's).
+            w.WriteStartObject("completion_tokens_details");
+            w.WriteNumber("accepted_prediction_tokens", u.AcceptedPredictionTokens);
+            w.WriteNumber("rejected_prediction_tokens", u.RejectedPredictionTokens);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

@@ -37,6 +37,9 @@ public sealed record ServerOptions
     /// <c>message.reasoning_content</c> / <c>delta.reasoning_content</c>; "none" leaves it inline in the content.</summary>
     public string ReasoningFormat { get; init; } = "deepseek";
 
+    /// <summary>Speculative decoding (<c>--spec</c>, <c>--draft-tokens</c>): how drafts are proposed and how many at most.</summary>
+    public Wafer.Engine.Speculation.SpeculationOptions Speculation { get; init; } = Wafer.Engine.Speculation.SpeculationOptions.Off;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option and the fix.</summary>
     public ServerOptions Validate()
     {
@@ -46,6 +49,7 @@ public sealed record ServerOptions
         if (ContextLength < 0) throw new ArgumentException($"--ctx must be ≥ 0, got {ContextLength}");
         if (KvCacheMiB < 0) throw new ArgumentException($"--kv-cache-mb must be ≥ 0, got {KvCacheMiB}");
         if (Threads < 0) throw new ArgumentException($"--threads must be ≥ 0, got {Threads}");
+        Speculation.Validate();
         if (!File.Exists(ModelPath)) throw new FileNotFoundException($"model file '{ModelPath}' does not exist; pass the path of a GGUF file");
         return this;
     }

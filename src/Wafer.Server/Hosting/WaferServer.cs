@@ -96,7 +96,7 @@ public sealed class WaferServer : IAsyncDisposable
         var template = options.ChatTemplate != null ? ChatTemplateResolver.Resolve(options.ChatTemplate) : null;
         return LocalModel.Load(options.ModelPath, new EngineOptions
         {
-            Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences },
+            Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences, Speculation = options.Speculation },
             KvCacheMiB = options.KvCacheMiB,
         }, options.Threads, options.Alias, template, options.Repack);
     }

@@ -23,13 +23,43 @@ internal static class BenchEngineCommand
         var parallel = new Option<string?>("--parallel") { Description = "Concurrent sequences through the batching engine, e.g. 1,4,16,64 (one tg result per level)" };
         var mixed = new Option<bool>("--ttft") { Description = "Also measure time to first token: shared 1,000-token system prompt with and without the prefix cache, and short chats while a 2,000-token prompt is prefilled" };
         var noRepack = CommonOptions.NoRepack();
-        var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench")
+        var spec = CommonOptions.Spec();
+        var draftTokens = CommonOptions.DraftTokens();
+        var specPrompt = new Option<string>("--spec-prompt") { Description = "With --spec: the prompt of the speculation workloads", DefaultValueFactory = _ => "Once upon a time" };
+        var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench; with --spec, batch-1 decode with and without speculative decoding")
         {
-            model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack,
+            model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, specPrompt,
         };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
-            EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
+        command.SetAction(r => r.GetValue(spec) != "none"
+            ? RunSpeculation(r.GetValue(model)!, r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
+                CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens)), r.GetValue(specPrompt)!, !r.GetValue(noRepack))
+            : Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
+                EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
         return command;
+    }
+
+    /// <summary>Speculative decoding at batch 1 (<see cref="SpeculationBenchmark"/>): tokens/s off and on, acceptance, exactness.</summary>
+    private static int RunSpeculation(string path, int tokens, int rounds, int threads, string? jsonPath, Wafer.Engine.Speculation.SpeculationOptions speculation, string prompt, bool repack)
+    {
+        if (tokens < 2) throw new ArgumentException($"-n {tokens}: --spec needs at least 2 generated tokens");
+        if (rounds < 1) throw new ArgumentException($"-r {rounds}: need at least one round");
+        using var pool = new WorkerPool(threads);
+        using var model = TransformerModel.Load(path, pool, repack);
+        var tokenizer = Wafer.Models.Tokenization.Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(path));
+        var rows = AnsiConsole.Status().Start("speculation rounds…", _ =>
+            new SpeculationBenchmark(model, tokenizer, speculation).RunAsync(prompt, tokens, rounds).GetAwaiter().GetResult());
+        var table = new Table().AddColumns("workload", "tokens", "off t/s", "on t/s", "× (median of rounds)", "drafted", "accepted", "acceptance", "accepted / verification", "same tokens");
+        foreach (var r in rows)
+            table.AddRow(r.Workload, $"{r.Tokens}", $"{r.OffTokensPerSecond:F1}", $"{r.OnTokensPerSecond:F1}", $"{r.Speedup:F2}", $"{r.Drafted}", $"{r.Accepted}",
+                $"{r.AcceptanceRate:P0}", $"{r.MeanAcceptedLength:F2}", r.SameTokens ? "yes" : "[red]NO[/]");
+        AnsiConsole.Write(table);
+        if (jsonPath != null)
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
+            {
+                command = "wafer bench engine --spec", model = Path.GetFileName(path), threads = pool.ThreadCount, date = DateTime.UtcNow,
+                draft_tokens = speculation.MaxDraftTokens, prompt, rounds, results = rows,
+            }, JsonOptions));
+        return rows.All(r => r.SameTokens) ? 0 : 1;
     }
 
     private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack)

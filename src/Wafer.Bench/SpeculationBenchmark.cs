@@ -11,7 +11,8 @@ namespace Wafer.Bench;
 
 /// <summary>Batch-1 decode speed with and without speculative decoding, on three workloads, in alternating rounds.</summary>
 /// <remarks>
-/// Step 1: the free answer C: greedy continuation of the prompt P, speculation off (its tokens are the reference).
+/// Step 1: one engine without speculation, one with it (a draft model loads once); the free answer C: greedy continuation
+/// of the prompt P, speculation off.
 /// Step 2: per round, per workload, run it with speculation off, then on: tokens/s of the decode (first token to last),
 /// the drafts proposed and accepted, the verifications, and whether the tokens equal the reference run's.
 /// Workloads: "free" (P, n-gram drafts from whatever repeats), "copy" (P + C + P: the answer repeats a passage of the
@@ -30,44 +31,44 @@ public sealed class SpeculationBenchmark(TransformerModel model, Tokenizer token
         PrefixCaching = false,
     });
 
+    /// <summary>The draft model's weights and KV cache in bytes, when the speculation uses one (set by <see cref="RunAsync"/>).</summary>
+    public (long Weights, long Kv)? DraftBytes { get; private set; }
+
     public async Task<IReadOnlyList<Row>> RunAsync(string prompt, int tokens, int rounds)
     {
         int[] p = [.. tokenizer.Encode(prompt)];
         int context = Math.Min(model.Config.ContextLength, 3 * p.Length + 2 * tokens + 16);
-        int[] answer;
-        await using (var reference = Start(SpeculationOptions.Off, context))
-            answer = (await Generate(reference, new GenerationRequest { PromptTokens = p, MaxTokens = tokens, Sampling = SamplingOptions.Greedy, IgnoreEndOfGeneration = true })).Tokens;
-        var workloads = new (string Name, GenerationRequest Request)[]
+        await using var plain = Start(SpeculationOptions.Off, context);
+        await using var spec = Start(speculation, context);
+        if (spec.DraftModel is { } draft) DraftBytes = (draft.WeightBytes, draft.KvBytes);
+        var greedy = new GenerationRequest { PromptTokens = p, MaxTokens = tokens, Sampling = SamplingOptions.Greedy, IgnoreEndOfGeneration = true };
+        int[] answer = (await Generate(plain, greedy)).Tokens;
+        var workloads = new List<(string Name, GenerationRequest Request)>
         {
-            ("free", new GenerationRequest { PromptTokens = p, MaxTokens = tokens, Sampling = SamplingOptions.Greedy, IgnoreEndOfGeneration = true }),
-            ("copy", new GenerationRequest { PromptTokens = [.. p, .. answer, .. p[1..]], MaxTokens = tokens, Sampling = SamplingOptions.Greedy, IgnoreEndOfGeneration = true }),
-            ("predicted", new GenerationRequest { PromptTokens = p, MaxTokens = tokens, Sampling = SamplingOptions.Greedy, IgnoreEndOfGeneration = true, PredictionTokens = answer }),
+            ("free", greedy),
+            ("copy", greedy with { PromptTokens = [.. p, .. answer, .. p[1..]] }),
+            // A prediction feeds the n-gram proposer, whatever the server's method.
+            ("predicted", greedy with { PredictionTokens = answer, Speculation = SpeculationMethod.Ngram }),
         };
         var rows = new List<Row>();
         foreach (var (name, request) in workloads)
         {
             var off = new List<double>();
             var on = new List<double>();
-            long drafted = 0, accepted = 0, verifications = 0;
+            var (drafted0, accepted0) = spec.SpeculationCounts;
+            long verifications0 = spec.SpeculationVerifications;
             bool same = true;
             for (int round = 0; round < rounds; round++)
             {
-                await using (var plain = Start(SpeculationOptions.Off, context))
-                {
-                    var r = await Generate(plain, request with { Speculation = SpeculationMethod.None });
-                    off.Add(r.Rate);
-                    var expected = r.Tokens;
-                    await using var spec = Start(speculation with { Method = SpeculationMethod.Ngram }, context);
-                    var s = await Generate(spec, request);
-                    on.Add(s.Rate);
-                    same &= s.Tokens.AsSpan().SequenceEqual(expected);
-                    drafted += spec.SpeculationCounts.Drafted;
-                    accepted += spec.SpeculationCounts.Accepted;
-                    verifications += spec.SpeculationVerifications;
-                }
+                var r = await Generate(plain, request with { Speculation = SpeculationMethod.None });
+                off.Add(r.Rate);
+                var s = await Generate(spec, request);
+                on.Add(s.Rate);
+                same &= s.Tokens.AsSpan().SequenceEqual(r.Tokens);
             }
-            double offRate = Median(off), onRate = Median(on);
-            rows.Add(new Row(name, tokens, offRate, onRate, Median(on.Zip(off, (a, b) => a / b).ToList()), drafted / rounds, accepted / rounds,
+            long drafted = spec.SpeculationCounts.Drafted - drafted0, accepted = spec.SpeculationCounts.Accepted - accepted0;
+            long verifications = spec.SpeculationVerifications - verifications0;
+            rows.Add(new Row(name, tokens, Median(off), Median(on), Median(on.Zip(off, (a, b) => a / b).ToList()), drafted / rounds, accepted / rounds,
                 drafted == 0 ? 0 : (double)accepted / drafted, verifications == 0 ? 0 : (double)accepted / verifications, same));
         }
         return rows;

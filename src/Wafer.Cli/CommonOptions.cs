@@ -30,12 +30,23 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 5,
     };
 
-    /// <summary>The engine's speculation settings from <c>--spec</c> and <c>--draft-tokens</c>.</summary>
-    public static Wafer.Engine.Speculation.SpeculationOptions Speculation(string method, int draftTokens) => new Wafer.Engine.Speculation.SpeculationOptions
+    public static Option<string?> Draft() => new("--draft")
     {
-        Method = method == "ngram" ? Wafer.Engine.Speculation.SpeculationMethod.Ngram : Wafer.Engine.Speculation.SpeculationMethod.None,
-        MaxDraftTokens = draftTokens,
-    }.Validate();
+        Description = "Speculative decoding with a draft model: a GGUF file with the model's tokenizer, or self:Q4_0 (the model's own weights requantized at load)",
+    };
+
+    /// <summary>The engine's speculation settings from <c>--spec</c>, <c>--draft</c> and <c>--draft-tokens</c>.</summary>
+    public static Wafer.Engine.Speculation.SpeculationOptions Speculation(string method, int draftTokens, string? draft = null)
+    {
+        if (draft != null && method == "ngram") throw new ArgumentException("give --spec ngram or --draft, not both");
+        return new Wafer.Engine.Speculation.SpeculationOptions
+        {
+            Method = draft != null ? Wafer.Engine.Speculation.SpeculationMethod.Draft
+                : method == "ngram" ? Wafer.Engine.Speculation.SpeculationMethod.Ngram : Wafer.Engine.Speculation.SpeculationMethod.None,
+            Draft = draft,
+            MaxDraftTokens = draftTokens,
+        }.Validate();
+    }
 
     public static Option<bool> NoRepack() => new("--no-repack")
     {

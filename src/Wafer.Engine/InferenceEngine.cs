@@ -49,6 +49,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private long _preemptions;
     private long _specDrafted, _specAccepted, _specVerifications;
     private readonly Speculation.SpeculationMethod _speculation;
+    private readonly Speculation.DraftModel? _draft;
 
     /// <summary>Starts an engine over a loaded model. The context length is resolved here, once
     /// (<see cref="EngineOptions.ResolveContextLength"/>): options may ask for less than the model's, or 0 for the default.</summary>
@@ -62,7 +63,22 @@ public sealed class InferenceEngine : IAsyncDisposable
         int blocks = KvCacheSizing.BlockCount(model.Config, _options, KvCacheSizing.AvailableMemoryBytes());
         _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context);
         _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize);
-        _scheduler = new Scheduler(_options.Scheduler, _kv);
+        var speculation = _options.Scheduler.Speculation;
+        if (speculation.Method == Speculation.SpeculationMethod.Draft)
+        {
+            // The draft's cache holds as many tokens as the target's, plus every sequence's drafts.
+            long tokens = (long)blocks * _options.BlockSize + (long)_options.Scheduler.MaxSequences * (speculation.MaxDraftTokens + _options.BlockSize);
+            try
+            {
+                _draft = Speculation.DraftModel.Load(speculation.Draft!, model, tokenizer, model.Pool, (int)Math.Min(tokens, int.MaxValue / 2), _options.BlockSize, repack: true);
+            }
+            catch
+            {
+                _storage.Dispose();
+                throw;
+            }
+        }
+        _scheduler = new Scheduler(_options.Scheduler, _kv, _draft);
         _speculation = _options.Scheduler.Speculation.Method;
         _runner = new ModelRunner(model, _kv, _storage);
         _rules = new FinishRules(tokenizer.IsEndOfGeneration, context);
@@ -108,6 +124,9 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     /// <summary>Draft tokens proposed so far (speculative decoding), and of those accepted.</summary>
     public (long Drafted, long Accepted) SpeculationCounts => (Interlocked.Read(ref _specDrafted), Interlocked.Read(ref _specAccepted));
+
+    /// <summary>The draft model, when speculation uses one.</summary>
+    public Speculation.DraftModel? DraftModel => _draft;
 
     /// <summary>Verifications so far: decode steps of a sequence that carried drafts.</summary>
     public long SpeculationVerifications => Interlocked.Read(ref _specVerifications);
@@ -394,6 +413,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         var request = active.Request;
         _active.Remove(request.Id);
+        _draft?.Release(request.Id);
         if (last?.FinishReason is FinishReason reason)
         {
             _scheduler.Finish(request.Id, reason);
@@ -438,6 +458,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _storage.Dispose();
+        _draft?.Dispose();
         Metrics.Dispose();
     }
 }

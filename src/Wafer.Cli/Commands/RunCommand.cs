@@ -33,9 +33,10 @@ internal static class RunCommand
         var schema = new Option<string?>("--json-schema-file") { Description = "Constrain the output to JSON matching the JSON schema in this file" };
         var spec = CommonOptions.Spec();
         var draftTokens = CommonOptions.DraftTokens();
-        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens };
+        var draft = CommonOptions.Draft();
+        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens, draft };
         command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
-            CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens)),
+            CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)),
             Constraint(r.GetValue(grammar), r.GetValue(schema)), new SamplingOptions
         {
             Temperature = r.GetValue(temperature),

@@ -21,9 +21,15 @@ public sealed class Scheduler
     private readonly List<EngineRequest> _running = [];
     private readonly Dictionary<long, EngineRequest> _byId = [];
 
-    /// <summary>Creates a scheduler over <paramref name="kv"/> (the options' context length must be resolved: ≥ 2).</summary>
-    public Scheduler(SchedulerOptions options, KvCacheManager kv)
+    private readonly DraftModel? _draftModel;
+    private readonly List<EngineRequest> _drafting = [];   // this step's requests waiting for the draft model
+    private readonly List<int> _draftCounts = [];
+
+    /// <summary>Creates a scheduler over <paramref name="kv"/> (the options' context length must be resolved: ≥ 2), with the
+    /// draft model that proposes for <see cref="SpeculationMethod.Draft"/>, when there is one.</summary>
+    public Scheduler(SchedulerOptions options, KvCacheManager kv, DraftModel? draftModel = null)
     {
+        _draftModel = draftModel;
         _options = options.Validate();
         if (options.ContextLength < 2) throw new ArgumentException($"the scheduler needs a resolved context length ≥ 2, got {options.ContextLength}");
         _kv = kv;
@@ -87,8 +93,6 @@ public sealed class Scheduler
             if (count == 1 && request.ComputedCount == request.Tokens.Count - 1)
             {
                 request.DraftCount = Draft(request, decodeRows, budget - 1);
-                // Drafts only where their blocks are free: speculation never preempts anyone.
-                if (request.DraftCount > 0 && !_kv.TryAllocate(request.Id, request.ComputedCount + 1 + request.DraftCount)) request.DraftCount = 0;
                 count += request.DraftCount;
             }
             bool scheduled = true;
@@ -110,20 +114,54 @@ public sealed class Scheduler
             Emit(output, request, count);
             budget -= count;
         }
+        if (_drafting.Count > 0) ProposeWithDraftModel(output, ref budget);
     }
 
-    /// <summary>Proposes this step's draft tokens for a decoding request into its <see cref="EngineRequest.Draft"/>: as many as
-    /// <see cref="SpeculationPolicy"/> allows, within what its max tokens, the context and <paramref name="room"/> leave.</summary>
+    /// <summary>Runs the draft model for this step's drafting requests at once (batched rounds), then shrinks the chunks of
+    /// those it could not draft for.</summary>
+    private void ProposeWithDraftModel(SchedulerOutput output, ref int budget)
+    {
+        for (int i = _drafting.Count - 1; i >= 0; i--)
+            if (_drafting[i].Status != RequestStatus.Running || _drafting[i].DraftCount == 0) // preempted after it was scheduled
+            {
+                _drafting.RemoveAt(i);
+                _draftCounts.RemoveAt(i);
+            }
+        _draftModel!.Propose(_drafting, _draftCounts);
+        for (int i = 0; i < _drafting.Count; i++)
+        {
+            var request = _drafting[i];
+            int proposed = _draftCounts[i];
+            if (proposed == request.DraftCount) continue;
+            int index = output.Chunks.FindIndex(c => c.Request == request);
+            var chunk = output.Chunks[index];
+            budget += request.DraftCount - proposed;
+            request.DraftCount = proposed;
+            output.Chunks[index] = chunk with { TokenCount = 1 + proposed, DraftCount = proposed };
+        }
+        _drafting.Clear();
+        _draftCounts.Clear();
+    }
+
+    /// <summary>This step's draft tokens for a decoding request: as many as <see cref="SpeculationPolicy"/> allows, within
+    /// what its max tokens, the context and <paramref name="room"/> leave, and only where their KV blocks are free
+    /// (speculation never preempts anyone). N-gram drafts are proposed here; draft-model ones once the step's chunks are
+    /// known (<see cref="ProposeWithDraftModel"/>), all sequences together.</summary>
     private int Draft(EngineRequest request, int decodeRows, int room)
     {
         var options = _options.Speculation;
         var method = request.Spec.Speculation ?? options.Method;
         if (method == SpeculationMethod.None || request.Spec.TopLogprobs >= 0) return 0;
+        if (method == SpeculationMethod.Draft && _draftModel == null) method = SpeculationMethod.Ngram;
         int limit = Math.Min(Math.Min(options.MaxDraftTokens, room), Math.Min(request.MaxTokens - request.OutputCount, _options.ContextLength - request.Tokens.Count) - 1);
         int k = Math.Min(limit, SpeculationPolicy.DraftLength(options.MaxDraftTokens, options.SaturationRows, request.DraftedTokens, request.AcceptedTokens, decodeRows));
-        if (k <= 0) return 0;
+        if (k <= 0 || !_kv.TryAllocate(request.Id, request.ComputedCount + 1 + k)) return 0;
         if (request.Draft.Length < options.MaxDraftTokens) request.Draft = new int[options.MaxDraftTokens];
-        return NgramProposer.Propose(request.TokenSpan, request.Prediction, options.NgramMin, options.NgramMax, request.Draft.AsSpan(0, k));
+        if (method == SpeculationMethod.Ngram)
+            return NgramProposer.Propose(request.TokenSpan, request.Prediction, options.NgramMin, options.NgramMax, request.Draft.AsSpan(0, k));
+        _drafting.Add(request);
+        _draftCounts.Add(k);
+        return k;
     }
 
     private void ScheduleWaiting(SchedulerOutput output, ref int budget)

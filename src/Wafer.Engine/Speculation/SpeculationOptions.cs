@@ -8,6 +8,9 @@ public enum SpeculationMethod
     /// <summary>N-gram / prompt lookup: the continuation of the latest earlier occurrence of the last few tokens, in the
     /// request's prediction (OpenAI's Predicted Outputs), then in its prompt and output so far. No second model.</summary>
     Ngram,
+    /// <summary>A draft model (<see cref="SpeculationOptions.Draft"/>): greedy drafts from a smaller model with the same
+    /// tokenizer, or from the target's own weights requantized (<c>self:Q4_0</c>).</summary>
+    Draft,
 }
 
 /// <summary>Speculative decoding settings of an engine (a request may switch it off, or on with n-gram lookup).</summary>
@@ -18,6 +21,9 @@ public sealed record SpeculationOptions
 
     /// <summary>The proposer requests use unless they choose otherwise.</summary>
     public SpeculationMethod Method { get; init; } = SpeculationMethod.None;
+
+    /// <summary>With <see cref="SpeculationMethod.Draft"/>: the draft model, a GGUF path or <c>self:TYPE</c> (<c>--draft</c>).</summary>
+    public string? Draft { get; init; }
 
     /// <summary>Most draft tokens one sequence verifies per step (<c>--draft-tokens</c>).</summary>
     public int MaxDraftTokens { get; init; } = 5;
@@ -37,6 +43,8 @@ public sealed record SpeculationOptions
     {
         if (MaxDraftTokens is < 1 or > 32) throw new ArgumentException($"--draft-tokens must be in 1…32, got {MaxDraftTokens}");
         if (SaturationRows < 1) throw new ArgumentException($"the speculation saturation must be ≥ 1 decode row, got {SaturationRows}");
+        if ((Method == SpeculationMethod.Draft) != (Draft != null))
+            throw new ArgumentException(Draft == null ? "draft-model speculation needs --draft FILE.gguf (or self:Q4_0)" : "--draft is given but speculation is not 'draft'");
         if (NgramMin < 1 || NgramMax < NgramMin) throw new ArgumentException($"n-gram sizes must satisfy 1 ≤ min ≤ max, got {NgramMin}…{NgramMax}");
         return this;
     }

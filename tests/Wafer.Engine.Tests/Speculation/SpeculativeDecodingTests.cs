@@ -11,6 +11,14 @@ public class SpeculativeDecodingTests
 {
     private static readonly SpeculationOptions Ngram = new() { Method = SpeculationMethod.Ngram, MaxDraftTokens = 5, SaturationRows = 64 };
 
+    /// <summary>The proposers under test: n-gram lookup, the Q4_0 fixture as a draft model, the target requantized at load.</summary>
+    private static SpeculationOptions Method(string name) => name switch
+    {
+        "ngram" => Ngram,
+        "draft" => Ngram with { Method = SpeculationMethod.Draft, Draft = Fixtures.Path("models/stories260K-Q4_0.gguf") },
+        _ => Ngram with { Method = SpeculationMethod.Draft, Draft = "self:Q4_0" },
+    };
+
     /// <summary>The golden prompts, each followed by its own first 12 golden tokens twice: stories repeat themselves, and the
     /// repetition gives the n-gram proposer something to find (the answers are the model's either way).</summary>
     private static List<int[]> Prompts()
@@ -30,13 +38,16 @@ public class SpeculativeDecodingTests
     private static async Task<int[]> Tokens(InferenceEngine engine, GenerationRequest request) =>
         [.. (await EngineFixture.Collect(engine, request)).Select(e => e.Token)];
 
-    [Fact]
-    public async Task Greedy_GoldenPrompts_SameTokensWithAndWithout()
+    [Theory]
+    [InlineData("ngram")]
+    [InlineData("draft")]
+    [InlineData("self")]
+    public async Task Greedy_GoldenPrompts_SameTokensWithAndWithout(string method)
     {
         var (model, tokenizer) = EngineFixture.Load();
         using var _ = model;
         await using var plain = EngineFixture.Start(model, tokenizer);
-        await using var spec = EngineFixture.Start(model, tokenizer, speculation: Ngram);
+        await using var spec = EngineFixture.Start(model, tokenizer, speculation: Method(method));
         foreach (var prompt in Prompts())
         {
             var request = new GenerationRequest { PromptTokens = prompt, MaxTokens = 64, Sampling = SamplingOptions.Greedy };
@@ -48,13 +59,15 @@ public class SpeculativeDecodingTests
         Assert.Equal((0L, 0L), plain.SpeculationCounts);
     }
 
-    [Fact]
-    public async Task Seeded_SameTextWithAndWithout()
+    [Theory]
+    [InlineData("ngram")]
+    [InlineData("draft")]
+    public async Task Seeded_SameTextWithAndWithout(string method)
     {
         var (model, tokenizer) = EngineFixture.Load();
         using var _ = model;
         await using var plain = EngineFixture.Start(model, tokenizer);
-        await using var spec = EngineFixture.Start(model, tokenizer, speculation: Ngram);
+        await using var spec = EngineFixture.Start(model, tokenizer, speculation: Method(method));
         int i = 0;
         foreach (var prompt in Prompts())
         {
@@ -70,8 +83,10 @@ public class SpeculativeDecodingTests
 
     /// <summary>Eight sequences share each step (drafts, decode rows and prefill chunks mixed), one is cancelled in the middle
     /// of its generation: every other sequence's tokens equal its tokens alone without speculation, and the pool empties.</summary>
-    [Fact]
-    public async Task Batch_EightSequencesOneCancelled_SameTokensAsAlone()
+    [Theory]
+    [InlineData("ngram")]
+    [InlineData("draft")]
+    public async Task Batch_EightSequencesOneCancelled_SameTokensAsAlone(string method)
     {
         var (model, tokenizer) = EngineFixture.Load();
         using var _ = model;
@@ -85,7 +100,7 @@ public class SpeculativeDecodingTests
         await using (var plain = EngineFixture.Start(model, tokenizer))
             foreach (var r in requests) alone.Add(await Tokens(plain, r));
 
-        await using var spec = EngineFixture.Start(model, tokenizer, maxSequences: 8, batchTokens: 64, speculation: Ngram);
+        await using var spec = EngineFixture.Start(model, tokenizer, maxSequences: 8, batchTokens: 64, speculation: Method(method));
         using var cancel = new CancellationTokenSource();
         var together = await Task.WhenAll(requests.Select(async (r, i) =>
         {
@@ -221,5 +236,17 @@ public class SpeculativeDecodingTests
         if (rest * conditioned >= 5) chi += (restCount - rest * conditioned) * (restCount - rest * conditioned) / (rest * conditioned);
         // 10 degrees of freedom: P(χ² > 35) ≈ 1e-4 under the hypothesis.
         Assert.True(chi < 35, $"chi-square {chi:F1} over {conditioned} draws: the sampled tokens do not follow the target's distribution");
+    }
+
+    /// <summary>A draft whose vocabulary is not the target's is refused at start, naming the file and the fix.</summary>
+    [Fact]
+    public void DraftWithAnotherVocabulary_RefusedAtStart()
+    {
+        var (model, tokenizer) = EngineFixture.Load();
+        using var _ = model;
+        string other = Fixtures.Path("models/synth-llama-2L-128-Q8_0.gguf");
+        var e = Assert.Throws<ArgumentException>(() => EngineFixture.Start(model, tokenizer, speculation: Ngram with { Method = SpeculationMethod.Draft, Draft = other }));
+        Assert.Contains("synth-llama-2L-128-Q8_0.gguf", e.Message);
+        Assert.Contains("tokenizer", e.Message);
     }
 }

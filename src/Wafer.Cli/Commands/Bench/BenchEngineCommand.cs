@@ -25,14 +25,15 @@ internal static class BenchEngineCommand
         var noRepack = CommonOptions.NoRepack();
         var spec = CommonOptions.Spec();
         var draftTokens = CommonOptions.DraftTokens();
+        var draft = CommonOptions.Draft();
         var specPrompt = new Option<string>("--spec-prompt") { Description = "With --spec: the prompt of the speculation workloads", DefaultValueFactory = _ => "Once upon a time" };
         var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench; with --spec, batch-1 decode with and without speculative decoding")
         {
-            model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, specPrompt,
+            model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, draft, specPrompt,
         };
-        command.SetAction(r => r.GetValue(spec) != "none"
+        command.SetAction(r => r.GetValue(spec) != "none" || r.GetValue(draft) != null
             ? RunSpeculation(r.GetValue(model)!, r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
-                CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens)), r.GetValue(specPrompt)!, !r.GetValue(noRepack))
+                CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)), r.GetValue(specPrompt)!, !r.GetValue(noRepack))
             : Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
                 EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
         return command;
@@ -46,9 +47,12 @@ internal static class BenchEngineCommand
         using var pool = new WorkerPool(threads);
         using var model = TransformerModel.Load(path, pool, repack);
         var tokenizer = Wafer.Models.Tokenization.Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(path));
-        var rows = AnsiConsole.Status().Start("speculation rounds…", _ =>
-            new SpeculationBenchmark(model, tokenizer, speculation).RunAsync(prompt, tokens, rounds).GetAwaiter().GetResult());
-        var table = new Table().AddColumns("workload", "tokens", "off t/s", "on t/s", "× (median of rounds)", "drafted", "accepted", "acceptance", "accepted / verification", "same tokens");
+        var benchmark = new SpeculationBenchmark(model, tokenizer, speculation);
+        var rows = AnsiConsole.Status().Start("speculation rounds…", _ => benchmark.RunAsync(prompt, tokens, rounds).GetAwaiter().GetResult());
+        string method = speculation.Draft != null ? $"draft {speculation.Draft}" : "ngram";
+        AnsiConsole.MarkupLine(Markup.Escape($"speculation: {method}, up to {speculation.MaxDraftTokens} drafts" +
+            (benchmark.DraftBytes is var (w, kv) ? $"; the draft costs {w / 1e6:F0} MB of weights and {kv / 1e6:F0} MB of KV cache" : "")));
+        var table = new Table().AddColumns("workload", "n", "off t/s", "on t/s", "×", "drafted", "accepted", "rate", "per verif.", "same");
         foreach (var r in rows)
             table.AddRow(r.Workload, $"{r.Tokens}", $"{r.OffTokensPerSecond:F1}", $"{r.OnTokensPerSecond:F1}", $"{r.Speedup:F2}", $"{r.Drafted}", $"{r.Accepted}",
                 $"{r.AcceptanceRate:P0}", $"{r.MeanAcceptedLength:F2}", r.SameTokens ? "yes" : "[red]NO[/]");
@@ -57,7 +61,8 @@ internal static class BenchEngineCommand
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
             {
                 command = "wafer bench engine --spec", model = Path.GetFileName(path), threads = pool.ThreadCount, date = DateTime.UtcNow,
-                draft_tokens = speculation.MaxDraftTokens, prompt, rounds, results = rows,
+                method, draft_tokens = speculation.MaxDraftTokens, draft_weight_bytes = benchmark.DraftBytes?.Weights, draft_kv_bytes = benchmark.DraftBytes?.Kv,
+                prompt, rounds, results = rows,
             }, JsonOptions));
         return rows.All(r => r.SameTokens) ? 0 : 1;
     }

@@ -30,13 +30,24 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 5,
     };
 
+    public static Option<string> SpecCost()
+    {
+        var option = new Option<string>("--spec-cost")
+        {
+            Description = "What a draft is weighed against: measured (the step cost fitted from the steps run) or fixed (rows / 8: the same drafts on any machine)",
+            DefaultValueFactory = _ => "measured",
+        };
+        option.AcceptOnlyFromAmong("measured", "fixed");
+        return option;
+    }
+
     public static Option<string?> Draft() => new("--draft")
     {
         Description = "Speculative decoding with a draft model: a GGUF file with the model's tokenizer, or self:Q4_0 (the model's own weights requantized at load)",
     };
 
     /// <summary>The engine's speculation settings from <c>--spec</c>, <c>--draft</c> and <c>--draft-tokens</c>.</summary>
-    public static Wafer.Engine.Speculation.SpeculationOptions Speculation(string method, int draftTokens, string? draft = null)
+    public static Wafer.Engine.Speculation.SpeculationOptions Speculation(string method, int draftTokens, string? draft = null, string cost = "measured")
     {
         if (draft != null && method == "ngram") throw new ArgumentException("give --spec ngram or --draft, not both");
         return new Wafer.Engine.Speculation.SpeculationOptions
@@ -45,6 +56,7 @@ internal static class CommonOptions
                 : method == "ngram" ? Wafer.Engine.Speculation.SpeculationMethod.Ngram : Wafer.Engine.Speculation.SpeculationMethod.None,
             Draft = draft,
             MaxDraftTokens = draftTokens,
+            MeasuredCost = cost == "measured",
         }.Validate();
     }
 

@@ -264,7 +264,9 @@ public sealed class InferenceEngine : IAsyncDisposable
             try
             {
                 BeforeStep?.Invoke(step);
+                long started = Stopwatch.GetTimestamp();
                 _runner.Execute(step);
+                _scheduler.StepCosts.Record(step.TokenCount, Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

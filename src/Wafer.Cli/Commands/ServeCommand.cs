@@ -27,10 +27,11 @@ internal static class ServeCommand
         var spec = CommonOptions.Spec();
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
+        var specCost = CommonOptions.SpecCost();
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, drain, noRepack,
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, drain, noRepack,
         };
         command.SetAction(r => Run(new ServerOptions
         {
@@ -48,7 +49,7 @@ internal static class ServeCommand
             Repack = !r.GetValue(noRepack),
             ChatTemplate = r.GetValue(template),
             ReasoningFormat = r.GetValue(reasoning)!,
-            Speculation = CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)),
+            Speculation = CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft), r.GetValue(specCost)!),
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));
         return command;

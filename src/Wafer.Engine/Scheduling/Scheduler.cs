@@ -22,6 +22,10 @@ public sealed class Scheduler
     private readonly Dictionary<long, EngineRequest> _byId = [];
 
     private readonly DraftModel? _draftModel;
+
+    /// <summary>The measured cost of a step by its size, which the speculation policy weighs drafts against (the engine records
+    /// every step into it).</summary>
+    public StepCostModel StepCosts { get; } = new();
     private readonly List<EngineRequest> _drafting = [];   // this step's requests waiting for the draft model
     private readonly List<int> _draftCounts = [];
 
@@ -154,7 +158,8 @@ public sealed class Scheduler
         if (method == SpeculationMethod.None || request.Spec.TopLogprobs >= 0) return 0;
         if (method == SpeculationMethod.Draft && _draftModel == null) method = SpeculationMethod.Ngram;
         int limit = Math.Min(Math.Min(options.MaxDraftTokens, room), Math.Min(request.MaxTokens - request.OutputCount, _options.ContextLength - request.Tokens.Count) - 1);
-        int k = Math.Min(limit, SpeculationPolicy.DraftLength(options.MaxDraftTokens, options.SaturationRows, request.DraftedTokens, request.AcceptedTokens, decodeRows));
+        int k = Math.Min(limit, SpeculationPolicy.DraftLength(options.MaxDraftTokens, options.SaturationRows, request.DraftedTokens, request.AcceptedTokens,
+            decodeRows, options.MeasuredCost ? StepCosts.MarginalShare(decodeRows) : null, predicted: !request.Prediction.IsEmpty));
         if (k <= 0 || !_kv.TryAllocate(request.Id, request.ComputedCount + 1 + k)) return 0;
         if (request.Draft.Length < options.MaxDraftTokens) request.Draft = new int[options.MaxDraftTokens];
         if (method == SpeculationMethod.Ngram)

@@ -32,6 +32,10 @@ public sealed record SpeculationOptions
     /// <see cref="SpeculationPolicy"/>). Below it, the bar a draft token must clear rises with the batch.</summary>
     public int SaturationRows { get; init; } = 8;
 
+    /// <summary>Weigh drafts against the measured cost of a step (<see cref="StepCostModel"/>); off = the fixed bar of
+    /// rows / <see cref="SaturationRows"/> (deterministic: tests use it).</summary>
+    public bool MeasuredCost { get; init; } = true;
+
     /// <summary>Longest n-gram matched (the last n tokens are looked up, n from this down to <see cref="NgramMin"/>).</summary>
     public int NgramMax { get; init; } = 4;
 

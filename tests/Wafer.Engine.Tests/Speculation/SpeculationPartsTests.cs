@@ -40,6 +40,33 @@ public class SpeculationPartsTests
     public void Policy_PureFunctionOfCounters(int max, int saturation, long drafted, long accepted, int rows, int expected) =>
         Assert.Equal(expected, SpeculationPolicy.DraftLength(max, saturation, drafted, accepted, rows));
 
+    /// <summary>With a measured cost: cheap rows (a memory-bound step) let drafts through, expensive ones (compute-bound) not.</summary>
+    [Theory]
+    [InlineData(1, 0.05, 4)]    // batch 1, a row costs 5 % of the step: α = 0.5 clears 0.05 four times (0.0625)
+    [InlineData(1, 0.3, 1)]     // a row costs 30 %: one draft
+    [InlineData(4, 0.2, 0)]     // four rows at 20 % each: the bar is 0.8
+    [InlineData(16, 0.01, 2)]   // a wide but memory-bound step: 0.16 — two drafts (0.25 ≥ 0.16, 0.125 <)
+    public void Policy_MeasuredCost(int rows, double share, int expected) =>
+        Assert.Equal(expected, SpeculationPolicy.DraftLength(5, 64, 0, 0, rows, share));
+
+    [Fact]
+    public void StepCostModel_RecoversFixedAndPerTokenCost()
+    {
+        var model = new StepCostModel();
+        Assert.Null(model.MarginalShare(1));
+        for (int i = 0; i < 40; i++) model.Record(1, 0.010);       // one size only: the slope is unknown
+        Assert.Null(model.Fit());
+        for (int i = 0; i < 200; i++)
+        {
+            int n = 1 + i % 6;
+            model.Record(n, 0.010 + 0.002 * n);                    // a = 10 ms, b = 2 ms per token
+        }
+        var (a, b) = model.Fit()!.Value;
+        Assert.InRange(a, 0.0095, 0.0105);
+        Assert.InRange(b, 0.0019, 0.0021);
+        Assert.InRange(model.MarginalShare(1)!.Value, 0.16, 0.17);  // 2 / 12
+    }
+
     /// <summary>Drafts are scheduled after the last token; a rejected draft's position is not computed (the next step
     /// computes it again) and its block never enters the prefix cache, while accepted ones do.</summary>
     [Fact]

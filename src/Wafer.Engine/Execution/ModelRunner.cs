@@ -71,16 +71,6 @@ public sealed class ModelRunner : IRangeWork
     /// neither can be passed).</summary>
     internal Func<EngineRequest, int, bool>? EndsRun { get; set; }
 
-    /// <summary>Tokens sampled in the last <see cref="Execute"/>, one per chunk (−1 where the chunk samples nothing); for a
-    /// chunk with drafts, its first generated token (see <see cref="Generated"/>).</summary>
-    public ReadOnlySpan<int> SampledTokens(int count)
-    {
-        if (_stride == 1) return _sampled.AsSpan(0, count);
-        var first = new int[count];
-        for (int k = 0; k < count; k++) first[k] = _sampled[k * _stride];
-        return first;
-    }
-
     /// <summary>What the last <see cref="Execute"/> generated: chunk k's tokens are <c>Tokens[k·Stride …]</c>, <c>Counts[k]</c>
     /// of them (0 where the chunk samples nothing; more than one where accepted drafts were verified).</summary>
     public (ReadOnlyMemory<int> Tokens, ReadOnlyMemory<int> Counts, int Stride) Generated(int count) =>

@@ -100,7 +100,10 @@ public class GenerationRequestParserTests
     [InlineData(""" "grammar": "root ::= \"a\"", "response_format": {"type": "json_object"} """, "grammar")]
     [InlineData(""" "modalities": ["text", "audio"] """, "modalities")]
     [InlineData(""" "audio": {"voice": "x"} """, "audio")]
-    [InlineData(""" "prediction": {"type": "content", "content": "x"} """, "prediction")]
+    [InlineData(""" "prediction": {"type": "content", "content": "x"}, "logprobs": true """, "prediction")]
+    [InlineData(""" "prediction": {"type": "content", "content": [{"type": "image_url"}]} """, "prediction.content")]
+    [InlineData(""" "prediction": "x" """, "prediction")]
+    [InlineData(""" "speculative": 3 """, "speculative")]
     public void ParseChat_BadField_400NamesIt(string fields, string param)
     {
         var e = Rejected(() => Chat(fields));
@@ -255,6 +258,19 @@ public class GenerationRequestParserTests
         var parsed = Completion(""" "prompt": "t1", "logprobs": 3 """);
         Assert.True(parsed.Logprobs);
         Assert.Equal(3, parsed.Request.TopLogprobs);
+    }
+
+    /// <summary>Predicted Outputs: the prediction's text becomes tokens for the n-gram proposer and turns it on; the
+    /// speculative switch alone chooses the method.</summary>
+    [Fact]
+    public void ParseChat_PredictionAndSpeculative()
+    {
+        var predicted = Chat(""" "prediction": {"type": "content", "content": [{"type": "text", "text": "t1"}, {"type": "text", "text": "t2"}]} """).Request;
+        Assert.Equal(Wafer.Engine.Speculation.SpeculationMethod.Ngram, predicted.Speculation);
+        Assert.Equal(Model.Tokenizer.Encode("t1t2", addSpecial: false, parseSpecial: false), predicted.PredictionTokens);
+        Assert.Equal(Wafer.Engine.Speculation.SpeculationMethod.None, Chat(""" "speculative": false """).Request.Speculation);
+        Assert.Equal(Wafer.Engine.Speculation.SpeculationMethod.Ngram, Chat(""" "speculative": "ngram" """).Request.Speculation);
+        Assert.Null(Chat("").Request.Speculation);
     }
 
     /// <summary>A thinking template: JSON answers and forced tool calls are constrained after the reasoning block, a raw GBNF

@@ -8,4 +8,14 @@ namespace Wafer.Bench;
 /// <param name="MaxTokens">The <c>max_tokens</c> to request.</param>
 /// <param name="GroupIndex">Shared-prefix group, or -1.</param>
 /// <param name="IsLong">True for a long prompt (long-prompt and mixed workloads).</param>
-internal sealed record BenchRequest(int Index, string? SystemPrompt, string Prompt, int PromptWordCount, int MaxTokens, int GroupIndex, bool IsLong);
+internal sealed record BenchRequest(int Index, string? SystemPrompt, string Prompt, int PromptWordCount, int MaxTokens, int GroupIndex, bool IsLong)
+{
+    /// <summary>Ask for greedy decoding (<c>temperature</c> 0), so the answer is the same every time.</summary>
+    public bool Greedy { get; init; }
+
+    /// <summary>OpenAI's <c>prediction</c> to send (Predicted Outputs), or null.</summary>
+    public string? Prediction { get; init; }
+
+    /// <summary>Keep the answer's text in the record (the first pass of <c>--predicted</c>).</summary>
+    public bool CaptureText { get; init; }
+}

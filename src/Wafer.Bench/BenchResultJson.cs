@@ -41,6 +41,8 @@ internal static class BenchResultJson
         NumberOrNull(json, "slo_ttft_ms", o.Slo.TtftMs);
         NumberOrNull(json, "slo_itl_ms", o.Slo.ItlMs);
         json.WriteBoolean("ignore_eos", o.IgnoreEos);
+        json.WriteBoolean("greedy", o.Greedy || o.Predicted);
+        json.WriteBoolean("predicted", o.Predicted);
         json.WriteNumber("warmup", o.WarmupCount);
         json.WriteNumber("timeout_s", o.RequestTimeout.TotalSeconds);
         json.WriteEndObject();

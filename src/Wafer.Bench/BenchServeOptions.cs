@@ -30,6 +30,13 @@ internal sealed record BenchServeOptions
 
     public bool IgnoreEos { get; init; }
 
+    /// <summary>Greedy requests (<c>temperature</c> 0): answers that repeat from run to run.</summary>
+    public bool Greedy { get; init; }
+
+    /// <summary>Greedy requests that send OpenAI's <c>prediction</c> of their own answer, collected by one unmeasured pass per
+    /// request first (the Predicted Outputs case: code edits, documents rewritten with small changes).</summary>
+    public bool Predicted { get; init; }
+
     /// <summary>Name of this run's series in reports (default: model @ host:port).</summary>
     public string? Label { get; init; }
 

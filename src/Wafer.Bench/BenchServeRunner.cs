@@ -19,10 +19,29 @@ internal sealed class BenchServeRunner
         this.sender = sender;
         this.time = time;
         // Step 1
-        Requests = WorkloadGenerator.Generate(options.Workload, options.RequestCount, options.Seed);
+        Requests = WorkloadGenerator.Generate(options.Workload, options.RequestCount, options.Seed)
+            .Select(r => r with { Greedy = options.Greedy || options.Predicted }).ToList();
     }
 
-    public IReadOnlyList<BenchRequest> Requests { get; }
+    public IReadOnlyList<BenchRequest> Requests { get; private set; }
+
+    /// <summary>For <see cref="BenchServeOptions.Predicted"/>: sends every request once, unmeasured and one at a time, and gives
+    /// each its answer as its prediction; returns the failed ones (those go on without a prediction).</summary>
+    public async Task<IReadOnlyList<RequestRecord>> CollectPredictionsAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Predicted) return [];
+        var failed = new List<RequestRecord>();
+        var predicted = new List<BenchRequest>(Requests.Count);
+        long start = time.GetTimestamp();
+        foreach (var request in Requests)
+        {
+            var record = await sender.SendAsync(request with { CaptureText = true }, start, cancellationToken).ConfigureAwait(false);
+            if (!record.Success) failed.Add(record);
+            predicted.Add(record.Success ? request with { Prediction = record.Text } : request);
+        }
+        Requests = predicted;
+        return failed;
+    }
 
     /// <summary>Step 2: sends the warm-up requests; returns the failed ones (the run goes on regardless).</summary>
     public async Task<IReadOnlyList<RequestRecord>> WarmupAsync(CancellationToken cancellationToken)

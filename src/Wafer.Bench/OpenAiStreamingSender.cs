@@ -62,7 +62,7 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
             while (await reader.ReadEventAsync(timeout.Token).ConfigureAwait(false) is string data)
             {
                 long now = time.GetTimestamp();
-                var chunk = StreamChunk.Parse(data);
+                var chunk = StreamChunk.Parse(data, withText: request.CaptureText);
                 if (chunk.Error != null) return new(stream.Failed("stream_error", Truncate(chunk.Error)));
                 stream.Add(chunk, now);
             }
@@ -145,11 +145,13 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
         private long firstTimestamp = -1, lastTimestamp;
         private int chunkCount;
         private int? promptTokens, completionTokens;
+        private readonly System.Text.StringBuilder? text = request.CaptureText ? new() : null;
 
         public int StatusCode { get; set; }
 
         public void Add(StreamChunk chunk, long now)
         {
+            if (chunk.Text != null) text?.Append(chunk.Text);
             if (chunk.PromptTokens is int p) promptTokens = p;
             if (chunk.CompletionTokens is int c) completionTokens = c;
             if (!chunk.HasContent) return;
@@ -179,6 +181,7 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
                 PromptTokens = promptTokens ?? request.PromptWordCount,
                 OutputTokens = completionTokens ?? chunkCount,
                 UsageReported = completionTokens != null,
+                Text = text?.ToString(),
             };
         }
     }

@@ -30,6 +30,14 @@ internal static class RequestBody
             json.WriteEndObject();
             // vLLM and llama-server honour ignore_eos; it makes every request produce max_tokens tokens.
             if (ignoreEos) json.WriteBoolean("ignore_eos", true);
+            if (request.Greedy) json.WriteNumber("temperature", 0);
+            if (request.Prediction != null)
+            {
+                json.WriteStartObject("prediction");
+                json.WriteString("type", "content");
+                json.WriteString("content", request.Prediction);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         return buffer.ToArray();

@@ -23,6 +23,9 @@ internal sealed record RequestRecord
     /// is the one retry, on a fresh connection, timed from the retry; the failed try is not counted as an error.</summary>
     public bool Reconnected { get; init; }
 
+    /// <summary>The answer's text, when the request asked to keep it (<see cref="BenchRequest.CaptureText"/>).</summary>
+    public string? Text { get; init; }
+
     /// <summary>Time to first token: request sent → first chunk with text.</summary>
     public double? TtftMs { get; init; }
 

@@ -7,10 +7,12 @@ namespace Wafer.OpenAi.Streaming;
 /// <param name="PromptTokens">Usage's <c>prompt_tokens</c>, when present.</param>
 /// <param name="CompletionTokens">Usage's <c>completion_tokens</c>, when present.</param>
 /// <param name="Error">The message of an <c>error</c> object, when the server streamed one.</param>
-public readonly record struct StreamChunk(bool HasContent, int? PromptTokens, int? CompletionTokens, string? Error)
+/// <param name="Text">The chunk's generated text (chat <c>delta.content</c>, completions <c>text</c>), or null.</param>
+public readonly record struct StreamChunk(bool HasContent, int? PromptTokens, int? CompletionTokens, string? Error, string? Text = null)
 {
-    /// <summary>Parses one <c>data:</c> payload; a payload that is not JSON is reported as an error, never thrown.</summary>
-    public static StreamChunk Parse(string json)
+    /// <summary>Parses one <c>data:</c> payload; a payload that is not JSON is reported as an error, never thrown.
+    /// <paramref name="withText"/>: also return the answer's text (a string per chunk; off on measuring paths).</summary>
+    public static StreamChunk Parse(string json, bool withText = false)
     {
         try
         {
@@ -25,12 +27,23 @@ public readonly record struct StreamChunk(bool HasContent, int? PromptTokens, in
                 prompt = Int(usage, "prompt_tokens");
                 completion = Int(usage, "completion_tokens");
             }
-            return new StreamChunk(HasText(root), prompt, completion, null);
+            return new StreamChunk(HasText(root), prompt, completion, null, withText ? AnswerText(root) : null);
         }
         catch (JsonException e)
         {
             return new StreamChunk(false, null, null, $"stream chunk is not JSON: {e.Message}");
         }
+    }
+
+    // The answer's text of the first choice (not its reasoning).
+    private static string? AnswerText(JsonElement root)
+    {
+        if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0) return null;
+        var choice = choices[0];
+        if (choice.ValueKind != JsonValueKind.Object) return null;
+        if (choice.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String) return text.GetString();
+        return choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object
+            && delta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String ? content.GetString() : null;
     }
 
     private static bool HasText(JsonElement root)

@@ -26,6 +26,17 @@ public class StreamChunkTests
     public void Parse_NullUsage_NoCounts() =>
         Assert.Equal(new StreamChunk(true, null, null, null), StreamChunk.Parse("""{"choices":[{"text":"a"}],"usage":null}"""));
 
+    [Theory]
+    [InlineData("""{"choices":[{"delta":{"content":"hi"}}]}""", "hi")]
+    [InlineData("""{"choices":[{"delta":{"reasoning_content":"think"}}]}""", null)] // the answer's text, not its reasoning
+    [InlineData("""{"choices":[{"text":"x"}]}""", "x")]
+    [InlineData("""{"choices":[]}""", null)]
+    public void Parse_Text_TheAnswersText(string json, string? text)
+    {
+        Assert.Equal(text, StreamChunk.Parse(json, withText: true).Text);
+        Assert.Null(StreamChunk.Parse(json).Text);
+    }
+
     [Fact]
     public void Parse_ErrorObject_Message() =>
         Assert.Equal("overloaded", StreamChunk.Parse("""{"error":{"message":"overloaded","code":503}}""").Error);

@@ -31,6 +31,8 @@ internal static class BenchServeCommand
     private static readonly Option<string?> Json = new("--json") { Description = "Write results (config, runs, per-request records) to this JSON file" };
     private static readonly Option<int> Warmup = new("--warmup") { Description = "Unmeasured requests sent first", DefaultValueFactory = _ => 1 };
     private static readonly Option<double> TimeoutSeconds = new("--timeout-s") { Description = "Per-request timeout, seconds", DefaultValueFactory = _ => 300 };
+    private static readonly Option<bool> Greedy = new("--greedy") { Description = "Send temperature: 0, so every answer is the same from run to run" };
+    private static readonly Option<bool> Predicted = new("--predicted") { Description = "Greedy requests that also send OpenAI's prediction of their own answer, collected first by one unmeasured pass per request (Predicted Outputs: measures speculative decoding when the answer is known)" };
     private static readonly Option<bool> IgnoreEos = new("--ignore-eos") { Description = "Send ignore_eos: true (vLLM, llama-server) so every request makes --output-tokens tokens" };
     private static readonly Option<string?> Label = new("--label") { Description = "Name of this system in reports (default: model @ host:port)" };
 
@@ -38,7 +40,7 @@ internal static class BenchServeCommand
     {
         var command = new Command("serve", "Benchmark an OpenAI-compatible server: TTFT, ITL, throughput, goodput");
         foreach (Option option in (Option[])[Url, Model, ApiKey, Endpoint, Requests, Concurrency, Rate, Sweep, SweepOver, PromptTokens, OutputTokens,
-                     Workload, LongPromptTokens, LongFraction, PrefixGroups, PrefixTokens, Seed, SloTtft, SloItl, Json, Warmup, TimeoutSeconds, IgnoreEos, Label])
+                     Workload, LongPromptTokens, LongFraction, PrefixGroups, PrefixTokens, Seed, SloTtft, SloItl, Json, Warmup, TimeoutSeconds, IgnoreEos, Greedy, Predicted, Label])
             command.Add(option);
         command.SetAction(async (r, ct) =>
         {
@@ -80,6 +82,8 @@ internal static class BenchServeCommand
             WarmupCount = r.GetValue(Warmup),
             RequestTimeout = TimeSpan.FromSeconds(r.GetValue(TimeoutSeconds)),
             IgnoreEos = r.GetValue(IgnoreEos),
+            Greedy = r.GetValue(Greedy),
+            Predicted = r.GetValue(Predicted),
             Label = r.GetValue(Label),
         };
         options.Validate();
@@ -127,6 +131,12 @@ internal static class BenchServeCommand
         console.MarkupLine(Markup.Escape($"wafer bench serve: {options.EffectiveLabel}, {options.Workload.Kind.Name()} workload, {options.RequestCount} requests per level, seed {options.Seed}"));
         foreach (var failed in await runner.WarmupAsync(cancellationToken).ConfigureAwait(false))
             console.MarkupLine($"[yellow]warm-up request failed:[/] {Markup.Escape($"{failed.ErrorKind}: {failed.ErrorMessage}")}");
+        if (options.Predicted)
+        {
+            console.MarkupLine(Markup.Escape($"collecting each request's greedy answer as its prediction ({runner.Requests.Count} requests, one at a time)…"));
+            foreach (var failed in await runner.CollectPredictionsAsync(cancellationToken).ConfigureAwait(false))
+                console.MarkupLine($"[yellow]prediction pass: request failed (it goes on without a prediction):[/] {Markup.Escape($"{failed.ErrorKind}: {failed.ErrorMessage}")}");
+        }
         var runs = await BenchServeProgress.RunLevelsAsync(console, runner, options, cancellationToken).ConfigureAwait(false);
         console.Write(BenchConsoleTable.Build([new BenchSeries(options.EffectiveLabel, "", [.. runs.Select(BenchRunRow.From)])], console.Profile.Width));
         foreach (var run in runs.Where(r => r.Errors > 0))

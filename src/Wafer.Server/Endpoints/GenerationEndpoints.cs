@@ -56,16 +56,7 @@ internal static class GenerationEndpoints
             {
                 lease.MarkStarted();
                 var logprobs = e.Logprobs != null && e.Token >= 0 ? (e.Token, e.Logprobs) : ((int, TokenLogprobs)?)null;
-                string text = e.Text, thought = "";
-                if (reasoning != null)
-                {
-                    (thought, text) = reasoning.Push(e.Text);
-                    if (e.FinishReason != null)
-                    {
-                        var (r, c) = reasoning.Flush();
-                        (thought, text) = (thought + r, text + c);
-                    }
-                }
+                var (thought, text) = Split(reasoning, e);
                 if (text.Length > 0 || thought.Length > 0 || logprobs != null)
                     await sse.WriteAsync(w => json.ChatChunk(w, thought.Length > 0 && text.Length == 0 ? null : text, role: false, logprobs, null, thought), ct).ConfigureAwait(false);
                 if (e.FinishReason != null)
@@ -92,6 +83,16 @@ internal static class GenerationEndpoints
         return new ReasoningSplitter(startsInside: model.Renderer.OpensThinking(parsed.Request.PromptTokens));
     }
 
+    /// <summary>An event's text as (reasoning, content): all content without a splitter; the splitter's rest at the last event.</summary>
+    private static (string Reasoning, string Content) Split(ReasoningSplitter? reasoning, TokenEvent e)
+    {
+        if (reasoning == null) return ("", e.Text);
+        var (thought, text) = reasoning.Push(e.Text);
+        if (e.FinishReason == null) return (thought, text);
+        var (r, c) = reasoning.Flush();
+        return (thought + r, text + c);
+    }
+
     private static (string? Reasoning, string Content) Whole(ReasoningSplitter splitter, string text)
     {
         var (r1, c1) = splitter.Push(text);
@@ -116,16 +117,7 @@ internal static class GenerationEndpoints
             await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
             {
                 lease.MarkStarted();
-                string text = e.Text, thought = "";
-                if (reasoning != null)
-                {
-                    (thought, text) = reasoning.Push(e.Text);
-                    if (e.FinishReason != null)
-                    {
-                        var (r, c) = reasoning.Flush();
-                        (thought, text) = (thought + r, text + c);
-                    }
-                }
+                var (thought, text) = Split(reasoning, e);
                 if (thought.Length > 0) await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, null, thought), ct).ConfigureAwait(false);
                 deltas.Clear();
                 parser.Push(text, deltas);
@@ -189,6 +181,34 @@ internal static class GenerationEndpoints
         }
         if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "text_completion", usage), ct).ConfigureAwait(false);
         await sse.DoneAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Parses a chat body that another API's request was turned into; errors name the fields as that request spelled
+    /// them (<see cref="ApiException.Renamed"/>).</summary>
+    internal static ParsedGeneration ParseChat(JsonElement chat, LocalModel model, (string Chat, string Own)[] names)
+    {
+        try
+        {
+            return GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
+        }
+        catch (ApiException e)
+        {
+            throw e.Renamed(names);
+        }
+    }
+
+    /// <summary><see cref="SubmitAsync(InferenceEngine, ParsedGeneration, CancellationToken)"/> for an API that spells chat
+    /// fields otherwise: its refusals name the fields as the request sent them (<see cref="ApiException.Renamed"/>).</summary>
+    internal static async Task<GenerationStream> SubmitAsync(InferenceEngine engine, ParsedGeneration parsed, (string Chat, string Own)[] names, CancellationToken ct)
+    {
+        try
+        {
+            return await SubmitAsync(engine, parsed, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            throw e.Renamed(names);
+        }
     }
 
     /// <summary>Submits the request and waits until the engine has queued it; engine refusals become HTTP errors.</summary>

@@ -15,7 +15,7 @@ internal static class MessagesEndpoints
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = Parse(MessagesRequest.ToChat(body.RootElement, countOnly: true), model);
+        var parsed = GenerationEndpoints.ParseChat(MessagesRequest.ToChat(body.RootElement, countOnly: true), model, ChatNames);
         await GenerationEndpoints.WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();
@@ -31,36 +31,15 @@ internal static class MessagesEndpoints
         ("tools[i].function", "tools[i]"),
     ];
 
-    private static ParsedGeneration Parse(System.Text.Json.JsonElement chat, Wafer.Engine.LocalModel model)
-    {
-        try
-        {
-            return GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
-        }
-        catch (ApiException e)
-        {
-            throw e.Renamed(ChatNames);
-        }
-    }
-
     public static async Task MessagesAsync(HttpContext http, ServerContext server)
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = Parse(MessagesRequest.ToChat(body.RootElement), model);
+        var parsed = GenerationEndpoints.ParseChat(MessagesRequest.ToChat(body.RootElement), model, ChatNames);
         string id = "msg_" + Guid.NewGuid().ToString("N");
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
-        GenerationStream stream;
-        try
-        {
-            stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
-        }
-        catch (ApiException e)
-        {
-            throw e.Renamed(ChatNames);
-        }
-        await using var _ = stream;
+        await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -194,26 +173,18 @@ internal static class MessagesEndpoints
         w.WriteEndObject();
     }, ct);
 
-    private static Task JsonDeltaAsync(SseWriter sse, int index, string json, CancellationToken ct) => sse.WriteAsync("content_block_delta", w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "content_block_delta");
-        w.WriteNumber("index", index);
-        w.WriteStartObject("delta");
-        w.WriteString("type", "input_json_delta");
-        w.WriteString("partial_json", json);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }, ct);
+    private static Task JsonDeltaAsync(SseWriter sse, int index, string json, CancellationToken ct) => DeltaAsync(sse, index, "input_json_delta", "partial_json", json, ct);
 
-    private static Task TextDeltaAsync(SseWriter sse, int index, string text, CancellationToken ct) => sse.WriteAsync("content_block_delta", w =>
+    private static Task TextDeltaAsync(SseWriter sse, int index, string text, CancellationToken ct) => DeltaAsync(sse, index, "text_delta", "text", text, ct);
+
+    private static Task DeltaAsync(SseWriter sse, int index, string type, string field, string value, CancellationToken ct) => sse.WriteAsync("content_block_delta", w =>
     {
         w.WriteStartObject();
         w.WriteString("type", "content_block_delta");
         w.WriteNumber("index", index);
         w.WriteStartObject("delta");
-        w.WriteString("type", "text_delta");
-        w.WriteString("text", text);
+        w.WriteString("type", type);
+        w.WriteString(field, value);
         w.WriteEndObject();
         w.WriteEndObject();
     }, ct);

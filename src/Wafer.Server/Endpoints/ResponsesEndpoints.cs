@@ -23,28 +23,11 @@ internal static class ResponsesEndpoints
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var chat = ResponsesRequest.ToChat(body.RootElement);
-        ParsedGeneration parsed;
-        try
-        {
-            parsed = GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
-        }
-        catch (ApiException e)
-        {
-            throw e.Renamed(ChatNames);
-        }
+        var parsed = GenerationEndpoints.ParseChat(chat, model, ChatNames);
         var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone());
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
-        GenerationStream stream;
-        try
-        {
-            stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
-        }
-        catch (ApiException e)
-        {
-            throw e.Renamed(ChatNames);
-        }
-        await using var _ = stream;
+        await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);

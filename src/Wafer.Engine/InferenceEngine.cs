@@ -193,6 +193,9 @@ public sealed class InferenceEngine : IAsyncDisposable
                 throw new InvalidParameterException("prompt", $"this model's context holds {context} tokens; the request has {prompt} prompt tokens and asks for {max} more. Shorten the prompt or lower max_tokens.", "context_length_exceeded");
         }
         if (request.TopLogprobs > 20) throw new InvalidParameterException("top_logprobs", $"top_logprobs must be in 0…20, got {request.TopLogprobs}");
+        if (request.Speculation == Speculation.SpeculationMethod.Draft && _draft == null)
+            throw new InvalidParameterException("speculative", "this engine has no draft model (start it with --draft FILE or self:Q4_0); n-gram speculation needs none");
+        if (request.PredictionTokens != null) CheckVocabulary(request.PredictionTokens, "prediction");
         foreach (var stop in request.StopStrings)
             if (string.IsNullOrEmpty(stop)) throw new InvalidParameterException("stop", "stop strings must not be empty");
         request.Sampling.Validate();

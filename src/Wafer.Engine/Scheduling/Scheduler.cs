@@ -22,10 +22,6 @@ public sealed class Scheduler
     private readonly Dictionary<long, EngineRequest> _byId = [];
 
     private readonly DraftModel? _draftModel;
-
-    /// <summary>The measured cost of a step by its size, which the speculation policy weighs drafts against (the engine records
-    /// every step into it).</summary>
-    public StepCostModel StepCosts { get; } = new();
     private readonly List<EngineRequest> _drafting = [];   // this step's requests waiting for the draft model
     private readonly List<int> _draftCounts = [];
 
@@ -40,6 +36,10 @@ public sealed class Scheduler
         if ((long)kv.TotalBlocks * kv.BlockSize < options.ContextLength)
             throw new ArgumentException($"the KV cache holds {(long)kv.TotalBlocks * kv.BlockSize} tokens, less than one context of {options.ContextLength}; give it more memory or lower the context length");
     }
+
+    /// <summary>The measured cost of a step by its size, which the speculation policy weighs drafts against (the engine records
+    /// every step into it).</summary>
+    public StepCostModel StepCosts { get; } = new();
 
     public int WaitingCount => _waiting.Count;
 
@@ -155,8 +155,8 @@ public sealed class Scheduler
     {
         var options = _options.Speculation;
         var method = request.Spec.Speculation ?? options.Method;
-        if (method == SpeculationMethod.None || request.Spec.TopLogprobs >= 0) return 0;
-        if (method == SpeculationMethod.Draft && _draftModel == null) method = SpeculationMethod.Ngram;
+        // No draft model, no draft-model drafts (the engine refuses such requests before they get here).
+        if (method == SpeculationMethod.None || request.Spec.TopLogprobs >= 0 || (method == SpeculationMethod.Draft && _draftModel == null)) return 0;
         int limit = Math.Min(Math.Min(options.MaxDraftTokens, room), Math.Min(request.MaxTokens - request.OutputCount, _options.ContextLength - request.Tokens.Count) - 1);
         int k = Math.Min(limit, SpeculationPolicy.DraftLength(options.MaxDraftTokens, options.SaturationRows, request.DraftedTokens, request.AcceptedTokens,
             decodeRows, options.MeasuredCost ? StepCosts.MarginalShare(decodeRows) : null, predicted: !request.Prediction.IsEmpty));

@@ -25,6 +25,7 @@ public class ToolCallStreamTests
         { "hermes", "<tool_call>\n{\"arguments\": {\"city\": \"Rome\"}, \"name\": \"get_weather\"}\n</tool_call>\n<tool_call>\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>" },
         { "hermes", "<tool_call>{\"name\": \"now\", \"arguments\": \"{\\\"x\\\": 1}\"}</tool_call>" },
         { "hermes", "No tools needed: 2 < 3 and <tool is a word.\n" },
+        { "hermes", "x <<tool_call>\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>" },
         { "hermes", "<tool_call>\n{\"name\": \"launch\", \"arguments\": {}}\n</tool_call>" },
         { "hermes", "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": }}\n</tool_call>" },
         { "mistral", "[TOOL_CALLS] [{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}, {\"name\": \"now\", \"arguments\": {}}]" },

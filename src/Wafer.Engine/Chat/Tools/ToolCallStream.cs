@@ -41,7 +41,7 @@ public sealed class ToolCallStreamParser
     private Mode _mode;
     private string _literal = "";              // Literal mode: what must come next (whitespace may precede it)
     private int _literalAt;
-    private readonly StringBuilder _markerBuf = new();  // Prose: a suffix that may be the start of the marker
+    private int _markerMatched;                         // Prose: how much of the marker the text ends with
     private readonly StringBuilder _held = new();       // text since the current call region opened, not yet committed
     private readonly StringBuilder _content = new();    // content of this push, not yet emitted
     private readonly StringBuilder _fragment = new();   // arguments of this push, not yet emitted
@@ -90,10 +90,10 @@ public sealed class ToolCallStreamParser
     /// <summary>The answer ended: everything held that is not part of an announced call becomes content.</summary>
     public void Finish(List<ToolStreamDelta> output)
     {
-        if (_mode == Mode.Prose) Content(_markerBuf.ToString());
+        if (_mode == Mode.Prose) Content(_marker.AsSpan(0, _markerMatched));
         if (_held.Length > 0 && !_announced) Content(_held.ToString());
         _held.Clear();
-        _markerBuf.Clear();
+        _markerMatched = 0;
         _mode = Mode.ProseForever;
         if (_calls == 0 && _pendingSpace.Length > 0) _content.Append(_pendingSpace);
         _pendingSpace = "";
@@ -109,20 +109,20 @@ public sealed class ToolCallStreamParser
                 Content(c);
                 return;
             case Mode.Prose:
-                _markerBuf.Append(c);
-                if (_markerBuf.Length == _marker!.Length && _markerBuf.Equals(_marker))
+                // The markers (<tool_call>, [TOOL_CALLS]) open with a character they hold nowhere else, so a failed partial
+                // match is all content and the search restarts at the current character.
+                if (c == _marker![_markerMatched])
                 {
-                    _markerBuf.Clear();
+                    if (++_markerMatched < _marker.Length) return;
+                    _markerMatched = 0;
                     _held.Clear().Append(_marker);
                     if (_format.Name == "mistral") Expect(Mode.BeforeCall, "[");
                     else _mode = Mode.BeforeCall;
                     return;
                 }
-                while (_markerBuf.Length > 0 && !_marker.AsSpan().StartsWith(_markerBuf.ToString()))
-                {
-                    Content(_markerBuf[0]);
-                    _markerBuf.Remove(0, 1);
-                }
+                if (_markerMatched > 0) Content(_marker.AsSpan(0, _markerMatched));
+                _markerMatched = c == _marker[0] ? 1 : 0;
+                if (_markerMatched == 0) Content(c);
                 return;
             case Mode.Start:
                 _held.Append(c);
@@ -361,6 +361,8 @@ public sealed class ToolCallStreamParser
     private void Content(char c) => _content.Append(c);
 
     private void Content(string s) => _content.Append(s);
+
+    private void Content(ReadOnlySpan<char> s) => _content.Append(s);
 
     // Content goes out as it comes, except trailing whitespace: that waits for more content (and is dropped at the end of
     // an answer that made calls, as the whole-text parser trims the text around calls).

@@ -46,7 +46,7 @@ public sealed class SpeculationBenchmark(TransformerModel model, Tokenizer token
         var workloads = new List<(string Name, GenerationRequest Request)>
         {
             ("free", greedy),
-            ("copy", greedy with { PromptTokens = [.. p, .. answer, .. p[1..]] }),
+            ("copy", greedy with { PromptTokens = [.. p, .. answer, .. p[(tokenizer.AddBos ? 1 : 0)..]] }), // the passage again, without a second BOS
             // A prediction feeds the n-gram proposer, whatever the server's method.
             ("predicted", greedy with { PredictionTokens = answer, Speculation = SpeculationMethod.Ngram }),
         };

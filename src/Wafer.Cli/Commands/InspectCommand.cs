@@ -30,7 +30,7 @@ internal static class InspectCommand
         long total = 0;
         foreach (var t in file.Tensors)
         {
-            tensors.AddRow(Markup.Escape(t.Name), t.Type.ToString(), $"[{string.Join(", ", t.Dimensions)}]", t.ByteCount.ToString("N0"));
+            tensors.AddRow(Markup.Escape(t.Name), t.Type.ToString(), Markup.Escape($"[{string.Join(", ", t.Dimensions)}]"), t.ByteCount.ToString("N0"));
             total += t.ByteCount;
         }
         tensors.AddRow("[bold]total[/]", "", "", $"[bold]{total:N0}[/]");

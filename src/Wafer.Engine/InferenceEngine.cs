@@ -164,6 +164,21 @@ public sealed class InferenceEngine : IAsyncDisposable
         await foreach (var e in stream.WithCancellation(cancellationToken).ConfigureAwait(false)) yield return e;
     }
 
+    /// <summary>A sentence embedding of <paramref name="tokens"/> by a BERT-family <paramref name="encoder"/>, run on the engine
+    /// thread between steps (embeddings and generation share one loop), pooled as its GGUF says and L2-normalised.</summary>
+    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, Wafer.Models.Architectures.BertModel encoder, CancellationToken cancellationToken = default)
+    {
+        if (tokens.Count == 0) throw new InvalidParameterException("input", "nothing to embed: the text has no tokens");
+        if (tokens.Count > encoder.ContextLength)
+            throw new InvalidParameterException("input", $"the text has {tokens.Count} tokens; the embedding model takes at most {encoder.ContextLength}", "context_length_exceeded");
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)encoder.VocabSize) throw new InvalidParameterException("input", $"token {t} is outside the embedding model's vocabulary (0…{encoder.VocabSize - 1})");
+        if (_stopping) throw Stopped();
+        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new EmbedCommand(tokens, result, encoder))) throw Stopped();
+        return result.Task.WaitAsync(cancellationToken);
+    }
+
     /// <summary>A sentence embedding of <paramref name="tokens"/>: the model's final normalised hidden states, mean-pooled and L2-normalised.</summary>
     public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
     {
@@ -344,7 +359,16 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         try
         {
-            job.Result.TrySetResult(MeanPooledEmbedding.Compute(_model, job.Tokens));
+            if (job.Encoder is { } encoder)
+            {
+                var vector = new float[encoder.EmbeddingLength];
+                encoder.Embed(job.Tokens is int[] array ? array : [.. job.Tokens], vector);
+                job.Result.TrySetResult(vector);
+            }
+            else
+            {
+                job.Result.TrySetResult(MeanPooledEmbedding.Compute(_model, job.Tokens));
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -34,6 +34,26 @@ public sealed class LocalModel : IAsyncDisposable
     /// <summary>The name the model is served as.</summary>
     public string Name { get; }
 
+    /// <summary>A BERT-family embedding model loaded beside it (<c>--embed-model</c>), its tokenizer and name; null when none.</summary>
+    public (BertModel Model, Tokenizer Tokenizer, string Name)? Encoder { get; private set; }
+
+    /// <summary>Loads the BERT-family GGUF at <paramref name="path"/> as this model's embedding model, run by its engine.</summary>
+    /// <exception cref="Wafer.Models.Gguf.GgufFormatException">The file is not a BERT model.</exception>
+    public void LoadEncoder(string path)
+    {
+        if (Encoder != null) throw new InvalidOperationException("an embedding model is already loaded");
+        var encoder = BertModel.Load(path, Model.Pool);
+        try
+        {
+            Encoder = (encoder, Tokenizer.FromMetadata(encoder.File.Metadata, Path.GetFileName(path)), Path.GetFileNameWithoutExtension(path));
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Loads <paramref name="path"/> and starts an engine (default options: the model's context up to 4096, KV cache from free memory; the engine resolves the context length).</summary>
     /// <param name="repack">Repack Q8_0/Q4_0/Q5_0 weights for the matrix kernels (see <see cref="TransformerModel.Load"/>).</param>
     public static LocalModel Load(string path, EngineOptions? options = null, int threads = 0, string? name = null, Models.ChatTemplates.ChatTemplate? chatTemplate = null,
@@ -59,13 +79,17 @@ public sealed class LocalModel : IAsyncDisposable
     /// <summary>This model as a Microsoft.Extensions.AI chat client.</summary>
     public IChatClient AsChatClient() => new WaferChatClient(Engine, Renderer, Name);
 
-    /// <summary>This model as a Microsoft.Extensions.AI embedding generator (mean-pooled final hidden states).</summary>
-    public IEmbeddingGenerator<string, Embedding<float>> AsEmbeddingGenerator() => new WaferEmbeddingGenerator(Engine, Tokenizer, Name);
+    /// <summary>This model as a Microsoft.Extensions.AI embedding generator: its embedding model's sentence embeddings when one
+    /// is loaded (<see cref="LoadEncoder"/>), else mean-pooled final hidden states.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> AsEmbeddingGenerator() => Encoder is { } e
+        ? new WaferEmbeddingGenerator(Engine, e.Tokenizer, e.Name, e.Model)
+        : new WaferEmbeddingGenerator(Engine, Tokenizer, Name);
 
     /// <summary>Stops the engine and unmaps the model.</summary>
     public async ValueTask DisposeAsync()
     {
         await Engine.DisposeAsync().ConfigureAwait(false);
+        Encoder?.Model.Dispose();
         Model.Dispose();
     }
 }

@@ -34,4 +34,29 @@ public class WaferEmbeddingGeneratorTests
         Assert.Equal(64, vector.Length);
         Assert.Equal(30, events.Count);
     }
+
+    /// <summary>With a BERT embedding model loaded beside the chat model, the generator gives its sentence embeddings (llama.cpp's
+    /// golden vectors, cosine ≥ 0.999), and Dimensions truncates and renormalises; more dimensions than the model has is refused.</summary>
+    [Fact]
+    public async Task GenerateAsync_WithEncoder_GoldenEmbeddingsAndDimensions()
+    {
+        await using var model = LocalModel.Load(Fixtures.Path(EngineFixture.ModelFile),
+            new EngineOptions { Scheduler = new SchedulerOptions { ContextLength = 256, MaxSequences = 2 }, KvCacheTokens = 512 }, threads: 2);
+        model.LoadEncoder(Fixtures.Path("models/synth-bert-2L-128-Q8_0.gguf"));
+        var generator = model.AsEmbeddingGenerator();
+        using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixtures.Path("golden/embeddings.json")));
+        string sentence = golden.RootElement.GetProperty("sentences")[3].GetString()!;
+        float[] expected = [.. golden.RootElement.GetProperty("models").EnumerateArray()
+            .First(m => m.GetProperty("file").GetString() == "models/synth-bert-2L-128-Q8_0.gguf").GetProperty("embeddings")[3].EnumerateArray().Select(v => v.GetSingle())];
+        var full = (await generator.GenerateAsync([sentence]))[0].Vector.ToArray();
+        Assert.Equal(128, full.Length);
+        double dot = 0;
+        for (int i = 0; i < full.Length; i++) dot += full[i] * expected[i];
+        Assert.True(dot >= 0.999, $"cosine {dot:F6}");
+        var shorter = (await generator.GenerateAsync([sentence], new EmbeddingGenerationOptions { Dimensions = 16 }))[0].Vector.ToArray();
+        Assert.Equal(16, shorter.Length);
+        Assert.Equal(1.0, Math.Sqrt(shorter.Sum(v => (double)v * v)), 4);
+        await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync([sentence], new EmbeddingGenerationOptions { Dimensions = 129 }));
+        Assert.Equal(128, generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelDimensions);
+    }
 }

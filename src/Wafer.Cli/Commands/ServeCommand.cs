@@ -28,10 +28,11 @@ internal static class ServeCommand
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
         var specCost = CommonOptions.SpecCost();
+        var embedModel = new Option<string?>("--embed-model") { Description = "A BERT-family GGUF that answers /v1/embeddings (default: the served model, mean-pooled)" };
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, drain, noRepack,
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, drain, noRepack,
         };
         command.SetAction(r => Run(new ServerOptions
         {
@@ -49,6 +50,7 @@ internal static class ServeCommand
             Repack = !r.GetValue(noRepack),
             ChatTemplate = r.GetValue(template),
             ReasoningFormat = r.GetValue(reasoning)!,
+            EmbedModelPath = r.GetValue(embedModel),
             Speculation = CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft), r.GetValue(specCost)!),
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));

@@ -38,6 +38,21 @@ internal static class InfoEndpoints
             w.WriteNumber("size", new FileInfo(server.Options.ModelPath).Length);
             w.WriteEndObject();
             w.WriteEndObject();
+            if (model.Encoder is { } encoder)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", encoder.Name);
+                w.WriteString("object", "model");
+                w.WriteNumber("created", new DateTimeOffset(File.GetLastWriteTimeUtc(encoder.Model.File.Path)).ToUnixTimeSeconds());
+                w.WriteString("owned_by", "wafer");
+                w.WriteStartObject("meta");
+                w.WriteNumber("n_ctx", encoder.Model.ContextLength);
+                w.WriteNumber("n_vocab", encoder.Model.VocabSize);
+                w.WriteNumber("n_embd", encoder.Model.EmbeddingLength);
+                w.WriteNumber("size", new FileInfo(encoder.Model.File.Path).Length);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }).ConfigureAwait(false);

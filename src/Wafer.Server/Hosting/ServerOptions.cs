@@ -37,6 +37,9 @@ public sealed record ServerOptions
     /// <c>message.reasoning_content</c> / <c>delta.reasoning_content</c>; "none" leaves it inline in the content.</summary>
     public string ReasoningFormat { get; init; } = "deepseek";
 
+    /// <summary>A BERT-family GGUF that answers <c>/v1/embeddings</c> (<c>--embed-model</c>); null = the served model embeds.</summary>
+    public string? EmbedModelPath { get; init; }
+
     /// <summary>Speculative decoding (<c>--spec</c>, <c>--draft-tokens</c>): how drafts are proposed and how many at most.</summary>
     public Wafer.Engine.Speculation.SpeculationOptions Speculation { get; init; } = Wafer.Engine.Speculation.SpeculationOptions.Off;
 
@@ -50,6 +53,8 @@ public sealed record ServerOptions
         if (KvCacheMiB < 0) throw new ArgumentException($"--kv-cache-mb must be ≥ 0, got {KvCacheMiB}");
         if (Threads < 0) throw new ArgumentException($"--threads must be ≥ 0, got {Threads}");
         Speculation.Validate();
+        if (EmbedModelPath != null && !File.Exists(EmbedModelPath))
+            throw new FileNotFoundException($"--embed-model '{EmbedModelPath}' does not exist; pass the path of a BERT-family GGUF file");
         if (!File.Exists(ModelPath)) throw new FileNotFoundException($"model file '{ModelPath}' does not exist; pass the path of a GGUF file");
         return this;
     }

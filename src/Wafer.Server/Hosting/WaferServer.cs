@@ -94,11 +94,24 @@ public sealed class WaferServer : IAsyncDisposable
     private static LocalModel Load(ServerOptions options)
     {
         var template = options.ChatTemplate != null ? ChatTemplateResolver.Resolve(options.ChatTemplate) : null;
-        return LocalModel.Load(options.ModelPath, new EngineOptions
+        var model = LocalModel.Load(options.ModelPath, new EngineOptions
         {
             Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences, Speculation = options.Speculation },
             KvCacheMiB = options.KvCacheMiB,
         }, options.Threads, options.Alias, template, options.Repack);
+        if (options.EmbedModelPath != null)
+        {
+            try
+            {
+                model.LoadEncoder(options.EmbedModelPath);
+            }
+            catch
+            {
+                model.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw;
+            }
+        }
+        return model;
     }
 
     private static void MapEndpoints(WebApplication app, WaferServer server, ILogger logger)
@@ -142,6 +155,7 @@ public sealed class WaferServer : IAsyncDisposable
         app.MapPost("/v1/completions", http => GenerationEndpoints.CompletionAsync(http, server.Context));
         app.MapPost("/v1/responses", http => ResponsesEndpoints.ResponsesAsync(http, server.Context));
         app.MapPost("/v1/messages", http => MessagesEndpoints.MessagesAsync(http, server.Context));
+        app.MapPost("/v1/embeddings", http => EmbeddingEndpoints.EmbeddingsAsync(http, server.Context));
         app.MapPost("/v1/messages/count_tokens", http => MessagesEndpoints.CountTokensAsync(http, server.Context));
         app.MapPost("/tokenize", http => InfoEndpoints.TokenizeAsync(http, server.Context));
         app.MapPost("/detokenize", http => InfoEndpoints.DetokenizeAsync(http, server.Context));

@@ -28,18 +28,24 @@ public sealed class WaferEmbeddingGenerator(InferenceEngine engine, Tokenizer to
             tokens += ids.Count;
             var vector = encoder != null ? await engine.EmbedAsync(ids, encoder, cancellationToken).ConfigureAwait(false)
                 : await engine.EmbedAsync(ids, cancellationToken).ConfigureAwait(false);
-            if (dimensions < vector.Length)
-            {
-                vector = vector[..dimensions];
-                double norm = 0;
-                foreach (float f in vector) norm += (double)f * f;
-                float inverse = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0;
-                for (int i = 0; i < vector.Length; i++) vector[i] *= inverse;
-            }
+            vector = Truncate(vector, dimensions);
             result.Add(new Embedding<float>(vector) { ModelId = modelId, CreatedAt = DateTimeOffset.UtcNow });
         }
         result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
         return result;
+    }
+
+    /// <summary>OpenAI's <c>dimensions</c>: the first <paramref name="dimensions"/> components of a unit vector, renormalised
+    /// (the vector itself when it is no longer).</summary>
+    public static float[] Truncate(float[] vector, int dimensions)
+    {
+        if (dimensions >= vector.Length) return vector;
+        var head = vector[..dimensions];
+        double norm = 0;
+        foreach (float f in head) norm += (double)f * f;
+        float inverse = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0;
+        for (int i = 0; i < head.Length; i++) head[i] *= inverse;
+        return head;
     }
 
     /// <inheritdoc/>

@@ -50,7 +50,7 @@ internal static class EmbeddingEndpoints
         for (int i = 0; i < inputs.Count; i++)
         {
             var task = useEncoder ? model.Engine.EmbedAsync(inputs[i], encoder!.Value.Model, ct) : model.Engine.EmbedAsync(inputs[i], ct);
-            vectors[i] = Truncated(await task.ConfigureAwait(false), dimensions);
+            vectors[i] = Wafer.Engine.Chat.WaferEmbeddingGenerator.Truncate(await task.ConfigureAwait(false), dimensions);
         }
         int tokens = inputs.Sum(t => t.Count);
         string modelName = useEncoder ? encoder!.Value.Name : model.Name;
@@ -156,17 +156,5 @@ internal static class EmbeddingEndpoints
             ids[i++] = id;
         }
         return ids;
-    }
-
-    // OpenAI's dimensions: the first N components, renormalised to unit length.
-    private static float[] Truncated(float[] vector, int dimensions)
-    {
-        if (dimensions >= vector.Length) return vector;
-        var head = vector[..dimensions];
-        double norm = 0;
-        foreach (float f in head) norm += (double)f * f;
-        float inverse = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0;
-        for (int i = 0; i < head.Length; i++) head[i] *= inverse;
-        return head;
     }
 }

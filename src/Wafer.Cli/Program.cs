@@ -24,6 +24,7 @@ public static class Program
             TokenizeCommand.Create(),
             DetokenizeCommand.Create(),
             TemplateCommand.Create(),
+            IndexCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

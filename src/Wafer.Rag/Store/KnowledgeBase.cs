@@ -1,0 +1,324 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using Wafer.Rag.Ingestion;
+
+namespace Wafer.Rag.Store;
+
+/// <summary>A search hit: the chunk, where it comes from, and its scores (null where that search did not find it).</summary>
+public sealed record SearchHit(long ChunkId, string Path, string Title, string Text, string? Heading, int Start, int End, int Page,
+    double? Bm25, double? Similarity, double Fused);
+
+/// <summary>What an ingest did.</summary>
+public sealed record IngestReport(int Added, int Replaced, int Unchanged, int ChunksEmbedded, IReadOnlyList<string> Skipped);
+
+/// <summary>A document in the knowledge base.</summary>
+public sealed record DocumentInfo(string Path, string Title, string Hash, long Bytes, int Chunks);
+
+/// <summary>A knowledge base in one SQLite file: documents (path, title, SHA-256 of the bytes), their chunks (text, heading,
+/// character span, page) with unit-length embeddings, and an FTS5 index of the chunk text.</summary>
+/// <remarks>
+/// Ingest: per file, step 1 hash the bytes and skip the file when its path is stored with the same hash; step 2 extract the
+/// text (<see cref="DocumentText"/>) and chunk it (<see cref="Chunker"/>); step 3 embed the chunks; step 4 in one transaction
+/// replace the document's rows. Search: BM25 over FTS5 (query words OR-ed), an exact scan of the embeddings (dot products
+/// of unit vectors), and reciprocal rank fusion of the two lists (k = 60), optionally under a source path prefix. The
+/// embedding model's name and width are recorded at creation; another model is refused (its vectors would not compare).
+/// </remarks>
+public sealed class KnowledgeBase : IDisposable
+{
+    private const int RrfK = 60;
+    private readonly SqliteConnection _db;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
+    private readonly Func<string, int> _countTokens;
+
+    private KnowledgeBase(SqliteConnection db, IEmbeddingGenerator<string, Embedding<float>>? embedder, Func<string, int> countTokens, int chunkTokens)
+    {
+        _db = db;
+        _embedder = embedder;
+        _countTokens = countTokens;
+        ChunkTokens = chunkTokens;
+    }
+
+    /// <summary>Token budget of a chunk.</summary>
+    public int ChunkTokens { get; }
+
+    /// <summary>Opens an existing knowledge base to list or remove documents (no embedding model: adding and searching need one).</summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static KnowledgeBase OpenExisting(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"knowledge base '{path}' does not exist; create it with wafer index add --db {path} --embed-model E.gguf PATH…");
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        db.Open();
+        Execute(db, "PRAGMA foreign_keys = ON;");
+        if (Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'documents'") is not long n || n == 0)
+        {
+            db.Dispose();
+            throw new InvalidOperationException($"'{path}' is not a Wafer knowledge base");
+        }
+        return new KnowledgeBase(db, null, _ => 0, 0);
+    }
+
+    /// <summary>The embedding model the knowledge base was built with.</summary>
+    public string EmbeddingModel => Scalar(_db, "SELECT value FROM meta WHERE key = 'embed_model'") as string ?? "";
+
+    /// <summary>Opens (or creates) the knowledge base at <paramref name="path"/> for <paramref name="embedder"/>
+    /// (<paramref name="modelName"/>, vectors of <paramref name="dimensions"/>).</summary>
+    /// <exception cref="InvalidOperationException">The file was built with another embedding model.</exception>
+    public static KnowledgeBase Open(string path, IEmbeddingGenerator<string, Embedding<float>> embedder, string modelName, int dimensions,
+        Func<string, int> countTokens, int chunkTokens = 256)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        db.Open();
+        try
+        {
+            Execute(db, """
+                PRAGMA journal_mode = WAL;
+                PRAGMA foreign_keys = ON;
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, title TEXT NOT NULL, hash TEXT NOT NULL,
+                    bytes INTEGER NOT NULL, added_utc TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL, text TEXT NOT NULL, heading TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL, page INTEGER NOT NULL,
+                    embedding BLOB NOT NULL);
+                CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+                CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text);
+                """);
+            string? model = Scalar(db, "SELECT value FROM meta WHERE key = 'embed_model'") as string;
+            if (model == null)
+            {
+                Execute(db, "INSERT INTO meta(key, value) VALUES ('embed_model', $m), ('dimensions', $d)", ("$m", modelName), ("$d", dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (model != modelName || Scalar(db, "SELECT value FROM meta WHERE key = 'dimensions'") as string != dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new InvalidOperationException($"'{path}' was built with the embedding model '{model}'; it cannot be searched or extended with '{modelName}' (use that model, or a new --db)");
+            }
+            return new KnowledgeBase(db, embedder, countTokens, chunkTokens);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Ingests files and folders (recursively, the supported extensions only); <paramref name="progress"/> gets
+    /// (files done, files).</summary>
+    public async Task<IngestReport> AddAsync(IEnumerable<string> paths, IProgress<(int Done, int Count)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var embedder = _embedder ?? throw new InvalidOperationException("adding documents needs the embedding model (--embed-model)");
+        var files = new List<string>();
+        var skipped = new List<string>();
+        foreach (string path in paths)
+        {
+            if (Directory.Exists(path))
+                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => DocumentText.Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal));
+            else if (File.Exists(path))
+            {
+                if (DocumentText.Extensions.Contains(Path.GetExtension(path))) files.Add(path);
+                else skipped.Add($"{path}: {Path.GetExtension(path)} files are not ingested");
+            }
+            else throw new FileNotFoundException($"'{path}' does not exist");
+        }
+        int added = 0, replaced = 0, unchanged = 0, embedded = 0;
+        for (int f = 0; f < files.Count; f++)
+        {
+            string full = Path.GetFullPath(files[f]);
+            byte[] bytes = await File.ReadAllBytesAsync(full, cancellationToken).ConfigureAwait(false);
+            string hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var stored = Scalar(_db, "SELECT hash FROM documents WHERE path = $p", ("$p", full)) as string;
+            if (stored == hash)
+            {
+                unchanged++;
+                progress?.Report((f + 1, files.Count));
+                continue;
+            }
+            DocumentText document;
+            try
+            {
+                document = DocumentText.Read(full, bytes);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                skipped.Add($"{full}: {e.Message}");
+                progress?.Report((f + 1, files.Count));
+                continue;
+            }
+            var chunks = Chunker.Split(document.Text, ChunkTokens, _countTokens);
+            var vectors = chunks.Count == 0 ? [] : (await embedder.GenerateAsync(chunks.Select(c => c.Text), cancellationToken: cancellationToken).ConfigureAwait(false)).ToList();
+            embedded += chunks.Count;
+            using (var transaction = _db.BeginTransaction())
+            {
+                if (stored != null)
+                {
+                    RemoveDocument(full, transaction);
+                    replaced++;
+                }
+                else added++;
+                Execute(_db, "INSERT INTO documents(path, title, hash, bytes, added_utc) VALUES ($p, $t, $h, $b, $a)", transaction,
+                    ("$p", full), ("$t", document.Title), ("$h", hash), ("$b", bytes.LongLength), ("$a", DateTime.UtcNow.ToString("O")));
+                long documentId = (long)Scalar(_db, "SELECT last_insert_rowid()", transaction)!;
+                for (int i = 0; i < chunks.Count; i++)
+                {
+                    var c = chunks[i];
+                    byte[] blob = MemoryMarshal.AsBytes(vectors[i].Vector.Span).ToArray();
+                    Execute(_db, "INSERT INTO chunks(document_id, ordinal, text, heading, start, end, page, embedding) VALUES ($d, $o, $x, $h, $s, $e, $g, $v)", transaction,
+                        ("$d", documentId), ("$o", i), ("$x", c.Text), ("$h", (object?)c.Heading ?? DBNull.Value), ("$s", c.Start), ("$e", c.End), ("$g", document.PageAt(c.Start)), ("$v", blob));
+                    long chunkId = (long)Scalar(_db, "SELECT last_insert_rowid()", transaction)!;
+                    Execute(_db, "INSERT INTO chunks_fts(rowid, text) VALUES ($r, $x)", transaction, ("$r", chunkId), ("$x", c.Text));
+                }
+                transaction.Commit();
+            }
+            progress?.Report((f + 1, files.Count));
+        }
+        return new IngestReport(added, replaced, unchanged, embedded, skipped);
+    }
+
+    /// <summary>Removes the documents whose path is <paramref name="path"/> or lies under it; returns how many.</summary>
+    public int Remove(string path)
+    {
+        string full = Path.GetFullPath(path);
+        var paths = new List<string>();
+        using (var command = Command(_db, "SELECT path FROM documents WHERE path = $p OR path LIKE $prefix ESCAPE '\\'", null, ("$p", full), ("$prefix", Under(full))))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) paths.Add(reader.GetString(0));
+        using var transaction = _db.BeginTransaction();
+        foreach (string p in paths) RemoveDocument(p, transaction);
+        transaction.Commit();
+        return paths.Count;
+    }
+
+    /// <summary>The documents, by path.</summary>
+    public List<DocumentInfo> List()
+    {
+        var list = new List<DocumentInfo>();
+        using var command = Command(_db, "SELECT d.path, d.title, d.hash, d.bytes, (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d ORDER BY d.path", null);
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) list.Add(new DocumentInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4)));
+        return list;
+    }
+
+    /// <summary>The chunks stored in all.</summary>
+    public long ChunkCount => (long)Scalar(_db, "SELECT COUNT(*) FROM chunks")!;
+
+    /// <summary>The <paramref name="k"/> best chunks for <paramref name="query"/>: BM25 and vector search fused by reciprocal
+    /// rank, under <paramref name="pathPrefix"/> when given.</summary>
+    public async Task<List<SearchHit>> SearchAsync(string query, int k = 10, string? pathPrefix = null, CancellationToken cancellationToken = default)
+    {
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "k must be at least 1");
+        var embedder = _embedder ?? throw new InvalidOperationException("searching needs the embedding model (--embed-model)");
+        int depth = Math.Max(k * 4, 50);
+        string? prefix = pathPrefix == null ? null : Path.GetFullPath(pathPrefix);
+        var bm25 = Bm25(query, depth, prefix);
+        var queryVector = (await embedder.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false))[0].Vector.ToArray();
+        var similar = Nearest(queryVector, depth, prefix);
+        var fused = new Dictionary<long, double>();
+        for (int r = 0; r < bm25.Count; r++) fused[bm25[r].Id] = fused.GetValueOrDefault(bm25[r].Id) + 1.0 / (RrfK + r + 1);
+        for (int r = 0; r < similar.Count; r++) fused[similar[r].Id] = fused.GetValueOrDefault(similar[r].Id) + 1.0 / (RrfK + r + 1);
+        var bmScore = bm25.ToDictionary(b => b.Id, b => b.Score);
+        var simScore = similar.ToDictionary(s => s.Id, s => s.Score);
+        var hits = new List<SearchHit>();
+        foreach (var (id, score) in fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(k))
+        {
+            using var command = Command(_db, "SELECT d.path, d.title, c.text, c.heading, c.start, c.end, c.page FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = $id", null, ("$id", id));
+            using var reader = command.ExecuteReader();
+            if (!reader.Read()) continue;
+            hits.Add(new SearchHit(id, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), bmScore.TryGetValue(id, out var b) ? b : null, simScore.TryGetValue(id, out var s) ? s : null, score));
+        }
+        return hits;
+    }
+
+    // BM25 (SQLite's bm25() is lower-is-better; the score here is its negation, higher is better).
+    private List<(long Id, double Score)> Bm25(string query, int limit, string? prefix)
+    {
+        var words = System.Text.RegularExpressions.Regex.Matches(query, @"[\p{L}\p{N}_]+").Select(m => "\"" + m.Value + "\"").Distinct().ToList();
+        var result = new List<(long, double)>();
+        if (words.Count == 0) return result;
+        string sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id " +
+            "WHERE chunks_fts MATCH $q" + (prefix != null ? " AND (d.path = $p OR d.path LIKE $prefix ESCAPE '\\')" : "") + " ORDER BY score LIMIT $n";
+        using var command = Command(_db, sql, null, ("$q", string.Join(" OR ", words)), ("$n", limit));
+        if (prefix != null)
+        {
+            command.Parameters.AddWithValue("$p", prefix);
+            command.Parameters.AddWithValue("$prefix", Under(prefix));
+        }
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) result.Add((reader.GetInt64(0), -reader.GetDouble(1)));
+        return result;
+    }
+
+    // Exact scan: every stored vector (unit length) against the query's, the best `limit`.
+    private List<(long Id, double Score)> Nearest(float[] query, int limit, string? prefix)
+    {
+        string sql = "SELECT c.id, c.embedding FROM chunks c" + (prefix != null ? " JOIN documents d ON d.id = c.document_id WHERE d.path = $p OR d.path LIKE $prefix ESCAPE '\\'" : "");
+        using var command = Command(_db, sql, null);
+        if (prefix != null)
+        {
+            command.Parameters.AddWithValue("$p", prefix);
+            command.Parameters.AddWithValue("$prefix", Under(prefix));
+        }
+        var best = new PriorityQueue<(long, double), double>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1));
+            if (vector.Length != query.Length) continue;
+            double score = Dot(vector, query);
+            best.Enqueue((reader.GetInt64(0), score), score);
+            if (best.Count > limit) best.Dequeue();
+        }
+        var list = new List<(long Id, double Score)>();
+        while (best.Count > 0) list.Add(best.Dequeue());
+        list.Reverse();
+        return list;
+    }
+
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = System.Numerics.Vector<float>.Zero;
+        int i = 0, width = System.Numerics.Vector<float>.Count;
+        for (; i + width <= a.Length; i += width) sum += new System.Numerics.Vector<float>(a[i..]) * new System.Numerics.Vector<float>(b[i..]);
+        float total = System.Numerics.Vector.Sum(sum);
+        for (; i < a.Length; i++) total += a[i] * b[i];
+        return total;
+    }
+
+    private void RemoveDocument(string path, SqliteTransaction transaction)
+    {
+        Execute(_db, "DELETE FROM chunks_fts WHERE rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p)", transaction, ("$p", path));
+        Execute(_db, "DELETE FROM documents WHERE path = $p", transaction, ("$p", path)); // chunks go with it (ON DELETE CASCADE)
+    }
+
+    // LIKE pattern of every path inside the folder (or below the file name) `path`.
+    private static string Under(string path) => Like(path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar) + "%";
+
+    private static string Like(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static SqliteCommand Command(SqliteConnection db, string sql, SqliteTransaction? transaction, params (string Name, object Value)[] parameters)
+    {
+        var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+
+    private static void Execute(SqliteConnection db, string sql, params (string Name, object Value)[] parameters) => Execute(db, sql, null, parameters);
+
+    private static void Execute(SqliteConnection db, string sql, SqliteTransaction? transaction, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(db, sql, transaction, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql, params (string Name, object Value)[] parameters) => Scalar(db, sql, null, parameters);
+
+    private static object? Scalar(SqliteConnection db, string sql, SqliteTransaction? transaction, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(db, sql, transaction, parameters);
+        return command.ExecuteScalar();
+    }
+
+    public void Dispose() => _db.Dispose();
+}

@@ -35,6 +35,7 @@ public class StepAllocationTests
         List<long> deltas = [];
         int[] counts = [];
         var failures = new List<string>();
+        bool clean = false;
         for (int round = 0; round < 3; round++)
         {
             deltas = new List<long>(4 * MaxTokens);
@@ -51,15 +52,24 @@ public class StepAllocationTests
             counts = await Run(tiny, options, stops);
             tiny.Engine.BeforeStep = null;
             var allocating = deltas.Select((bytes, i) => (bytes, i)).Where(d => d.bytes != 0).ToList();
-            if (allocating.Count == 0) break;
+            // Steps with all four requests decoding: most of the 56, unless the engine ran one request before the others were
+            // submitted (a busy machine can delay the submitting thread); such a round measures nothing and is run again.
+            if (deltas.Count < MaxTokens / 2)
+            {
+                failures.Add($"round {round + 2}: only {deltas.Count} steady decode steps were seen");
+                continue;
+            }
+            if (allocating.Count == 0)
+            {
+                clean = true;
+                break;
+            }
             failures.Add($"round {round + 2}: {allocating.Count} of {deltas.Count} steady steps allocated: " +
                 string.Join(", ", allocating.Take(8).Select(d => $"step {d.i}: {d.bytes} B")));
         }
 
         Assert.All(counts, n => Assert.Equal(MaxTokens, n));
-        // Steps with all four requests decoding: most of the 56, whatever the scheduler's admission order.
-        Assert.True(deltas.Count >= MaxTokens / 2, $"only {deltas.Count} steady decode steps were seen");
-        Assert.True(failures.Count < 3, string.Join("; ", failures));
+        Assert.True(clean, string.Join("; ", failures));
     }
 
     private static Task<int[]> Run(TinyEngine tiny, SamplingOptions options, string[] stops)

@@ -40,6 +40,10 @@ public sealed record ServerOptions
     /// <summary>A BERT-family GGUF that answers <c>/v1/embeddings</c> (<c>--embed-model</c>); null = the served model embeds.</summary>
     public string? EmbedModelPath { get; init; }
 
+    /// <summary>A knowledge base built by <c>wafer index add</c> that <c>/v1/retrieve</c> searches (<c>--kb</c>; needs
+    /// <see cref="EmbedModelPath"/>, the model it was built with).</summary>
+    public string? KnowledgeBasePath { get; init; }
+
     /// <summary>Speculative decoding (<c>--spec</c>, <c>--draft-tokens</c>): how drafts are proposed and how many at most.</summary>
     public Wafer.Engine.Speculation.SpeculationOptions Speculation { get; init; } = Wafer.Engine.Speculation.SpeculationOptions.Off;
 
@@ -53,6 +57,10 @@ public sealed record ServerOptions
         if (KvCacheMiB < 0) throw new ArgumentException($"--kv-cache-mb must be ≥ 0, got {KvCacheMiB}");
         if (Threads < 0) throw new ArgumentException($"--threads must be ≥ 0, got {Threads}");
         Speculation.Validate();
+        if (KnowledgeBasePath != null && EmbedModelPath == null)
+            throw new ArgumentException("--kb needs --embed-model: the embedding model the knowledge base was built with");
+        if (KnowledgeBasePath != null && !File.Exists(KnowledgeBasePath))
+            throw new FileNotFoundException($"--kb '{KnowledgeBasePath}' does not exist; build it with wafer index add --db {KnowledgeBasePath} --embed-model … PATH…");
         if (EmbedModelPath != null && !File.Exists(EmbedModelPath))
             throw new FileNotFoundException($"--embed-model '{EmbedModelPath}' does not exist; pass the path of a BERT-family GGUF file");
         if (!File.Exists(ModelPath)) throw new FileNotFoundException($"model file '{ModelPath}' does not exist; pass the path of a GGUF file");

@@ -71,10 +71,21 @@ public sealed class WaferServer : IAsyncDisposable
             {
                 var model = Load(options);
                 int contextLength = model.Engine.ContextLength;
+                Retrieval? retrieval = null;
+                try
+                {
+                    if (options.KnowledgeBasePath != null) retrieval = Retrieval.Open(options.KnowledgeBasePath, model, context.Metrics);
+                }
+                catch
+                {
+                    model.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    throw;
+                }
                 server.Context = context with
                 {
                     Admission = new AdmissionController(options.MaxSequences, options.MaxQueue,
                         options.MaxQueueTokens > 0 ? options.MaxQueueTokens : 8L * contextLength),
+                    Retrieval = retrieval,
                 };
                 loading.SetResult(model);
                 ServerLog.Ready(logger, model.Name, Path.GetFileName(options.ModelPath), new FileInfo(options.ModelPath).Length / 1048576.0,
@@ -156,6 +167,7 @@ public sealed class WaferServer : IAsyncDisposable
         app.MapPost("/v1/responses", http => ResponsesEndpoints.ResponsesAsync(http, server.Context));
         app.MapPost("/v1/messages", http => MessagesEndpoints.MessagesAsync(http, server.Context));
         app.MapPost("/v1/embeddings", http => EmbeddingEndpoints.EmbeddingsAsync(http, server.Context));
+        app.MapPost("/v1/retrieve", http => RetrievalEndpoints.RetrieveAsync(http, server.Context));
         app.MapPost("/v1/messages/count_tokens", http => MessagesEndpoints.CountTokensAsync(http, server.Context));
         app.MapPost("/tokenize", http => InfoEndpoints.TokenizeAsync(http, server.Context));
         app.MapPost("/detokenize", http => InfoEndpoints.DetokenizeAsync(http, server.Context));
@@ -191,6 +203,7 @@ public sealed class WaferServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);
+        Context.Retrieval?.Dispose();
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -16,12 +16,7 @@ public sealed class IndexCommandTests : IDisposable
         string model = Fixtures.Path("models/synth-bert-2L-128-F16.gguf");
         string docs = Path.Combine(_dir, "docs");
         Directory.CreateDirectory(docs);
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Wafer.slnx")))
-            {
-                foreach (var f in Directory.GetFiles(Path.Combine(dir.FullName, "docs"), "*.md")) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
-                break;
-            }
+        foreach (var f in Directory.GetFiles(Repository.Docs, "*.md")) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
         File.WriteAllText(Path.Combine(docs, "notes.bin"), "not ingested");
         string db = Path.Combine(_dir, "kb.sqlite");
 

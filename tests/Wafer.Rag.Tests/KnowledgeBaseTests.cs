@@ -14,13 +14,6 @@ public sealed class KnowledgeBaseTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Docs()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Wafer.slnx"))) return Path.Combine(dir.FullName, "docs");
-        throw new InvalidOperationException("the repository root (Wafer.slnx) is not above the test binaries");
-    }
-
     private (KnowledgeBase Kb, WorkerPool Pool, BertModel Model) Open(string name = "synth-bert")
     {
         var pool = new WorkerPool(2);
@@ -43,7 +36,7 @@ public sealed class KnowledgeBaseTests : IDisposable
     {
         string corpus = Path.Combine(_dir, "corpus");
         Directory.CreateDirectory(Path.Combine(corpus, "more"));
-        foreach (var file in Directory.GetFiles(Docs(), "*.md"))
+        foreach (var file in Directory.GetFiles(Repository.Docs, "*.md"))
             File.Copy(file, Path.Combine(Path.GetFileName(file) == "router.md" ? Path.Combine(corpus, "more") : corpus, Path.GetFileName(file)));
         return corpus;
     }
@@ -108,7 +101,7 @@ public sealed class KnowledgeBaseTests : IDisposable
         using (pool)
         using (model)
         using (kb)
-            await kb.AddAsync([Path.Combine(Docs(), "router.md")]);
+            await kb.AddAsync([Path.Combine(Repository.Docs, "router.md")]);
         var e = Assert.Throws<InvalidOperationException>(() => Open("another-model"));
         Assert.Contains("synth-bert", e.Message);
     }

@@ -17,13 +17,6 @@ public sealed class RetrievalApiTests(SharedServer shared) : IClassFixture<Share
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Docs()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Wafer.slnx"))) return Path.Combine(dir.FullName, "docs");
-        throw new InvalidOperationException("the repository root is not above the test binaries");
-    }
-
     private async Task<string> BuildKnowledgeBase()
     {
         string db = Path.Combine(_dir, "kb.sqlite");
@@ -31,7 +24,7 @@ public sealed class RetrievalApiTests(SharedServer shared) : IClassFixture<Share
         using var model = BertModel.Load(Fixtures.Path(Bert), pool);
         var embedder = new BertEmbeddingGenerator(model, Tokenizer.FromMetadata(model.File.Metadata, "bert"), "synth-bert-2L-128-F16");
         using var kb = KnowledgeBase.Open(db, embedder, "synth-bert-2L-128-F16", model.EmbeddingLength, embedder.CountTokens);
-        await kb.AddAsync([Docs()]);
+        await kb.AddAsync([Repository.Docs]);
         return db;
     }
 
@@ -54,7 +47,7 @@ public sealed class RetrievalApiTests(SharedServer shared) : IClassFixture<Share
         Assert.True(first.GetProperty("span").GetProperty("end").GetInt32() > first.GetProperty("span").GetProperty("start").GetInt32());
         Assert.True(first.GetProperty("scores").GetProperty("fused").GetDouble() > 0);
 
-        string prefix = JsonSerializer.Serialize(Path.Combine(Docs(), "router.md"));
+        string prefix = JsonSerializer.Serialize(Path.Combine(Repository.Docs, "router.md"));
         var filtered = await server.Http.PostAsync("/v1/retrieve", Json("{\"query\": \"benchmarks\", \"k\": 3, \"filter\": {\"path_prefix\": " + prefix + "}}"));
         var hits = JsonDocument.Parse(await filtered.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
         Assert.All(hits.EnumerateArray(), h => Assert.EndsWith("router.md", h.GetProperty("source").GetProperty("path").GetString()));

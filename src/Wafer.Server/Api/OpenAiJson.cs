@@ -42,18 +42,29 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
     /// <summary>One streamed chunk; <paramref name="role"/> on the first, <paramref name="finish"/> on the last.</summary>
     public void ChatChunk(Utf8JsonWriter w, string? content, bool role, (int Token, TokenLogprobs Logprobs)? logprobs, FinishReason? finish, string? reasoning = null)
     {
+        OpenDelta(w);
+        if (role) w.WriteString("role", "assistant");
+        if (content != null) w.WriteString("content", content);
+        if (!string.IsNullOrEmpty(reasoning)) w.WriteString("reasoning_content", reasoning);
+        CloseDelta(w, finish != null ? GenerationResult.FinishText(finish) : null, logprobs);
+    }
+
+    // A chunk's envelope around its delta: the header, choices[0] and its index, then (closing) logprobs and finish_reason.
+    private void OpenDelta(Utf8JsonWriter w)
+    {
         Header(w, "chat.completion.chunk");
         w.WriteStartArray("choices");
         w.WriteStartObject();
         w.WriteNumber("index", 0);
         w.WriteStartObject("delta");
-        if (role) w.WriteString("role", "assistant");
-        if (content != null) w.WriteString("content", content);
-        if (!string.IsNullOrEmpty(reasoning)) w.WriteString("reasoning_content", reasoning);
+    }
+
+    private void CloseDelta(Utf8JsonWriter w, string? finish, (int Token, TokenLogprobs Logprobs)? logprobs = null)
+    {
         w.WriteEndObject();
         if (logprobs is { } lp) ChatLogprobs(w, [lp]);
         else w.WriteNull("logprobs");
-        if (finish != null) w.WriteString("finish_reason", GenerationResult.FinishText(finish));
+        if (finish != null) w.WriteString("finish_reason", finish);
         else w.WriteNull("finish_reason");
         w.WriteEndObject();
         w.WriteEndArray();
@@ -64,11 +75,7 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
     /// type, name and empty arguments) or the next fragment of its arguments (index and arguments only).</summary>
     public void ToolCallChunk(Utf8JsonWriter w, ToolStreamDelta delta)
     {
-        Header(w, "chat.completion.chunk");
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("delta");
+        OpenDelta(w);
         w.WriteStartArray("tool_calls");
         w.WriteStartObject();
         w.WriteNumber("index", delta.Index);
@@ -90,28 +97,14 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteNull("logprobs");
-        w.WriteNull("finish_reason");
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
+        CloseDelta(w, null);
     }
 
     /// <summary>The last chunk of a stream, with a finish reason given as text (e.g. "tool_calls").</summary>
     public void FinishChunk(Utf8JsonWriter w, string finish)
     {
-        Header(w, "chat.completion.chunk");
-        w.WriteStartArray("choices");
-        w.WriteStartObject();
-        w.WriteNumber("index", 0);
-        w.WriteStartObject("delta");
-        w.WriteEndObject();
-        w.WriteNull("logprobs");
-        w.WriteString("finish_reason", finish);
-        w.WriteEndObject();
-        w.WriteEndArray();
-        w.WriteEndObject();
+        OpenDelta(w);
+        CloseDelta(w, finish);
     }
 
     private static void ToolCalls(Utf8JsonWriter w, IReadOnlyList<ToolCall> calls)

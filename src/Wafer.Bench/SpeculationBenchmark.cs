@@ -88,9 +88,5 @@ public sealed class SpeculationBenchmark(TransformerModel model, Tokenizer token
         return ([.. tokens], seconds > 0 ? (tokens.Count - 1) / seconds : 0);
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
+    private static double Median(List<double> values) => values.Count == 0 ? 0 : Percentile.OfSorted([.. values.Order()], 50);
 }

@@ -165,14 +165,10 @@ public sealed class InferenceEngine : IAsyncDisposable
     }
 
     /// <summary>A sentence embedding of <paramref name="tokens"/> by a BERT-family <paramref name="encoder"/>, run on the engine
-    /// thread between steps (embeddings and generation share one loop), pooled as its GGUF says and L2-normalised.</summary>
+    /// thread between steps (embeddings and generation share one loop), pooled as its GGUF says and L2-normalised. An empty,
+    /// over-long or out-of-vocabulary input faults the task with the encoder's <see cref="InvalidParameterException"/>.</summary>
     public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, Wafer.Models.Architectures.BertModel encoder, CancellationToken cancellationToken = default)
     {
-        if (tokens.Count == 0) throw new InvalidParameterException("input", "nothing to embed: the text has no tokens");
-        if (tokens.Count > encoder.ContextLength)
-            throw new InvalidParameterException("input", $"the text has {tokens.Count} tokens; the embedding model takes at most {encoder.ContextLength}", "context_length_exceeded");
-        foreach (int t in tokens)
-            if ((uint)t >= (uint)encoder.VocabSize) throw new InvalidParameterException("input", $"token {t} is outside the embedding model's vocabulary (0…{encoder.VocabSize - 1})");
         if (_stopping) throw Stopped();
         var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_commands.Writer.TryWrite(new EmbedCommand(tokens, result, encoder))) throw Stopped();

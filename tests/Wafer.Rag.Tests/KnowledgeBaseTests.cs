@@ -1,7 +1,6 @@
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Tokenization;
-using Wafer.Rag.Embedding;
 using Wafer.Rag.Store;
 
 namespace Wafer.Rag.Tests;
@@ -21,7 +20,7 @@ public sealed class KnowledgeBaseTests : IDisposable
         try
         {
             var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, "bert");
-            var embedder = new BertEmbeddingGenerator(model, tokenizer, name);
+            var embedder = Wafer.Engine.Chat.WaferEmbeddingGenerator.Direct(model, tokenizer, name);
             return (KnowledgeBase.Open(Path.Combine(_dir, "kb.sqlite"), embedder, name, model.EmbeddingLength, embedder.CountTokens, chunkTokens: 128), pool, model);
         }
         catch

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Tokenization;
-using Wafer.Rag.Embedding;
 using Wafer.Rag.Store;
 
 namespace Wafer.Server.Tests;
@@ -22,7 +21,7 @@ public sealed class RetrievalApiTests(SharedServer shared) : IClassFixture<Share
         string db = Path.Combine(_dir, "kb.sqlite");
         using var pool = new WorkerPool(2);
         using var model = BertModel.Load(Fixtures.Path(Bert), pool);
-        var embedder = new BertEmbeddingGenerator(model, Tokenizer.FromMetadata(model.File.Metadata, "bert"), "synth-bert-2L-128-F16");
+        var embedder = Wafer.Engine.Chat.WaferEmbeddingGenerator.Direct(model, Tokenizer.FromMetadata(model.File.Metadata, "bert"), "synth-bert-2L-128-F16");
         using var kb = KnowledgeBase.Open(db, embedder, "synth-bert-2L-128-F16", model.EmbeddingLength, embedder.CountTokens);
         await kb.AddAsync([Repository.Docs]);
         return db;

@@ -3,7 +3,6 @@ using Spectre.Console;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Tokenization;
-using Wafer.Rag.Embedding;
 using Wafer.Rag.Store;
 
 namespace Wafer.Cli.Commands;
@@ -131,7 +130,7 @@ internal static class IndexCommand
             model = BertModel.Load(modelPath, pool);
             var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(modelPath));
             string name = Path.GetFileNameWithoutExtension(modelPath);
-            var embedder = new BertEmbeddingGenerator(model, tokenizer, name);
+            var embedder = Wafer.Engine.Chat.WaferEmbeddingGenerator.Direct(model, tokenizer, name);
             var kb = KnowledgeBase.Open(db, embedder, name, model.EmbeddingLength, embedder.CountTokens, chunkTokens);
             owned = new Owned(model, pool);
             return kb;

@@ -1,16 +1,55 @@
 using Microsoft.Extensions.AI;
+using Wafer.Models.Architectures;
 using Wafer.Models.Tokenization;
 
 namespace Wafer.Engine.Chat;
 
 /// <summary>A Microsoft.Extensions.AI <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over an in-process engine: the
-/// BERT-family <paramref name="encoder"/>'s sentence embeddings when given, else mean-pooled, L2-normalised final hidden
-/// states of the served model. <see cref="EmbeddingGenerationOptions.Dimensions"/> keeps the first N and renormalises.</summary>
+/// BERT-family encoder's sentence embeddings when given, else mean-pooled, L2-normalised final hidden states of the served
+/// model; or, with <see cref="Direct"/>, straight over a BERT model with no engine around it (<c>wafer index</c>).
+/// <see cref="EmbeddingGenerationOptions.Dimensions"/> keeps the first N and renormalises.</summary>
 /// <remarks>Meant for embedding models; over a chat model it works but gives the weaker embeddings decoder models give.</remarks>
-public sealed class WaferEmbeddingGenerator(InferenceEngine engine, Tokenizer tokenizer, string modelId, Wafer.Models.Architectures.BertModel? encoder = null)
-    : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class WaferEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly EmbeddingGeneratorMetadata _metadata = new("wafer", null, modelId, encoder?.EmbeddingLength ?? engine.Model.Config.EmbeddingLength);
+    private readonly Func<IReadOnlyList<int>, CancellationToken, Task<float[]>> _embed;
+    private readonly Tokenizer _tokenizer;
+    private readonly string _modelId;
+    private readonly EmbeddingGeneratorMetadata _metadata;
+
+    /// <summary>Embeds through <paramref name="engine"/>: with <paramref name="encoder"/>, its sentence embeddings, else the
+    /// engine's model's mean-pooled hidden states.</summary>
+    public WaferEmbeddingGenerator(InferenceEngine engine, Tokenizer tokenizer, string modelId, BertModel? encoder = null)
+        : this(encoder != null ? (ids, ct) => engine.EmbedAsync(ids, encoder, ct) : engine.EmbedAsync, tokenizer, modelId,
+            encoder?.EmbeddingLength ?? engine.Model.Config.EmbeddingLength)
+    {
+    }
+
+    private WaferEmbeddingGenerator(Func<IReadOnlyList<int>, CancellationToken, Task<float[]>> embed, Tokenizer tokenizer, string modelId, int width)
+    {
+        _embed = embed;
+        _tokenizer = tokenizer;
+        _modelId = modelId;
+        _metadata = new EmbeddingGeneratorMetadata("wafer", null, modelId, width);
+    }
+
+    /// <summary>Embeds straight with <paramref name="model"/> on the calling thread and the model's worker pool, one text at a
+    /// time; a text longer than the model's context is cut to it, keeping its final [SEP] (a chunk is sized well below the
+    /// context; a query rarely reaches it).</summary>
+    public static WaferEmbeddingGenerator Direct(BertModel model, Tokenizer tokenizer, string modelId)
+    {
+        var gate = new Lock();
+        return new WaferEmbeddingGenerator((ids, ct) =>
+        {
+            ct.ThrowIfCancellationRequested();
+            int[] input = ids.Count <= model.ContextLength ? [.. ids] : [.. ids.Take(model.ContextLength - 1), ids[^1]];
+            var vector = new float[model.EmbeddingLength];
+            lock (gate) model.Embed(input, vector);
+            return Task.FromResult(vector);
+        }, tokenizer, modelId, model.EmbeddingLength);
+    }
+
+    /// <summary>Tokens of <paramref name="text"/> as the model reads it (special tokens included): what chunk budgets count.</summary>
+    public int CountTokens(string text) => _tokenizer.Encode(text, addSpecial: true, parseSpecial: false).Count;
 
     /// <inheritdoc/>
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
@@ -19,17 +58,15 @@ public sealed class WaferEmbeddingGenerator(InferenceEngine engine, Tokenizer to
         int length = _metadata.DefaultModelDimensions!.Value;
         int dimensions = options?.Dimensions ?? length;
         if (dimensions < 1 || dimensions > length)
-            throw new ArgumentException($"Dimensions must be in 1…{length} for {modelId}, got {dimensions}", nameof(options));
+            throw new ArgumentException($"Dimensions must be in 1…{length} for {_modelId}, got {dimensions}", nameof(options));
         var result = new GeneratedEmbeddings<Embedding<float>>();
         int tokens = 0;
         foreach (string text in values)
         {
-            var ids = tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
+            var ids = _tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
             tokens += ids.Count;
-            var vector = encoder != null ? await engine.EmbedAsync(ids, encoder, cancellationToken).ConfigureAwait(false)
-                : await engine.EmbedAsync(ids, cancellationToken).ConfigureAwait(false);
-            vector = Truncate(vector, dimensions);
-            result.Add(new Embedding<float>(vector) { ModelId = modelId, CreatedAt = DateTimeOffset.UtcNow });
+            var vector = Truncate(await _embed(ids, cancellationToken).ConfigureAwait(false), dimensions);
+            result.Add(new Embedding<float>(vector) { ModelId = _modelId, CreatedAt = DateTimeOffset.UtcNow });
         }
         result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
         return result;

@@ -179,9 +179,12 @@ public sealed class KnowledgeBase : IDisposable
     {
         string full = Path.GetFullPath(path);
         var paths = new List<string>();
-        using (var command = Command(_db, "SELECT path FROM documents WHERE path = $p OR path LIKE $prefix ESCAPE '\\'", null, ("$p", full), ("$prefix", Under(full))))
-        using (var reader = command.ExecuteReader())
+        using (var command = Command(_db, "SELECT path FROM documents WHERE path = $p OR path LIKE $prefix ESCAPE '\\'", null))
+        {
+            AddPrefix(command, full);
+            using var reader = command.ExecuteReader();
             while (reader.Read()) paths.Add(reader.GetString(0));
+        }
         using var transaction = _db.BeginTransaction();
         foreach (string p in paths) RemoveDocument(p, transaction);
         transaction.Commit();
@@ -238,11 +241,7 @@ public sealed class KnowledgeBase : IDisposable
         string sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id " +
             "WHERE chunks_fts MATCH $q" + (prefix != null ? " AND (d.path = $p OR d.path LIKE $prefix ESCAPE '\\')" : "") + " ORDER BY score LIMIT $n";
         using var command = Command(_db, sql, null, ("$q", string.Join(" OR ", words)), ("$n", limit));
-        if (prefix != null)
-        {
-            command.Parameters.AddWithValue("$p", prefix);
-            command.Parameters.AddWithValue("$prefix", Under(prefix));
-        }
+        AddPrefix(command, prefix);
         using var reader = command.ExecuteReader();
         while (reader.Read()) result.Add((reader.GetInt64(0), -reader.GetDouble(1)));
         return result;
@@ -253,11 +252,7 @@ public sealed class KnowledgeBase : IDisposable
     {
         string sql = "SELECT c.id, c.embedding FROM chunks c" + (prefix != null ? " JOIN documents d ON d.id = c.document_id WHERE d.path = $p OR d.path LIKE $prefix ESCAPE '\\'" : "");
         using var command = Command(_db, sql, null);
-        if (prefix != null)
-        {
-            command.Parameters.AddWithValue("$p", prefix);
-            command.Parameters.AddWithValue("$prefix", Under(prefix));
-        }
+        AddPrefix(command, prefix);
         var best = new PriorityQueue<(long, double), double>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -288,6 +283,14 @@ public sealed class KnowledgeBase : IDisposable
     {
         Execute(_db, "DELETE FROM chunks_fts WHERE rowid IN (SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p)", transaction, ("$p", path));
         Execute(_db, "DELETE FROM documents WHERE path = $p", transaction, ("$p", path)); // chunks go with it (ON DELETE CASCADE)
+    }
+
+    // The parameters of the path filter "d.path = $p OR d.path LIKE $prefix": the path itself, or anything under it.
+    private static void AddPrefix(SqliteCommand command, string? prefix)
+    {
+        if (prefix == null) return;
+        command.Parameters.AddWithValue("$p", prefix);
+        command.Parameters.AddWithValue("$prefix", Under(prefix));
     }
 
     // LIKE pattern of every path inside the folder (or below the file name) `path`.

@@ -25,8 +25,8 @@ public sealed class Retrieval : IDisposable
     {
         if (model.Encoder is not { } encoder) throw new ArgumentException("--kb needs --embed-model: the embedding model the knowledge base was built with");
         if (!File.Exists(path)) throw new FileNotFoundException($"--kb '{path}' does not exist; build it with wafer index add --db {path} --embed-model … PATH…");
-        var kb = KnowledgeBase.Open(path, model.AsEmbeddingGenerator(), encoder.Name, encoder.Model.EmbeddingLength,
-            text => encoder.Tokenizer.Encode(text, addSpecial: true, parseSpecial: false).Count);
+        var embedder = new Wafer.Engine.Chat.WaferEmbeddingGenerator(model.Engine, encoder.Tokenizer, encoder.Name, encoder.Model);
+        var kb = KnowledgeBase.Open(path, embedder, encoder.Name, encoder.Model.EmbeddingLength, embedder.CountTokens);
         return new Retrieval(kb, metrics);
     }
 

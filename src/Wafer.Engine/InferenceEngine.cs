@@ -48,7 +48,6 @@ public sealed class InferenceEngine : IAsyncDisposable
     private bool _stopWhenIdle;
     private long _preemptions;
     private long _specDrafted, _specAccepted, _specVerifications;
-    private readonly Speculation.SpeculationMethod _speculation;
     private readonly Speculation.DraftModel? _draft;
 
     /// <summary>Starts an engine over a loaded model. The context length is resolved here, once
@@ -79,7 +78,6 @@ public sealed class InferenceEngine : IAsyncDisposable
             }
         }
         _scheduler = new Scheduler(_options.Scheduler, _kv, _draft);
-        _speculation = _options.Scheduler.Speculation.Method;
         _runner = new ModelRunner(model, _kv, _storage);
         _rules = new FinishRules(tokenizer.IsEndOfGeneration, context);
         _runner.EndsRun = (request, token) => _rules.IsEndToken(request, token) || request.Constraint?.IsDone == true;
@@ -424,7 +422,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         var usage = new GenerationUsage(request.PromptCount, output, request.CachedPromptCount)
         {
             StopString = active.Text.StopString,
-            Speculative = (request.Spec.Speculation ?? _speculation) != Speculation.SpeculationMethod.None,
+            Speculative = (request.Spec.Speculation ?? _options.Scheduler.Speculation.Method) != Speculation.SpeculationMethod.None,
             AcceptedPredictionTokens = request.AcceptedTokens,
             RejectedPredictionTokens = request.DraftedTokens - request.AcceptedTokens,
         };

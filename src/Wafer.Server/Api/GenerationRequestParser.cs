@@ -136,6 +136,7 @@ internal static class GenerationRequestParser
     {
         RequireObject(body);
         CheckCommon(body, model);
+        if (JsonFields.Has(body, "retrieval")) throw ApiException.BadParameter("retrieval", "'retrieval' grounds chat: send it to /v1/chat/completions (or use file_search on /v1/responses)");
         if (JsonFields.Bool(body, "echo") == true) throw ApiException.BadParameter("echo", "'echo' is not supported");
         if (JsonFields.String(body, "suffix") is { Length: > 0 }) throw ApiException.BadParameter("suffix", "'suffix' is not supported");
         IReadOnlyList<int> prompt;

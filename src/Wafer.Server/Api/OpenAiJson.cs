@@ -10,7 +10,8 @@ namespace Wafer.Server.Api;
 /// <summary>Writes the OpenAI response objects (chat.completion, chat.completion.chunk, text_completion) with Utf8JsonWriter.</summary>
 internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, long created)
 {
-    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs, IReadOnlyList<ToolCall>? calls = null, string? content = null, string? reasoning = null)
+    public void ChatCompletion(Utf8JsonWriter w, GenerationResult r, bool logprobs, IReadOnlyList<ToolCall>? calls = null, string? content = null, string? reasoning = null,
+        IReadOnlyList<Citation>? citations = null)
     {
         Header(w, "chat.completion");
         w.WriteStartArray("choices");
@@ -29,6 +30,7 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
             w.WriteString("content", content ?? r.Text.ToString());
         }
         if (!string.IsNullOrEmpty(reasoning)) w.WriteString("reasoning_content", reasoning);
+        if (citations != null) Annotations(w, citations);
         w.WriteEndObject();
         if (logprobs) ChatLogprobs(w, r.Logprobs);
         else w.WriteNull("logprobs");
@@ -47,6 +49,21 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         if (content != null) w.WriteString("content", content);
         if (!string.IsNullOrEmpty(reasoning)) w.WriteString("reasoning_content", reasoning);
         CloseDelta(w, finish != null ? GenerationResult.FinishText(finish) : null, logprobs);
+    }
+
+    /// <summary>A streamed chunk carrying the answer's citations (<c>delta.annotations</c>), sent after its text.</summary>
+    public void AnnotationsChunk(Utf8JsonWriter w, IReadOnlyList<Citation> citations)
+    {
+        OpenDelta(w);
+        Annotations(w, citations);
+        CloseDelta(w, null);
+    }
+
+    private static void Annotations(Utf8JsonWriter w, IReadOnlyList<Citation> citations)
+    {
+        w.WriteStartArray("annotations");
+        foreach (var c in citations) Grounding.WriteUrlCitation(w, c);
+        w.WriteEndArray();
     }
 
     // A chunk's envelope around its delta: the header, choices[0] and its index, then (closing) logprobs and finish_reason.

@@ -28,28 +28,31 @@ internal static class GenerationEndpoints
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var parsed = GenerationRequestParser.ParseChat(body.RootElement, GenerationRequestParser.Model.Of(model));
+        var ct = http.RequestAborted;
+        var (grounding, chat) = await GroundAsync(server, body.RootElement, ct).ConfigureAwait(false);
+        var parsed = GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var reasoning = Reasoning(server.Options, model, parsed);
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
-        var ct = http.RequestAborted;
         await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
             var (thought, answer) = reasoning == null ? (null, result.Text.ToString()) : Whole(reasoning, result.Text.ToString());
             var (content, calls) = ToolUse.Split(answer, parsed.Tools);
-            await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, content, thought)).ConfigureAwait(false);
+            var citations = grounding?.Cite(content ?? "");
+            await WriteJsonAsync(http, w => json.ChatCompletion(w, result, parsed.Logprobs, calls, content, thought, citations)).ConfigureAwait(false);
             return;
         }
         var sse = new SseWriter(http.Response);
         await sse.WriteAsync(w => json.ChatChunk(w, "", role: true, null, null), ct).ConfigureAwait(false);
         if (parsed.Tools is { } tools)
         {
-            await StreamWithToolsAsync(http, server, sse, json, stream, lease, parsed, tools, reasoning, ct).ConfigureAwait(false);
+            await StreamWithToolsAsync(http, server, sse, json, stream, lease, parsed, tools, reasoning, grounding, ct).ConfigureAwait(false);
             return;
         }
         GenerationUsage? usage = null;
+        var answered = grounding != null ? new System.Text.StringBuilder() : null;
         try
         {
             await foreach (var e in stream.WithCancellation(ct).ConfigureAwait(false))
@@ -57,11 +60,17 @@ internal static class GenerationEndpoints
                 lease.MarkStarted();
                 var logprobs = e.Logprobs != null && e.Token >= 0 ? (e.Token, e.Logprobs) : ((int, TokenLogprobs)?)null;
                 var (thought, text) = Split(reasoning, e);
+                answered?.Append(text);
                 if (text.Length > 0 || thought.Length > 0 || logprobs != null)
                     await sse.WriteAsync(w => json.ChatChunk(w, thought.Length > 0 && text.Length == 0 ? null : text, role: false, logprobs, null, thought), ct).ConfigureAwait(false);
                 if (e.FinishReason != null)
                 {
                     usage = e.Usage;
+                    if (grounding != null)
+                    {
+                        var citations = grounding.Cite(answered!.ToString());
+                        await sse.WriteAsync(w => json.AnnotationsChunk(w, citations), ct).ConfigureAwait(false);
+                    }
                     await sse.WriteAsync(w => json.ChatChunk(w, null, role: false, null, e.FinishReason), ct).ConfigureAwait(false);
                 }
             }
@@ -106,8 +115,9 @@ internal static class GenerationEndpoints
     /// generated (held until whole where the calls are not grammar-constrained), then the finish reason: <c>tool_calls</c>
     /// when calls were made (<c>length</c> when max_tokens cut one).</summary>
     private static async Task StreamWithToolsAsync(HttpContext http, ServerContext server, SseWriter sse, OpenAiJson json, GenerationStream stream,
-        Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, ReasoningSplitter? reasoning, CancellationToken ct)
+        Admission.AdmissionController.Lease lease, ParsedGeneration parsed, ToolUse tools, ReasoningSplitter? reasoning, Grounding? grounding, CancellationToken ct)
     {
+        var answered = new System.Text.StringBuilder();
         var parser = new ToolCallStreamParser(tools.Format, tools.Definitions, incremental: tools.Forced || parsed.Request.GrammarTrigger != null);
         var deltas = new List<ToolStreamDelta>();
         FinishReason? finish = null;
@@ -129,7 +139,11 @@ internal static class GenerationEndpoints
                 }
                 foreach (var d in deltas)
                 {
-                    if (d.Kind == ToolStreamKind.Content) await sse.WriteAsync(w => json.ChatChunk(w, d.Text, role: false, null, null), ct).ConfigureAwait(false);
+                    if (d.Kind == ToolStreamKind.Content)
+                    {
+                        answered.Append(d.Text);
+                        await sse.WriteAsync(w => json.ChatChunk(w, d.Text, role: false, null, null), ct).ConfigureAwait(false);
+                    }
                     else await sse.WriteAsync(w => json.ToolCallChunk(w, d), ct).ConfigureAwait(false);
                 }
             }
@@ -140,9 +154,23 @@ internal static class GenerationEndpoints
             return;
         }
         string reason = parser.CallCount > 0 && !parser.InsideCall ? "tool_calls" : GenerationResult.FinishText(finish);
+        if (grounding != null)
+        {
+            var citations = grounding.Cite(answered.ToString());
+            await sse.WriteAsync(w => json.AnnotationsChunk(w, citations), ct).ConfigureAwait(false);
+        }
         await sse.WriteAsync(w => json.FinishChunk(w, reason), ct).ConfigureAwait(false);
         if (parsed.IncludeUsage) await sse.WriteAsync(w => json.UsageChunk(w, "chat.completion.chunk", usage), ct).ConfigureAwait(false);
         await sse.DoneAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The chat body to run and its grounding: for a request with <c>retrieval</c> (<see cref="RetrievalSpec"/>), the
+    /// knowledge base's sources written into its last user message (<see cref="Grounding"/>); else the body as sent.</summary>
+    internal static async Task<(Grounding? Grounding, JsonElement Chat)> GroundAsync(ServerContext server, JsonElement body, CancellationToken ct)
+    {
+        if (body.ValueKind != JsonValueKind.Object || RetrievalSpec.Parse(body, server.Retrieval) is not { } spec) return (null, body);
+        var (grounding, chat) = await Grounding.CreateAsync(server.Retrieval!, spec, body, ct).ConfigureAwait(false);
+        return (grounding, chat);
     }
 
     public static async Task CompletionAsync(HttpContext http, ServerContext server)

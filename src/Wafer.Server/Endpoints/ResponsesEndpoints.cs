@@ -22,17 +22,20 @@ internal static class ResponsesEndpoints
     {
         var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
-        var chat = ResponsesRequest.ToChat(body.RootElement);
-        var parsed = GenerationEndpoints.ParseChat(chat, model, ChatNames);
-        var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone());
-        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
+        var (grounding, chat) = await GenerationEndpoints.GroundAsync(server, ResponsesRequest.ToChat(body.RootElement, server.Retrieval?.Id), ct).ConfigureAwait(false);
+        var parsed = GenerationEndpoints.ParseChat(chat, model, ChatNames);
+        bool results = body.RootElement.TryGetProperty("include", out var include) && include.ValueKind == JsonValueKind.Array
+            && include.EnumerateArray().Any(v => v.GetString() == ResponsesRequest.IncludeSearchResults);
+        var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone(), grounding, results);
+        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
         await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
             var (text, calls) = ToolUse.Split(result.Text.ToString(), parsed.Tools);
             var items = new List<OutputItem>();
+            if (grounding != null) items.Add(OutputItem.Search());
             if (text != null) items.Add(OutputItem.Message(text));
             foreach (var call in calls) items.Add(OutputItem.Call(call.Id, call.Name, call.Arguments));
             await GenerationEndpoints.WriteJsonAsync(http, w => response.Response(w, Done(result), items, result.Usage)).ConfigureAwait(false);
@@ -44,6 +47,7 @@ internal static class ResponsesEndpoints
         // Output items in the order they are generated: text goes out as it comes (with tools, once it cannot open a call),
         // each call as its item, then its argument fragments (ToolCallStreamParser).
         var output = new OutputStream(response, sse, ct);
+        if (grounding != null) await output.SearchAsync().ConfigureAwait(false);
         var parser = parsed.Tools is { } tools
             ? new ToolCallStreamParser(tools.Format, tools.Definitions, incremental: tools.Forced || parsed.Request.GrammarTrigger != null) : null;
         var deltas = new List<ToolStreamDelta>();
@@ -64,7 +68,7 @@ internal static class ResponsesEndpoints
                 if (e.FinishReason != null) parser.Finish(deltas);
                 foreach (var d in deltas) await output.DeltaAsync(d).ConfigureAwait(false);
             }
-            if (output.Items.Count == 0) await output.TextAsync("").ConfigureAwait(false); // an empty answer is still a message
+            if (!output.Items.Any(i => i.Type != OutputItem.SearchType)) await output.TextAsync("").ConfigureAwait(false); // an empty answer is still a message
             await output.CloseAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
@@ -77,10 +81,14 @@ internal static class ResponsesEndpoints
             w => response.Response(w, status, output.Items, all.Usage), ct).ConfigureAwait(false);
     }
 
-    /// <summary>An item of a response's <c>output</c>: a message's text or a function call with its arguments so far.</summary>
+    /// <summary>An item of a response's <c>output</c>: a message's text, a function call with its arguments so far, or the
+    /// knowledge-base search (<c>file_search_call</c>) that grounded the answer.</summary>
     private sealed class OutputItem
     {
+        public const string SearchType = "file_search_call";
+
         public required bool IsCall { get; init; }
+        public string Type => IsCall ? "function_call" : Id.StartsWith("fs_", StringComparison.Ordinal) ? SearchType : "message";
         public required string Id { get; init; }
         public string CallId { get; init; } = "";
         public string Name { get; init; } = "";
@@ -92,6 +100,8 @@ internal static class ResponsesEndpoints
             item.Text.Append(text);
             return item;
         }
+
+        public static OutputItem Search() => new() { IsCall = false, Id = "fs_" + Guid.NewGuid().ToString("N") };
 
         public static OutputItem Call(string callId, string name, string arguments)
         {
@@ -114,6 +124,22 @@ internal static class ResponsesEndpoints
             ToolStreamKind.CallStart => CallAsync(d),
             _ => ArgumentsAsync(d.Text),
         };
+
+        /// <summary>The file_search_call item, searched already (before generation): added, in progress, searching, completed.</summary>
+        public async Task SearchAsync()
+        {
+            var item = OutputItem.Search();
+            Items.Add(item);
+            int index = Items.Count - 1;
+            await response.EventAsync(sse, "response.output_item.added", w => response.ItemEvent(w, index, item, "in_progress"), ct).ConfigureAwait(false);
+            foreach (string phase in (string[])["in_progress", "searching", "completed"])
+                await response.EventAsync(sse, "response.file_search_call." + phase, w =>
+                {
+                    w.WriteNumber("output_index", index);
+                    w.WriteString("item_id", item.Id);
+                }, ct).ConfigureAwait(false);
+            await response.EventAsync(sse, "response.output_item.done", w => response.ItemEvent(w, index, item, "completed"), ct).ConfigureAwait(false);
+        }
 
         public async Task TextAsync(string text)
         {
@@ -165,6 +191,13 @@ internal static class ResponsesEndpoints
             }
             else
             {
+                var citations = response.Citations(item.Text.ToString());
+                for (int a = 0; a < citations.Count; a++)
+                {
+                    var citation = citations[a];
+                    int annotationIndex = a;
+                    await response.EventAsync(sse, "response.output_text.annotation.added", w => response.AnnotationEvent(w, index, item, annotationIndex, citation), ct).ConfigureAwait(false);
+                }
                 await response.EventAsync(sse, "response.output_text.done", w => response.TextDoneEvent(w, index, item), ct).ConfigureAwait(false);
                 await response.EventAsync(sse, "response.content_part.done", w => response.PartEvent(w, index, item, done: true), ct).ConfigureAwait(false);
             }
@@ -175,9 +208,12 @@ internal static class ResponsesEndpoints
     private static string Done(GenerationResult r) => r.Truncated ? "incomplete" : "completed";
 
     /// <summary>The response object and its events, with the request's echoed settings.</summary>
-    private sealed class ResponseWriter(string id, string model, long created, JsonElement request)
+    private sealed class ResponseWriter(string id, string model, long created, JsonElement request, Grounding? grounding, bool searchResults)
     {
         private int _sequence;
+
+        /// <summary>The citations of a message's text (none without a file_search tool).</summary>
+        public IReadOnlyList<Citation> Citations(string text) => grounding?.Cite(text) ?? [];
 
         public Task EventAsync(SseWriter sse, string type, Action<Utf8JsonWriter> body, CancellationToken ct) =>
             sse.WriteAsync(type, w =>
@@ -261,10 +297,21 @@ internal static class ResponsesEndpoints
             else w.WriteNullValue();
         }
 
-        private static void Item(Utf8JsonWriter w, OutputItem item, string status)
+        private void Item(Utf8JsonWriter w, OutputItem item, string status)
         {
             w.WriteStartObject();
-            if (item.IsCall)
+            if (item.Type == OutputItem.SearchType)
+            {
+                w.WriteString("type", OutputItem.SearchType);
+                w.WriteString("id", item.Id);
+                w.WriteString("status", status);
+                w.WriteStartArray("queries");
+                w.WriteStringValue(grounding!.Query);
+                w.WriteEndArray();
+                if (searchResults && status == "completed") SearchResults(w);
+                else w.WriteNull("results");
+            }
+            else if (item.IsCall)
             {
                 w.WriteString("type", "function_call");
                 w.WriteString("id", item.Id);
@@ -286,14 +333,49 @@ internal static class ResponsesEndpoints
             w.WriteEndObject();
         }
 
-        private static void Part(Utf8JsonWriter w, string text)
+        // The chunks found, as OpenAI lists file_search results (file id, file name, score, text), with the path and span.
+        private void SearchResults(Utf8JsonWriter w)
+        {
+            w.WriteStartArray("results");
+            foreach (var s in grounding!.Sources)
+            {
+                w.WriteStartObject();
+                w.WriteString("file_id", s.FileId);
+                w.WriteString("filename", s.FileName);
+                w.WriteNumber("score", s.Hit.Fused);
+                w.WriteString("text", s.Hit.Text);
+                w.WriteStartObject("attributes");
+                w.WriteString("path", s.Hit.Path);
+                w.WriteString("title", s.Hit.Title);
+                w.WriteNumber("chunk_id", s.Hit.ChunkId);
+                w.WriteNumber("start", s.Hit.Start);
+                w.WriteNumber("end", s.Hit.End);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+
+        private void Part(Utf8JsonWriter w, string text, bool done = true)
         {
             w.WriteStartObject();
             w.WriteString("type", "output_text");
             w.WriteString("text", text);
             w.WriteStartArray("annotations");
+            if (done)
+                foreach (var c in Citations(text)) Grounding.WriteFileCitation(w, c);
             w.WriteEndArray();
             w.WriteEndObject();
+        }
+
+        public void AnnotationEvent(Utf8JsonWriter w, int index, OutputItem item, int annotationIndex, Citation citation)
+        {
+            w.WriteString("item_id", item.Id);
+            w.WriteNumber("output_index", index);
+            w.WriteNumber("content_index", 0);
+            w.WriteNumber("annotation_index", annotationIndex);
+            w.WritePropertyName("annotation");
+            Grounding.WriteFileCitation(w, citation);
         }
 
         public void ItemEvent(Utf8JsonWriter w, int index, OutputItem item, string status)
@@ -309,7 +391,7 @@ internal static class ResponsesEndpoints
             w.WriteNumber("output_index", index);
             w.WriteNumber("content_index", 0);
             w.WritePropertyName("part");
-            Part(w, done ? item.Text.ToString() : "");
+            Part(w, done ? item.Text.ToString() : "", done);
         }
 
         public void TextDeltaEvent(Utf8JsonWriter w, int index, OutputItem item, string delta)

@@ -21,14 +21,7 @@ internal static class RetrievalEndpoints
         string query = JsonFields.String(root, "query") is { } q && q.Trim().Length > 0 ? q
             : throw ApiException.BadParameter("query", "'query' is required: the text to search for");
         int k = (int)(JsonFields.Integer(root, "k", 1, 100) ?? 10);
-        string? prefix = null;
-        if (root.TryGetProperty("filter", out var filter) && filter.ValueKind != JsonValueKind.Null)
-        {
-            if (filter.ValueKind != JsonValueKind.Object) throw ApiException.BadParameter("filter", "'filter' must be an object such as {\"path_prefix\": \"/docs/\"}");
-            foreach (var property in filter.EnumerateObject())
-                if (property.Name != "path_prefix") throw ApiException.BadParameter($"filter.{property.Name}", $"'filter.{property.Name}' is not supported (path_prefix)");
-            prefix = JsonFields.String(filter, "path_prefix");
-        }
+        string? prefix = RetrievalSpec.ReadPathPrefix(root, "filter", "filter");
         var hits = await retrieval.SearchAsync(query, k, prefix, http.RequestAborted).ConfigureAwait(false);
         await GenerationEndpoints.WriteJsonAsync(http, w =>
         {

@@ -12,8 +12,9 @@ public sealed class Retrieval : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ServerMetrics _metrics;
 
-    private Retrieval(KnowledgeBase kb, ServerMetrics metrics)
+    private Retrieval(string id, KnowledgeBase kb, ServerMetrics metrics)
     {
+        Id = id;
         _kb = kb;
         _metrics = metrics;
         metrics.KnowledgeBaseChunks = kb.ChunkCount;
@@ -27,8 +28,11 @@ public sealed class Retrieval : IDisposable
         if (!File.Exists(path)) throw new FileNotFoundException($"--kb '{path}' does not exist; build it with wafer index add --db {path} --embed-model … PATH…");
         var embedder = new Wafer.Engine.Chat.WaferEmbeddingGenerator(model.Engine, encoder.Tokenizer, encoder.Name, encoder.Model);
         var kb = KnowledgeBase.Open(path, embedder, encoder.Name, encoder.Model.EmbeddingLength, embedder.CountTokens);
-        return new Retrieval(kb, metrics);
+        return new Retrieval(Path.GetFileNameWithoutExtension(path), kb, metrics);
     }
+
+    /// <summary>The knowledge base's name (its file name without extension): the one vector store id requests may name.</summary>
+    public string Id { get; }
 
     /// <summary>The <paramref name="k"/> best chunks for <paramref name="query"/> (see <see cref="KnowledgeBase.SearchAsync"/>).</summary>
     public async Task<List<SearchHit>> SearchAsync(string query, int k, string? pathPrefix, CancellationToken cancellationToken)

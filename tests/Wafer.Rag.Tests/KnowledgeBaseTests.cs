@@ -40,14 +40,19 @@ public sealed class KnowledgeBaseTests : IDisposable
         return corpus;
     }
 
-    [Fact]
-    public async Task Ingest_Search_Reingest_Change_Filter_Remove()
+    /// <summary>With the exact scan (threshold above the corpus) and with the approximate index (threshold 1: the index is
+    /// built at the first search, saved, and brought up to date after each change).</summary>
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(1)]
+    public async Task Ingest_Search_Reingest_Change_Filter_Remove(int annThreshold)
     {
         string corpus = Corpus();
         var (kb, pool, model) = Open();
         using var _ = pool;
         using var __ = model;
         using var ___ = kb;
+        kb.AnnThreshold = annThreshold;
         int files = Directory.GetFiles(corpus, "*.md", SearchOption.AllDirectories).Length;
 
         var first = await kb.AddAsync([corpus]);
@@ -64,6 +69,8 @@ public sealed class KnowledgeBaseTests : IDisposable
         var exact = await kb.SearchAsync(chunk.Text, k: 3);
         Assert.Equal(chunk.ChunkId, exact.OrderByDescending(h => h.Similarity ?? -1).First().ChunkId);
         Assert.InRange(exact.Max(h => h.Similarity ?? -1)!, 0.9999, 1.0001);
+        Assert.Equal(annThreshold == 1 ? "hnsw" : "exact", kb.VectorSearchKind);
+        Assert.Equal(annThreshold == 1, File.Exists(kb.IndexPath));
 
         // Unchanged files are skipped: nothing re-embedded.
         var again = await kb.AddAsync([corpus]);
@@ -73,12 +80,18 @@ public sealed class KnowledgeBaseTests : IDisposable
         string changed = Path.Combine(corpus, "more", "router.md");
         var before = kb.List().ToDictionary(d => d.Path);
         await File.AppendAllTextAsync(changed, "\n\n## Zebra section\n\nA paragraph about zebras and quokkas.\n");
+        var oldChunks = (await kb.SearchAsync("cascade tiers and circuit breaker", k: 50, pathPrefix: changed)).Select(h => h.ChunkId).ToHashSet();
         var third = await kb.AddAsync([corpus]);
         Assert.Equal((0, 1, files - 1), (third.Added, third.Replaced, third.Unchanged));
         Assert.Equal(kb.List().Single(d => d.Path == changed).Chunks, third.ChunksEmbedded);
         Assert.All(kb.List().Where(d => d.Path != changed), d => Assert.Equal(before[d.Path].Hash, d.Hash));
         var zebra = await kb.SearchAsync("quokkas", k: 3);
         Assert.Equal("Zebra section", zebra.First(h => h.Bm25 != null).Heading);
+        // The replaced chunks are gone from the vector search too (the index walks through them, never returns them).
+        var zebraChunk = zebra.First(h => h.Bm25 != null);
+        var nearest = await kb.SearchAsync(zebraChunk.Text, k: 20);
+        Assert.Equal(zebraChunk.ChunkId, nearest.OrderByDescending(h => h.Similarity ?? -1).First().ChunkId);
+        Assert.DoesNotContain(nearest, h => oldChunks.Contains(h.ChunkId));
 
         // Filters by source path prefix.
         var filtered = await kb.SearchAsync("benchmarks tokens per second", k: 10, pathPrefix: Path.Combine(corpus, "more"));

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Wafer.Rag.Ingestion;
+using Wafer.Rag.Vectors;
 
 namespace Wafer.Rag.Store;
 
@@ -21,9 +22,13 @@ public sealed record DocumentInfo(string Path, string Title, string Hash, long B
 /// <remarks>
 /// Ingest: per file, step 1 hash the bytes and skip the file when its path is stored with the same hash; step 2 extract the
 /// text (<see cref="DocumentText"/>) and chunk it (<see cref="Chunker"/>); step 3 embed the chunks; step 4 in one transaction
-/// replace the document's rows. Search: BM25 over FTS5 (query words OR-ed), an exact scan of the embeddings (dot products
-/// of unit vectors), and reciprocal rank fusion of the two lists (k = 60), optionally under a source path prefix. The
-/// embedding model's name and width are recorded at creation; another model is refused (its vectors would not compare).
+/// replace the document's rows. Search: BM25 over FTS5 (query words OR-ed), a vector search, and reciprocal rank fusion of
+/// the two lists (k = 60), optionally under a source path prefix. The vectors are held in memory (<see cref="VectorSet"/>,
+/// reloaded when another write bumped the <c>generation</c> in <c>meta</c>); below <see cref="AnnThreshold"/> chunks they are
+/// scanned exactly, from it on searched through an <see cref="HnswIndex"/> persisted beside the file (<c>kb.sqlite.hnsw</c>),
+/// which is brought up to date from the stored vectors when loaded (new chunks inserted, removed or changed ones walked through
+/// but never returned; rebuilt when over a quarter of its rows are gone). A path filter scans the chunks under the path exactly.
+/// The embedding model's name and width are recorded at creation; another model is refused (its vectors would not compare).
 /// </remarks>
 public sealed class KnowledgeBase : IDisposable
 {
@@ -32,9 +37,20 @@ public sealed class KnowledgeBase : IDisposable
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private readonly Func<string, int> _countTokens;
 
+    /// <summary>Chunks from which the vector search goes through the approximate index.</summary>
+    public const int DefaultAnnThreshold = 20_000;
+
+    /// <summary>Candidates of an approximate search (recall@10 ≥ 0.95 on 100k random 384-dimensional unit vectors: docs/benchmarks.md).</summary>
+    public const int DefaultEfSearch = 128;
+
+    private VectorSet? _vectors;
+    private HnswIndex? _index;
+    private long _loadedGeneration = -1;
+
     private KnowledgeBase(SqliteConnection db, IEmbeddingGenerator<string, Embedding<float>>? embedder, Func<string, int> countTokens, int chunkTokens)
     {
         _db = db;
+        IndexPath = db.DataSource + ".hnsw";
         _embedder = embedder;
         _countTokens = countTokens;
         ChunkTokens = chunkTokens;
@@ -42,6 +58,21 @@ public sealed class KnowledgeBase : IDisposable
 
     /// <summary>Token budget of a chunk.</summary>
     public int ChunkTokens { get; }
+
+    /// <summary>Chunks from which vector search uses the approximate index (below it, an exact scan).</summary>
+    public int AnnThreshold { get; set; } = DefaultAnnThreshold;
+
+    /// <summary>Candidates of an approximate search.</summary>
+    public int EfSearch { get; set; } = DefaultEfSearch;
+
+    /// <summary>Threads that build the approximate index.</summary>
+    public int IndexThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Where the approximate index is kept: beside the database, <c>kb.sqlite.hnsw</c>.</summary>
+    public string IndexPath { get; }
+
+    /// <summary>How vector search runs now: "exact" or "hnsw".</summary>
+    public string VectorSearchKind => _index != null ? "hnsw" : "exact";
 
     /// <summary>Opens an existing knowledge base to list or remove documents (no embedding model: adding and searching need one).</summary>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
@@ -78,7 +109,7 @@ public sealed class KnowledgeBase : IDisposable
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, title TEXT NOT NULL, hash TEXT NOT NULL,
                     bytes INTEGER NOT NULL, added_utc TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY AUTOINCREMENT, document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
                     ordinal INTEGER NOT NULL, text TEXT NOT NULL, heading TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL, page INTEGER NOT NULL,
                     embedding BLOB NOT NULL);
                 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
@@ -167,6 +198,7 @@ public sealed class KnowledgeBase : IDisposable
                     long chunkId = (long)Scalar(_db, "SELECT last_insert_rowid()", transaction)!;
                     Execute(_db, "INSERT INTO chunks_fts(rowid, text) VALUES ($r, $x)", transaction, ("$r", chunkId), ("$x", c.Text));
                 }
+                BumpGeneration(transaction);
                 transaction.Commit();
             }
             progress?.Report((f + 1, files.Count));
@@ -187,6 +219,7 @@ public sealed class KnowledgeBase : IDisposable
         }
         using var transaction = _db.BeginTransaction();
         foreach (string p in paths) RemoveDocument(p, transaction);
+        if (paths.Count > 0) BumpGeneration(transaction);
         transaction.Commit();
         return paths.Count;
     }
@@ -247,37 +280,82 @@ public sealed class KnowledgeBase : IDisposable
         return result;
     }
 
-    // Exact scan: every stored vector (unit length) against the query's, the best `limit`.
+    // The vector search: the index (or an exact scan) over the in-memory vectors; under a path, an exact scan of its chunks.
     private List<(long Id, double Score)> Nearest(float[] query, int limit, string? prefix)
     {
-        string sql = "SELECT c.id, c.embedding FROM chunks c" + (prefix != null ? " JOIN documents d ON d.id = c.document_id WHERE d.path = $p OR d.path LIKE $prefix ESCAPE '\\'" : "");
-        using var command = Command(_db, sql, null);
-        AddPrefix(command, prefix);
-        var best = new PriorityQueue<(long, double), double>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var (vectors, index) = Vectors();
+        if (vectors.Dimensions != query.Length) return [];
+        Func<int, bool>? include = null;
+        if (prefix != null)
         {
-            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1));
-            if (vector.Length != query.Length) continue;
-            double score = Dot(vector, query);
-            best.Enqueue((reader.GetInt64(0), score), score);
-            if (best.Count > limit) best.Dequeue();
+            var ids = new HashSet<long>();
+            using var command = Command(_db, "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p OR d.path LIKE $prefix ESCAPE '\\'", null);
+            AddPrefix(command, prefix);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) ids.Add(reader.GetInt64(0));
+            include = row => ids.Contains(vectors.Id(row));
         }
-        var list = new List<(long Id, double Score)>();
-        while (best.Count > 0) list.Add(best.Dequeue());
-        list.Reverse();
-        return list;
+        var hits = index != null && include == null ? index.Search(query, limit, Math.Max(EfSearch, limit)) : vectors.Exact(query, limit, include);
+        return hits.Select(h => (vectors.Id(h.Row), (double)h.Score)).ToList();
     }
 
-    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    /// <summary>Brings the in-memory vectors, and from <see cref="AnnThreshold"/> chunks the approximate index (saved to
+    /// <see cref="IndexPath"/>), up to date with the stored chunks; <paramref name="progress"/> gets (rows inserted, rows to insert).</summary>
+    public (VectorSet Vectors, HnswIndex? Index) Vectors(IProgress<(int Done, int Count)>? progress = null)
     {
-        var sum = System.Numerics.Vector<float>.Zero;
-        int i = 0, width = System.Numerics.Vector<float>.Count;
-        for (; i + width <= a.Length; i += width) sum += new System.Numerics.Vector<float>(a[i..]) * new System.Numerics.Vector<float>(b[i..]);
-        float total = System.Numerics.Vector.Sum(sum);
-        for (; i < a.Length; i++) total += a[i] * b[i];
-        return total;
+        long generation = Generation();
+        if (_vectors != null && generation == _loadedGeneration) return (_vectors, _index);
+        int dimensions = int.Parse(Scalar(_db, "SELECT value FROM meta WHERE key = 'dimensions'") as string ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        var stored = new List<(long Id, float[] Vector)>();
+        using (var command = Command(_db, "SELECT id, embedding FROM chunks ORDER BY id", null))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) stored.Add((reader.GetInt64(0), MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).ToArray()));
+        stored.RemoveAll(s => s.Vector.Length != dimensions);
+        if (stored.Count < AnnThreshold)
+        {
+            var set = new VectorSet(Math.Max(1, dimensions), stored.Count);
+            foreach (var (id, vector) in stored) set.Add(id, vector);
+            (_vectors, _index) = (set, null);
+        }
+        else
+        {
+            var index = LoadIndex(dimensions, stored);
+            int from = index.Count;
+            var inIndex = new HashSet<long>();
+            for (int row = 0; row < index.Set.Count; row++) inIndex.Add(index.Set.Id(row));
+            foreach (var (id, vector) in stored)
+                if (!inIndex.Contains(id)) index.Set.Add(id, vector);
+            int count = index.Set.Count - from;
+            if (count > 0 || !File.Exists(IndexPath))
+            {
+                index.AddRange(from, index.Set.Count, IndexThreads, progress == null ? null : new Progress<int>(done => progress.Report((done, count))));
+                index.Save(IndexPath, generation);
+            }
+            (_vectors, _index) = (index.Set, index);
+        }
+        _loadedGeneration = generation;
+        return (_vectors, _index);
     }
+
+    // The saved index with its rows checked against the stored vectors, or a new empty one (none saved, another width, or
+    // over a quarter of its rows gone).
+    private HnswIndex LoadIndex(int dimensions, List<(long Id, float[] Vector)> stored)
+    {
+        if (File.Exists(IndexPath))
+        {
+            var byId = stored.ToDictionary(s => s.Id, s => s.Vector);
+            if (HnswIndex.Load(IndexPath, dimensions, id => byId.GetValueOrDefault(id)) is { } loaded
+                && loaded.Index.Set.Count - loaded.Index.Set.LiveCount <= loaded.Index.Set.Count / 4)
+                return loaded.Index;
+        }
+        return new HnswIndex(new VectorSet(dimensions, stored.Count));
+    }
+
+    private long Generation() =>
+        long.TryParse(Scalar(_db, "SELECT value FROM meta WHERE key = 'generation'") as string, out long g) ? g : 0;
+
+    private void BumpGeneration(SqliteTransaction transaction) =>
+        Execute(_db, "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)", transaction);
 
     private void RemoveDocument(string path, SqliteTransaction transaction)
     {

@@ -40,19 +40,21 @@ public sealed class KnowledgeBaseTests : IDisposable
         return corpus;
     }
 
-    /// <summary>With the exact scan (threshold above the corpus) and with the approximate index (threshold 1: the index is
-    /// built at the first search, saved, and brought up to date after each change).</summary>
+    /// <summary>With the exact scan (thresholds above the corpus), the 8-bit scan, and the graph index (threshold 1: built at
+    /// the first search, saved, and brought up to date after each change).</summary>
     [Theory]
-    [InlineData(int.MaxValue)]
-    [InlineData(1)]
-    public async Task Ingest_Search_Reingest_Change_Filter_Remove(int annThreshold)
+    [InlineData("exact")]
+    [InlineData("sq8-scan")]
+    [InlineData("hnsw")]
+    public async Task Ingest_Search_Reingest_Change_Filter_Remove(string method)
     {
         string corpus = Corpus();
         var (kb, pool, model) = Open();
         using var _ = pool;
         using var __ = model;
         using var ___ = kb;
-        kb.AnnThreshold = annThreshold;
+        kb.ScanThreshold = method == "exact" ? int.MaxValue : 1;
+        kb.GraphThreshold = method == "hnsw" ? 1 : int.MaxValue;
         int files = Directory.GetFiles(corpus, "*.md", SearchOption.AllDirectories).Length;
 
         var first = await kb.AddAsync([corpus]);
@@ -69,8 +71,8 @@ public sealed class KnowledgeBaseTests : IDisposable
         var exact = await kb.SearchAsync(chunk.Text, k: 3);
         Assert.Equal(chunk.ChunkId, exact.OrderByDescending(h => h.Similarity ?? -1).First().ChunkId);
         Assert.InRange(exact.Max(h => h.Similarity ?? -1)!, 0.9999, 1.0001);
-        Assert.Equal(annThreshold == 1 ? "hnsw" : "exact", kb.VectorSearchKind);
-        Assert.Equal(annThreshold == 1, File.Exists(kb.IndexPath));
+        Assert.Equal(method, kb.VectorSearchKind);
+        Assert.Equal(method == "hnsw", File.Exists(kb.IndexPath));
 
         // Unchanged files are skipped: nothing re-embedded.
         var again = await kb.AddAsync([corpus]);

@@ -46,6 +46,16 @@ internal static class IndexCommand
                     task.Value = p.Done;
                 })).GetAwaiter().GetResult();
                 task.Value = task.MaxValue;
+                if (kb.ChunkCount >= kb.GraphThreshold)
+                {
+                    var indexing = ctx.AddTask("vector index", maxValue: 1);
+                    kb.Vectors(new Progress<(int Done, int Count)>(p =>
+                    {
+                        indexing.MaxValue = Math.Max(1, p.Count);
+                        indexing.Value = p.Done;
+                    }));
+                    indexing.Value = indexing.MaxValue;
+                }
             });
             AnsiConsole.MarkupLine(Markup.Escape($"{report.Added} added, {report.Replaced} replaced, {report.Unchanged} unchanged; {report.ChunksEmbedded} chunks embedded; {kb.ChunkCount} chunks in all"));
             foreach (var skipped in report.Skipped) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(skipped)}");
@@ -120,7 +130,7 @@ internal static class IndexCommand
     }
 
     /// <summary>The knowledge base with its embedding model loaded; <paramref name="owned"/> frees the model and its pool.</summary>
-    private static KnowledgeBase OpenWithModel(string db, string modelPath, int threads, int chunkTokens, out IDisposable owned)
+    internal static KnowledgeBase OpenWithModel(string db, string modelPath, int threads, int chunkTokens, out IDisposable owned)
     {
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"--embed-model '{modelPath}' does not exist; pass a BERT-family GGUF file");
         var pool = new WorkerPool(threads);

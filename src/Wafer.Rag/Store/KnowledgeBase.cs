@@ -24,10 +24,12 @@ public sealed record DocumentInfo(string Path, string Title, string Hash, long B
 /// text (<see cref="DocumentText"/>) and chunk it (<see cref="Chunker"/>); step 3 embed the chunks; step 4 in one transaction
 /// replace the document's rows. Search: BM25 over FTS5 (query words OR-ed), a vector search, and reciprocal rank fusion of
 /// the two lists (k = 60), optionally under a source path prefix. The vectors are held in memory (<see cref="VectorSet"/>,
-/// reloaded when another write bumped the <c>generation</c> in <c>meta</c>); below <see cref="AnnThreshold"/> chunks they are
-/// scanned exactly, from it on searched through an <see cref="HnswIndex"/> persisted beside the file (<c>kb.sqlite.hnsw</c>),
-/// which is brought up to date from the stored vectors when loaded (new chunks inserted, removed or changed ones walked through
-/// but never returned; rebuilt when over a quarter of its rows are gone). A path filter scans the chunks under the path exactly.
+/// reloaded when another write bumped the <c>generation</c> in <c>meta</c>). Below <see cref="ScanThreshold"/> chunks they are
+/// scanned exactly; from it, their 8-bit codes are scanned and the best <see cref="ScanCandidates"/> reranked exactly (recall@10
+/// 1.000 on 100k random 384-dimensional unit vectors at about 2 ms, docs/benchmarks.md); from <see cref="GraphThreshold"/>, an
+/// <see cref="HnswIndex"/> persisted beside the file (<c>kb.sqlite.hnsw</c>) is searched, sub-linear where the vectors have
+/// structure, and brought up to date from the stored vectors when loaded (new chunks inserted, removed or changed ones walked
+/// through but never returned; rebuilt when over a quarter of its rows are gone). A path filter scans the chunks under it exactly.
 /// The embedding model's name and width are recorded at creation; another model is refused (its vectors would not compare).
 /// </remarks>
 public sealed class KnowledgeBase : IDisposable
@@ -37,11 +39,11 @@ public sealed class KnowledgeBase : IDisposable
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
     private readonly Func<string, int> _countTokens;
 
-    /// <summary>Chunks from which the vector search goes through the approximate index.</summary>
-    public const int DefaultAnnThreshold = 20_000;
+    /// <summary>Chunks from which the vector search scans 8-bit codes instead of the full vectors.</summary>
+    public const int DefaultScanThreshold = 20_000;
 
-    /// <summary>Candidates of an approximate search (recall@10 ≥ 0.95 on 100k random 384-dimensional unit vectors: docs/benchmarks.md).</summary>
-    public const int DefaultEfSearch = 128;
+    /// <summary>Chunks from which the vector search goes through the graph index.</summary>
+    public const int DefaultGraphThreshold = 250_000;
 
     private VectorSet? _vectors;
     private HnswIndex? _index;
@@ -59,11 +61,17 @@ public sealed class KnowledgeBase : IDisposable
     /// <summary>Token budget of a chunk.</summary>
     public int ChunkTokens { get; }
 
-    /// <summary>Chunks from which vector search uses the approximate index (below it, an exact scan).</summary>
-    public int AnnThreshold { get; set; } = DefaultAnnThreshold;
+    /// <summary>Chunks from which vector search scans the 8-bit codes and reranks (below it, an exact scan).</summary>
+    public int ScanThreshold { get; set; } = DefaultScanThreshold;
 
-    /// <summary>Candidates of an approximate search.</summary>
-    public int EfSearch { get; set; } = DefaultEfSearch;
+    /// <summary>Candidates the 8-bit scan reranks on the full vectors.</summary>
+    public int ScanCandidates { get; set; } = 200;
+
+    /// <summary>Chunks from which vector search goes through the graph index.</summary>
+    public int GraphThreshold { get; set; } = DefaultGraphThreshold;
+
+    /// <summary>Candidates of a graph search.</summary>
+    public int EfSearch { get; set; } = 256;
 
     /// <summary>Threads that build the approximate index.</summary>
     public int IndexThreads { get; set; } = Environment.ProcessorCount;
@@ -71,8 +79,8 @@ public sealed class KnowledgeBase : IDisposable
     /// <summary>Where the approximate index is kept: beside the database, <c>kb.sqlite.hnsw</c>.</summary>
     public string IndexPath { get; }
 
-    /// <summary>How vector search runs now: "exact" or "hnsw".</summary>
-    public string VectorSearchKind => _index != null ? "hnsw" : "exact";
+    /// <summary>How vector search runs now: "exact", "sq8-scan" or "hnsw".</summary>
+    public string VectorSearchKind => _index != null ? "hnsw" : _vectors != null && _vectors.LiveCount >= ScanThreshold ? "sq8-scan" : "exact";
 
     /// <summary>Opens an existing knowledge base to list or remove documents (no embedding model: adding and searching need one).</summary>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
@@ -234,6 +242,16 @@ public sealed class KnowledgeBase : IDisposable
         return list;
     }
 
+    /// <summary>The text of up to <paramref name="limit"/> chunks, in storage order.</summary>
+    public List<string> ChunkTexts(int limit)
+    {
+        var texts = new List<string>();
+        using var command = Command(_db, "SELECT text FROM chunks ORDER BY id LIMIT $n", null, ("$n", limit));
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) texts.Add(reader.GetString(0));
+        return texts;
+    }
+
     /// <summary>The chunks stored in all.</summary>
     public long ChunkCount => (long)Scalar(_db, "SELECT COUNT(*) FROM chunks")!;
 
@@ -265,7 +283,10 @@ public sealed class KnowledgeBase : IDisposable
         return hits;
     }
 
-    // BM25 (SQLite's bm25() is lower-is-better; the score here is its negation, higher is better).
+    /// <summary>The keyword search alone: BM25 over FTS5 of the query's words (OR-ed), best first, under
+    /// <paramref name="prefix"/> (a full path) when given. SQLite's bm25() is lower-is-better; the score here is its negation.</summary>
+    public List<(long Id, double Score)> KeywordSearch(string query, int limit, string? prefix = null) => Bm25(query, limit, prefix);
+
     private List<(long Id, double Score)> Bm25(string query, int limit, string? prefix)
     {
         var words = System.Text.RegularExpressions.Regex.Matches(query, @"[\p{L}\p{N}_]+").Select(m => "\"" + m.Value + "\"").Distinct().ToList();
@@ -295,11 +316,13 @@ public sealed class KnowledgeBase : IDisposable
             while (reader.Read()) ids.Add(reader.GetInt64(0));
             include = row => ids.Contains(vectors.Id(row));
         }
-        var hits = index != null && include == null ? index.Search(query, limit, Math.Max(EfSearch, limit)) : vectors.Exact(query, limit, include);
+        var hits = index != null && include == null ? index.Search(query, limit, Math.Max(EfSearch, limit))
+            : vectors.LiveCount >= ScanThreshold ? vectors.Scan(query, limit, Math.Max(ScanCandidates, limit), include)
+            : vectors.Exact(query, limit, include);
         return hits.Select(h => (vectors.Id(h.Row), (double)h.Score)).ToList();
     }
 
-    /// <summary>Brings the in-memory vectors, and from <see cref="AnnThreshold"/> chunks the approximate index (saved to
+    /// <summary>Brings the in-memory vectors, and from <see cref="GraphThreshold"/> chunks the approximate index (saved to
     /// <see cref="IndexPath"/>), up to date with the stored chunks; <paramref name="progress"/> gets (rows inserted, rows to insert).</summary>
     public (VectorSet Vectors, HnswIndex? Index) Vectors(IProgress<(int Done, int Count)>? progress = null)
     {
@@ -311,7 +334,7 @@ public sealed class KnowledgeBase : IDisposable
         using (var reader = command.ExecuteReader())
             while (reader.Read()) stored.Add((reader.GetInt64(0), MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).ToArray()));
         stored.RemoveAll(s => s.Vector.Length != dimensions);
-        if (stored.Count < AnnThreshold)
+        if (stored.Count < GraphThreshold)
         {
             var set = new VectorSet(Math.Max(1, dimensions), stored.Count);
             foreach (var (id, vector) in stored) set.Add(id, vector);

@@ -21,14 +21,14 @@ public sealed class HnswIndex
 {
     private const int LockCount = 1024;
     private const uint Magic = 0x57534E48; // "HNSW", little-endian
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     private readonly VectorSet _set;
     private readonly object[] _locks = Enumerable.Range(0, LockCount).Select(_ => new object()).ToArray();
     private readonly object _entryLock = new();
     private readonly double _levelScale;
-    private int[] _links0 = [];     // [capacity, M0 + 1]: the count, then the neighbours' rows
-    private int[]?[] _upper = [];   // [capacity] → [level − 1, M + 1] for levels 1..top, null for rows on layer 0 only
+    private int[] _links0 = [];     // [capacity, Stride0]: the count, then up to 1.5 · M0 neighbours' rows
+    private int[]?[] _upper = [];   // [capacity] → [level − 1, StrideUp] for levels 1..top, null for rows on layer 0 only
     private byte[] _levels = [];    // [capacity]: each row's top layer
     private bool[] _inserted = [];  // [capacity]
     private int _entry = -1;
@@ -37,7 +37,7 @@ public sealed class HnswIndex
     [ThreadStatic] private static Visited? t_visited;
 
     /// <summary>An empty index over <paramref name="set"/>'s rows.</summary>
-    public HnswIndex(VectorSet set, int m = 16, int efConstruction = 100, ulong seed = 42)
+    public HnswIndex(VectorSet set, int m = 32, int efConstruction = 200, ulong seed = 42)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(m, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(efConstruction, m);
@@ -53,6 +53,14 @@ public sealed class HnswIndex
     public int M { get; }
 
     private int M0 => 2 * M;
+
+    // A row's links may grow to 1.5 × the budget before the heuristic cuts them back to the budget: one cut per budget/2
+    // new links rather than one per link.
+    private int Capacity0 => M0 + M0 / 2;
+
+    private int Stride0 => Capacity0 + 1;
+
+    private int StrideUp => M + M / 2 + 1;
 
     /// <summary>Candidates kept while inserting.</summary>
     public int EfConstruction { get; }
@@ -71,7 +79,7 @@ public sealed class HnswIndex
         get
         {
             long bytes = 0;
-            for (int r = 0; r < _count; r++) bytes += (M0 + 1) * 4 + 1 + (_upper[r]?.Length ?? 0) * 4;
+            for (int r = 0; r < _count; r++) bytes += Stride0 * 4 + 1 + (_upper[r]?.Length ?? 0) * 4;
             return _count == 0 ? 0 : (double)bytes / _count;
         }
     }
@@ -104,7 +112,7 @@ public sealed class HnswIndex
         }
         int level = Level(row);
         _levels[row] = (byte)level;
-        if (level > 0) _upper[row] = new int[level * (M + 1)];
+        if (level > 0) _upper[row] = new int[level * StrideUp];
         var code = _set.Code(row);
         float scale = _set.Scale(row);
 
@@ -180,7 +188,7 @@ public sealed class HnswIndex
     // Moves to the most similar neighbour on layer l until none is more similar.
     private (int Row, float Similarity) Greedy(ReadOnlySpan<sbyte> code, float scale, int entry, float similarity, int level, bool locked)
     {
-        Span<int> neighbours = stackalloc int[M0];
+        Span<int> neighbours = stackalloc int[Capacity0];
         for (bool moved = true; moved;)
         {
             moved = false;
@@ -208,7 +216,7 @@ public sealed class HnswIndex
         visited.Mark(entry);
         candidates.Enqueue(entry, -similarity);
         found.Enqueue(entry, similarity);
-        Span<int> neighbours = stackalloc int[M0];
+        Span<int> neighbours = stackalloc int[Capacity0];
         while (candidates.TryDequeue(out int current, out float negated))
         {
             found.TryPeek(out _, out float worst);
@@ -257,34 +265,29 @@ public sealed class HnswIndex
         return chosen;
     }
 
-    // Adds `row` to `neighbour`'s links on the layer; over budget, the neighbour keeps its most similar links.
+    // Adds `row` to `neighbour`'s links on the layer; when they are full (1.5 × the budget), the diversity heuristic keeps the
+    // budget of them (the new one included as a candidate): cutting by similarity alone would drop the long links that join
+    // clusters, and the graph would fall apart into islands.
     private void Link(int neighbour, int row, float similarity, int level)
     {
         int budget = level == 0 ? M0 : M;
+        int capacity = budget + budget / 2;
         lock (Lock(neighbour))
         {
             var links = Links(neighbour, level);
             int n = links[0];
             for (int i = 1; i <= n; i++)
                 if (links[i] == row) return;
-            if (n < budget)
+            if (n < capacity)
             {
                 links[n + 1] = row;
                 links[0] = n + 1;
                 return;
             }
-            int worstIndex = -1;
-            float worst = similarity;
-            for (int i = 1; i <= n; i++)
-            {
-                float s = Similarity(neighbour, links[i]);
-                if (s < worst)
-                {
-                    worst = s;
-                    worstIndex = i;
-                }
-            }
-            if (worstIndex > 0) links[worstIndex] = row;
+            var candidates = new List<(int Row, float Similarity)>(n + 1) { (row, similarity) };
+            for (int i = 1; i <= n; i++) candidates.Add((links[i], Similarity(neighbour, links[i])));
+            candidates.Sort((a, b) => b.Similarity.CompareTo(a.Similarity));
+            SetLinks(neighbour, level, SelectNeighbours(candidates, budget));
         }
     }
 
@@ -296,7 +299,7 @@ public sealed class HnswIndex
     }
 
     private Span<int> Links(int row, int level) =>
-        level == 0 ? _links0.AsSpan(row * (M0 + 1), M0 + 1) : _upper[row].AsSpan((level - 1) * (M + 1), M + 1);
+        level == 0 ? _links0.AsSpan(row * Stride0, Stride0) : _upper[row].AsSpan((level - 1) * StrideUp, StrideUp);
 
     // Copies a row's links on the layer (none above its top layer).
     private int Neighbours(int row, int level, Span<int> destination, bool locked)
@@ -322,7 +325,7 @@ public sealed class HnswIndex
         {
             if (rows <= _levels.Length) return;
             int capacity = Math.Max(rows, Math.Max(16, _levels.Length * 2));
-            Array.Resize(ref _links0, checked(capacity * (M0 + 1)));
+            Array.Resize(ref _links0, checked(capacity * Stride0));
             Array.Resize(ref _upper, capacity);
             Array.Resize(ref _levels, capacity);
             Array.Resize(ref _inserted, capacity);
@@ -354,7 +357,7 @@ public sealed class HnswIndex
                 w.Write(_set.Scale(row));
                 w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_set.Code(row)));
                 w.Write(_levels[row]);
-                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_links0.AsSpan(row * (M0 + 1), M0 + 1)));
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_links0.AsSpan(row * Stride0, Stride0)));
                 if (_upper[row] is { } upper) w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(upper.AsSpan()));
             }
         }
@@ -380,7 +383,7 @@ public sealed class HnswIndex
             index.Grow(count);
             var code = new sbyte[dimensions];
             Span<sbyte> fresh = stackalloc sbyte[dimensions];
-            var linkBytes = new byte[(index.M0 + 1) * 4];
+            var linkBytes = new byte[index.Stride0 * 4];
             for (int row = 0; row < count; row++)
             {
                 long id = r.ReadInt64();
@@ -394,10 +397,10 @@ public sealed class HnswIndex
                 index._levels[row] = (byte)level;
                 index._inserted[row] = true;
                 r.BaseStream.ReadExactly(linkBytes);
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(linkBytes).CopyTo(index._links0.AsSpan(row * (index.M0 + 1), index.M0 + 1));
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(linkBytes).CopyTo(index._links0.AsSpan(row * index.Stride0, index.Stride0));
                 if (level > 0)
                 {
-                    var upper = new int[level * (m + 1)];
+                    var upper = new int[level * index.StrideUp];
                     r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(upper.AsSpan()));
                     index._upper[row] = upper;
                 }

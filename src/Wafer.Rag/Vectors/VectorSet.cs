@@ -117,6 +117,28 @@ public sealed class VectorSet
         return best.Drain();
     }
 
+    /// <summary>The <paramref name="k"/> rows most similar to <paramref name="query"/>, best first, by a scan of the 8-bit
+    /// codes that keeps the best <paramref name="candidates"/> and reranks them on the full values: a quarter of the exact
+    /// scan's memory traffic, approximate only where a true neighbour falls below the candidates' cut.</summary>
+    public List<(int Row, float Score)> Scan(ReadOnlySpan<float> query, int k, int candidates, Func<int, bool>? include = null)
+    {
+        if (query.Length != Dimensions) throw new ArgumentException($"the query has {query.Length} values; this set holds {Dimensions}", nameof(query));
+        Span<sbyte> code = stackalloc sbyte[Dimensions];
+        Quantize(query, code); // the query's scale is common to every row: it does not change the order
+        var rough = new TopK(Math.Max(k, candidates));
+        float threshold = float.NegativeInfinity;
+        for (int row = 0; row < Count; row++)
+        {
+            float s = Int8Dot.Dot(code, _codes.AsSpan(row * Dimensions, Dimensions)) * _scales[row];
+            if (s <= threshold || _removed[row] || (include != null && !include(row))) continue;
+            rough.Offer(row, s);
+            threshold = rough.Threshold;
+        }
+        var best = new TopK(k);
+        foreach (var (row, _) in rough.Drain()) best.Offer(row, VectorMath.Dot(query, Vector(row)));
+        return best.Drain();
+    }
+
     private int Reserve()
     {
         if (Count == _ids.Length)

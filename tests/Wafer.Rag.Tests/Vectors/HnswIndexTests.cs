@@ -141,4 +141,16 @@ public sealed class HnswIndexTests : IDisposable
         Assert.Throws<ArgumentException>(() => set.Add(1001, vectors[1]));
         Assert.Throws<ArgumentException>(() => set.Add(5, new float[3]));
     }
+
+    [Fact]
+    public void Scan_EightBitCodesReranked_FindsTheExactTopK()
+    {
+        var vectors = UnitVectors(3000, 64, seed: 10);
+        var set = Set(vectors);
+        foreach (var q in UnitVectors(20, 64, seed: 11))
+            Assert.Equal(set.Exact(q, 10).Select(h => h.Row), set.Scan(q, 10, candidates: 100).Select(h => h.Row));
+        set.Remove(1003);
+        Assert.DoesNotContain(set.Scan(vectors[3], 10, 50), h => h.Row == 3);
+        Assert.All(set.Scan(vectors[4], 10, 50, include: row => row < 100), h => Assert.True(h.Row < 100));
+    }
 }

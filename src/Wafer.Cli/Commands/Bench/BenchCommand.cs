@@ -19,6 +19,7 @@ internal static class BenchCommand
         yield return BenchMemoryCommand.Create();
         yield return BenchTokenizerCommand.Create();
         yield return BenchGrammarCommand.Create();
+        yield return BenchRetrievalCommand.Create();
         yield return BenchServeCommand.Create();
         yield return BenchReportCommand.Create();
         yield return BenchFakeServerCommand.Create();

@@ -28,12 +28,13 @@ internal static class ServeCommand
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
         var specCost = CommonOptions.SpecCost();
-        var kb = new Option<string?>("--kb") { Description = "A knowledge base built by wafer index add, searched by POST /v1/retrieve (needs --embed-model, the one it was built with)" };
+        var kb = new Option<string?>("--kb") { Description = "A knowledge base built by wafer index add, searched by POST /v1/retrieve and chat's retrieval field (needs --embed-model, the one it was built with)" };
+        var mcp = new Option<bool>("--mcp") { Description = "Also serve the MCP tool search_knowledge_base over the knowledge base at /mcp (Streamable HTTP; needs --kb)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "A BERT-family GGUF that answers /v1/embeddings (default: the served model, mean-pooled)" };
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, drain, noRepack,
+            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack,
         };
         command.SetAction(r => Run(new ServerOptions
         {
@@ -53,6 +54,7 @@ internal static class ServeCommand
             ReasoningFormat = r.GetValue(reasoning)!,
             EmbedModelPath = r.GetValue(embedModel),
             KnowledgeBasePath = r.GetValue(kb),
+            Mcp = r.GetValue(mcp),
             Speculation = CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft), r.GetValue(specCost)!),
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));

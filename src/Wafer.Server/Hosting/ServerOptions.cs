@@ -44,6 +44,10 @@ public sealed record ServerOptions
     /// <see cref="EmbedModelPath"/>, the model it was built with).</summary>
     public string? KnowledgeBasePath { get; init; }
 
+    /// <summary>Serve the MCP tool <c>search_knowledge_base</c> over the knowledge base at <c>/mcp</c> (<c>--mcp</c>; needs
+    /// <see cref="KnowledgeBasePath"/>).</summary>
+    public bool Mcp { get; init; }
+
     /// <summary>Speculative decoding (<c>--spec</c>, <c>--draft-tokens</c>): how drafts are proposed and how many at most.</summary>
     public Wafer.Engine.Speculation.SpeculationOptions Speculation { get; init; } = Wafer.Engine.Speculation.SpeculationOptions.Off;
 
@@ -59,6 +63,8 @@ public sealed record ServerOptions
         Speculation.Validate();
         if (KnowledgeBasePath != null && EmbedModelPath == null)
             throw new ArgumentException("--kb needs --embed-model: the embedding model the knowledge base was built with");
+        if (Mcp && KnowledgeBasePath == null)
+            throw new ArgumentException("--mcp serves the knowledge base's search tool: add --kb kb.sqlite --embed-model E.gguf");
         if (KnowledgeBasePath != null && !File.Exists(KnowledgeBasePath))
             throw new FileNotFoundException($"--kb '{KnowledgeBasePath}' does not exist; build it with wafer index add --db {KnowledgeBasePath} --embed-model … PATH…");
         if (EmbedModelPath != null && !File.Exists(EmbedModelPath))

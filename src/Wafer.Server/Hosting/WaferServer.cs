@@ -55,6 +55,11 @@ public sealed class WaferServer : IAsyncDisposable
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
             .AddPrometheusExporter());
+        WaferServer? started = null; // the MCP tool reads the context the server has once its models are loaded
+        if (options.Mcp)
+            builder.Services.AddMcpServer(o => o.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "wafer", Version = typeof(WaferServer).Assembly.GetName().Version?.ToString() ?? "0" })
+                .WithHttpTransport(o => o.Stateless = true)
+                .WithTools([KnowledgeBaseMcpTool.Create(() => started!.Context)]);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Server");
@@ -62,7 +67,9 @@ public sealed class WaferServer : IAsyncDisposable
         var host = new ModelHost(loading.Task);
         var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, new ServerMetrics(), logger);
         var server = new WaferServer(app, host, context);
+        started = server;
         MapEndpoints(app, server, logger);
+        if (options.Mcp) app.MapMcp("/mcp");
         server.Url = await KestrelHost.StartAsync(app).ConfigureAwait(false);
 
         _ = Task.Run(() =>

@@ -242,6 +242,100 @@ public sealed class KnowledgeBase : IDisposable
         return list;
     }
 
+    /// <summary>A stored chunk with its document's path and title (and its embedding when asked for).</summary>
+    internal sealed record ChunkRow(long Id, string Path, string Title, string Text, string? Heading, int Start, int End, int Page, float[]? Embedding);
+
+    /// <summary>The chunks with the given ids (all when null), by id.</summary>
+    internal List<ChunkRow> ReadChunks(IEnumerable<long>? ids, bool vectors)
+    {
+        string sql = "SELECT c.id, d.path, d.title, c.text, c.heading, c.start, c.end, c.page" + (vectors ? ", c.embedding" : "") +
+            " FROM chunks c JOIN documents d ON d.id = c.document_id";
+        var rows = new List<ChunkRow>();
+        if (ids == null)
+        {
+            using var all = Command(_db, sql + " ORDER BY c.id", null);
+            Read(all, rows, vectors);
+            return rows;
+        }
+        using var one = Command(_db, sql + " WHERE c.id = $id", null);
+        var parameter = one.Parameters.Add("$id", SqliteType.Integer);
+        foreach (long id in ids)
+        {
+            parameter.Value = id;
+            Read(one, rows, vectors);
+        }
+        return rows;
+    }
+
+    private static void Read(SqliteCommand command, List<ChunkRow> rows, bool vectors)
+    {
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            rows.Add(new ChunkRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), vectors ? MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(8)).ToArray() : null));
+    }
+
+    /// <summary>Writes one chunk: replaces chunk <paramref name="id"/> (or inserts it under that id), or inserts a new chunk
+    /// when <paramref name="id"/> is 0; its document (by path) is created when missing. Returns the chunk's id.</summary>
+    internal long UpsertChunk(long id, string path, string title, string text, string? heading, int start, int end, int page, ReadOnlySpan<float> embedding)
+    {
+        int dimensions = int.Parse(Scalar(_db, "SELECT value FROM meta WHERE key = 'dimensions'") as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        if (embedding.Length != dimensions) throw new ArgumentException($"chunk {id}: the embedding has {embedding.Length} values; this knowledge base holds {dimensions}");
+        byte[] blob = MemoryMarshal.AsBytes(embedding).ToArray();
+        using var transaction = _db.BeginTransaction();
+        long documentId = Scalar(_db, "SELECT id FROM documents WHERE path = $p", transaction, ("$p", path)) is long existing ? existing : Insert();
+        long Insert()
+        {
+            Execute(_db, "INSERT INTO documents(path, title, hash, bytes, added_utc) VALUES ($p, $t, '', 0, $a)", transaction, ("$p", path), ("$t", title), ("$a", DateTime.UtcNow.ToString("O")));
+            return (long)Scalar(_db, "SELECT last_insert_rowid()", transaction)!;
+        }
+        bool exists = id > 0 && Scalar(_db, "SELECT COUNT(*) FROM chunks WHERE id = $id", transaction, ("$id", id)) is long n && n > 0;
+        if (exists)
+        {
+            Execute(_db, "UPDATE chunks SET document_id = $d, text = $x, heading = $h, start = $s, end = $e, page = $g, embedding = $v WHERE id = $id", transaction,
+                ("$d", documentId), ("$x", text), ("$h", (object?)heading ?? DBNull.Value), ("$s", start), ("$e", end), ("$g", page), ("$v", blob), ("$id", id));
+            Execute(_db, "DELETE FROM chunks_fts WHERE rowid = $id", transaction, ("$id", id));
+        }
+        else
+        {
+            long ordinal = (long)Scalar(_db, "SELECT COUNT(*) FROM chunks WHERE document_id = $d", transaction, ("$d", documentId))!;
+            Execute(_db, "INSERT INTO chunks(" + (id > 0 ? "id, " : "") + "document_id, ordinal, text, heading, start, end, page, embedding) VALUES (" + (id > 0 ? "$id, " : "") + "$d, $o, $x, $h, $s, $e, $g, $v)", transaction,
+                ("$id", id), ("$d", documentId), ("$o", ordinal), ("$x", text), ("$h", (object?)heading ?? DBNull.Value), ("$s", start), ("$e", end), ("$g", page), ("$v", blob));
+            if (id <= 0) id = (long)Scalar(_db, "SELECT last_insert_rowid()", transaction)!;
+        }
+        Execute(_db, "INSERT INTO chunks_fts(rowid, text) VALUES ($r, $x)", transaction, ("$r", id), ("$x", text));
+        BumpGeneration(transaction);
+        transaction.Commit();
+        return id;
+    }
+
+    /// <summary>Deletes the chunks with these ids, and the documents left with none; returns how many chunks went.</summary>
+    internal int DeleteChunks(IEnumerable<long> ids)
+    {
+        using var transaction = _db.BeginTransaction();
+        int deleted = 0;
+        foreach (long id in ids)
+        {
+            Execute(_db, "DELETE FROM chunks_fts WHERE rowid = $id", transaction, ("$id", id));
+            using var command = Command(_db, "DELETE FROM chunks WHERE id = $id", transaction, ("$id", id));
+            deleted += command.ExecuteNonQuery();
+        }
+        Execute(_db, "DELETE FROM documents WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = documents.id)", transaction);
+        if (deleted > 0) BumpGeneration(transaction);
+        transaction.Commit();
+        return deleted;
+    }
+
+    /// <summary>The embedding of <paramref name="text"/> by the knowledge base's model.</summary>
+    internal async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken)
+    {
+        var embedder = _embedder ?? throw new InvalidOperationException("embedding text needs the embedding model (--embed-model)");
+        return (await embedder.GenerateAsync([text], cancellationToken: cancellationToken).ConfigureAwait(false))[0].Vector.ToArray();
+    }
+
+    /// <summary>The name the knowledge base goes by: its file name without extension.</summary>
+    public string Name => Path.GetFileNameWithoutExtension(_db.DataSource);
+
     /// <summary>The text of up to <paramref name="limit"/> chunks, in storage order.</summary>
     public List<string> ChunkTexts(int limit)
     {
@@ -304,18 +398,25 @@ public sealed class KnowledgeBase : IDisposable
     // The vector search: the index (or an exact scan) over the in-memory vectors; under a path, an exact scan of its chunks.
     private List<(long Id, double Score)> Nearest(float[] query, int limit, string? prefix)
     {
-        var (vectors, index) = Vectors();
-        if (vectors.Dimensions != query.Length) return [];
-        Func<int, bool>? include = null;
+        HashSet<long>? ids = null;
         if (prefix != null)
         {
-            var ids = new HashSet<long>();
+            ids = [];
             using var command = Command(_db, "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $p OR d.path LIKE $prefix ESCAPE '\\'", null);
             AddPrefix(command, prefix);
             using var reader = command.ExecuteReader();
             while (reader.Read()) ids.Add(reader.GetInt64(0));
-            include = row => ids.Contains(vectors.Id(row));
         }
+        return Nearest(query, limit, ids);
+    }
+
+    /// <summary>The <paramref name="limit"/> chunks nearest <paramref name="query"/>, among <paramref name="ids"/> when given
+    /// (then by a scan of those), best first.</summary>
+    internal List<(long Id, double Score)> Nearest(float[] query, int limit, HashSet<long>? ids)
+    {
+        var (vectors, index) = Vectors();
+        if (vectors.Dimensions != query.Length) return [];
+        Func<int, bool>? include = ids == null ? null : row => ids.Contains(vectors.Id(row));
         var hits = index != null && include == null ? index.Search(query, limit, Math.Max(EfSearch, limit))
             : vectors.LiveCount >= ScanThreshold ? vectors.Scan(query, limit, Math.Max(ScanCandidates, limit), include)
             : vectors.Exact(query, limit, include);

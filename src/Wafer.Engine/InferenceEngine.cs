@@ -47,6 +47,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private volatile bool _stopping;
     private bool _stopWhenIdle;
     private long _preemptions;
+    private long _embedBatches;
     private long _specDrafted, _specAccepted, _specVerifications;
     private readonly Speculation.DraftModel? _draft;
 
@@ -120,6 +121,9 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>Requests preempted (and recomputed later) since start.</summary>
     public long PreemptionCount => Interlocked.Read(ref _preemptions);
 
+    /// <summary>Embedding batches run so far (each one between two steps).</summary>
+    public long EmbedBatchCount => Interlocked.Read(ref _embedBatches);
+
     /// <summary>Draft tokens proposed so far (speculative decoding), and of those accepted.</summary>
     public (long Drafted, long Accepted) SpeculationCounts => (Interlocked.Read(ref _specDrafted), Interlocked.Read(ref _specAccepted));
 
@@ -162,27 +166,46 @@ public sealed class InferenceEngine : IAsyncDisposable
         await foreach (var e in stream.WithCancellation(cancellationToken).ConfigureAwait(false)) yield return e;
     }
 
+    /// <summary>Tokens of one embedding batch at most: a batch runs between two steps, so this bounds how long generation waits.</summary>
+    public const int EmbedBatchTokens = 2048;
+
     /// <summary>A sentence embedding of <paramref name="tokens"/> by a BERT-family <paramref name="encoder"/>, run on the engine
     /// thread between steps (embeddings and generation share one loop), pooled as its GGUF says and L2-normalised. An empty,
     /// over-long or out-of-vocabulary input faults the task with the encoder's <see cref="InvalidParameterException"/>.</summary>
-    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, Wafer.Models.Architectures.BertModel encoder, CancellationToken cancellationToken = default)
+    public async Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, Wafer.Models.Architectures.BertModel encoder, CancellationToken cancellationToken = default) =>
+        (await EmbedAsync([tokens], encoder, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Embeddings of several sentences by <paramref name="encoder"/>, in order: batches of up to
+    /// <see cref="EmbedBatchTokens"/> tokens (one matrix multiplication per layer and batch), one batch between two steps.</summary>
+    public async Task<float[][]> EmbedAsync(IReadOnlyList<IReadOnlyList<int>> sentences, Wafer.Models.Architectures.BertModel encoder, CancellationToken cancellationToken = default)
     {
-        if (_stopping) throw Stopped();
-        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_commands.Writer.TryWrite(new EmbedCommand(tokens, result, encoder))) throw Stopped();
-        return result.Task.WaitAsync(cancellationToken);
+        var vectors = new List<float[]>(sentences.Count);
+        int start = 0;
+        while (start < sentences.Count)
+        {
+            int end = start, tokens = 0;
+            while (end < sentences.Count && (end == start || tokens + sentences[end].Count <= EmbedBatchTokens)) tokens += sentences[end++].Count;
+            vectors.AddRange(await Enqueue(sentences.Skip(start).Take(end - start).ToList(), encoder, cancellationToken).ConfigureAwait(false));
+            start = end;
+        }
+        return [.. vectors];
     }
 
     /// <summary>A sentence embedding of <paramref name="tokens"/>: the model's final normalised hidden states, mean-pooled and L2-normalised.</summary>
-    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
+    public async Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
     {
         if (tokens.Count == 0) throw new InvalidParameterException("input", "nothing to embed: the text has no tokens");
         if (tokens.Count > ContextLength)
             throw new InvalidParameterException("input", $"the text has {tokens.Count} tokens; the context holds {ContextLength}", "context_length_exceeded");
         CheckVocabulary(tokens, "input");
+        return (await Enqueue([tokens], null, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    private Task<float[][]> Enqueue(IReadOnlyList<IReadOnlyList<int>> sentences, Wafer.Models.Architectures.BertModel? encoder, CancellationToken cancellationToken)
+    {
         if (_stopping) throw Stopped();
-        var result = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_commands.Writer.TryWrite(new EmbedCommand(tokens, result))) throw Stopped();
+        var result = new TaskCompletionSource<float[][]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_commands.Writer.TryWrite(new EmbedCommand(sentences, result, encoder))) throw Stopped();
         return result.Task.WaitAsync(cancellationToken);
     }
 
@@ -348,21 +371,26 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs an embedding on the engine thread (between steps), on a scratch KV cache of its own.</summary>
+    /// <summary>Runs an embedding batch on the engine thread (between steps): the encoder's in one pass, or the served model's
+    /// mean-pooled hidden states one sentence at a time on a scratch KV cache of its own.</summary>
     private void Embed(EmbedCommand job)
     {
         try
         {
+            var vectors = new float[job.Sentences.Count][];
             if (job.Encoder is { } encoder)
             {
-                var vector = new float[encoder.EmbeddingLength];
-                encoder.Embed(job.Tokens is int[] array ? array : [.. job.Tokens], vector);
-                job.Result.TrySetResult(vector);
+                int d = encoder.EmbeddingLength;
+                var all = new float[job.Sentences.Count * d];
+                encoder.EmbedBatch(job.Sentences.Select(t => t is int[] array ? array : [.. t]).ToList(), all);
+                for (int i = 0; i < vectors.Length; i++) vectors[i] = all[(i * d)..((i + 1) * d)];
             }
             else
             {
-                job.Result.TrySetResult(MeanPooledEmbedding.Compute(_model, job.Tokens));
+                for (int i = 0; i < vectors.Length; i++) vectors[i] = MeanPooledEmbedding.Compute(_model, job.Sentences[i]);
             }
+            Interlocked.Increment(ref _embedBatches);
+            job.Result.TrySetResult(vectors);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

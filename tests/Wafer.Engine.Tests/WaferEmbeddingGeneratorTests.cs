@@ -59,4 +59,30 @@ public class WaferEmbeddingGeneratorTests
         await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync([sentence], new EmbeddingGenerationOptions { Dimensions = 129 }));
         Assert.Equal(128, generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelDimensions);
     }
+
+    /// <summary>Many texts go to the engine as batches of up to EmbedBatchTokens tokens (each batch one pass between two steps,
+    /// while a generation runs), and each vector is the one the text gets alone.</summary>
+    [Fact]
+    public async Task GenerateAsync_ManyTextsWithEncoder_BatchedBetweenStepsSameVectors()
+    {
+        await using var model = LocalModel.Load(Fixtures.Path(EngineFixture.ModelFile),
+            new EngineOptions { Scheduler = new SchedulerOptions { ContextLength = 256, MaxSequences = 2 }, KvCacheTokens = 512 }, threads: 2);
+        model.LoadEncoder(Fixtures.Path("models/synth-bert-2L-128-F16.gguf"));
+        var generator = model.AsEmbeddingGenerator();
+        string text = string.Join(' ', Enumerable.Repeat("the quick brown fox jumps over the lazy dog", 12));
+        var texts = Enumerable.Range(0, 40).Select(i => $"{i} {text}").ToList();
+        var generation = EngineFixture.Collect(model.Engine, new Requests.GenerationRequest { PromptTokens = [1, 403, 407], MaxTokens = 30 });
+        long before = model.Engine.EmbedBatchCount;
+        var batched = await generator.GenerateAsync(texts);
+        long batches = model.Engine.EmbedBatchCount - before;
+        Assert.Equal(30, (await generation).Count);
+        int tokens = (int)batched.Usage!.InputTokenCount!;
+        Assert.InRange(batches, (tokens + InferenceEngine.EmbedBatchTokens - 1) / InferenceEngine.EmbedBatchTokens, texts.Count - 1);
+        foreach (int i in new[] { 0, 17, 39 })
+        {
+            var alone = (await generator.GenerateAsync([texts[i]]))[0].Vector.ToArray();
+            var inBatch = batched[i].Vector.ToArray();
+            for (int c = 0; c < alone.Length; c++) Assert.True(Math.Abs(alone[c] - inBatch[c]) <= 1e-5f);
+        }
+    }
 }

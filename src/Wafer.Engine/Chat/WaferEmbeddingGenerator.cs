@@ -11,7 +11,7 @@ namespace Wafer.Engine.Chat;
 /// <remarks>Meant for embedding models; over a chat model it works but gives the weaker embeddings decoder models give.</remarks>
 public sealed class WaferEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly Func<IReadOnlyList<int>, CancellationToken, Task<float[]>> _embed;
+    private readonly Func<IReadOnlyList<IReadOnlyList<int>>, CancellationToken, Task<float[][]>> _embed;
     private readonly Tokenizer _tokenizer;
     private readonly string _modelId;
     private readonly EmbeddingGeneratorMetadata _metadata;
@@ -19,12 +19,19 @@ public sealed class WaferEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// <summary>Embeds through <paramref name="engine"/>: with <paramref name="encoder"/>, its sentence embeddings, else the
     /// engine's model's mean-pooled hidden states.</summary>
     public WaferEmbeddingGenerator(InferenceEngine engine, Tokenizer tokenizer, string modelId, BertModel? encoder = null)
-        : this(encoder != null ? (ids, ct) => engine.EmbedAsync(ids, encoder, ct) : engine.EmbedAsync, tokenizer, modelId,
+        : this(encoder != null ? (sentences, ct) => engine.EmbedAsync(sentences, encoder, ct) : (sentences, ct) => EachAsync(engine, sentences, ct), tokenizer, modelId,
             encoder?.EmbeddingLength ?? engine.Model.Config.EmbeddingLength)
     {
     }
 
-    private WaferEmbeddingGenerator(Func<IReadOnlyList<int>, CancellationToken, Task<float[]>> embed, Tokenizer tokenizer, string modelId, int width)
+    private static async Task<float[][]> EachAsync(InferenceEngine engine, IReadOnlyList<IReadOnlyList<int>> sentences, CancellationToken ct)
+    {
+        var vectors = new float[sentences.Count][];
+        for (int i = 0; i < vectors.Length; i++) vectors[i] = await engine.EmbedAsync(sentences[i], ct).ConfigureAwait(false);
+        return vectors;
+    }
+
+    private WaferEmbeddingGenerator(Func<IReadOnlyList<IReadOnlyList<int>>, CancellationToken, Task<float[][]>> embed, Tokenizer tokenizer, string modelId, int width)
     {
         _embed = embed;
         _tokenizer = tokenizer;
@@ -32,19 +39,28 @@ public sealed class WaferEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         _metadata = new EmbeddingGeneratorMetadata("wafer", null, modelId, width);
     }
 
-    /// <summary>Embeds straight with <paramref name="model"/> on the calling thread and the model's worker pool, one text at a
-    /// time; a text longer than the model's context is cut to it, keeping its final [SEP] (a chunk is sized well below the
-    /// context; a query rarely reaches it).</summary>
+    /// <summary>Embeds straight with <paramref name="model"/> on the calling thread and the model's worker pool, in batches of up
+    /// to <see cref="InferenceEngine.EmbedBatchTokens"/> tokens; a text longer than the model's context is cut to it, keeping
+    /// its final [SEP] (a chunk is sized well below the context; a query rarely reaches it).</summary>
     public static WaferEmbeddingGenerator Direct(BertModel model, Tokenizer tokenizer, string modelId)
     {
         var gate = new Lock();
-        return new WaferEmbeddingGenerator((ids, ct) =>
+        return new WaferEmbeddingGenerator((sentences, ct) =>
         {
-            ct.ThrowIfCancellationRequested();
-            int[] input = ids.Count <= model.ContextLength ? [.. ids] : [.. ids.Take(model.ContextLength - 1), ids[^1]];
-            var vector = new float[model.EmbeddingLength];
-            lock (gate) model.Embed(input, vector);
-            return Task.FromResult(vector);
+            var inputs = sentences.Select(ids => ids.Count <= model.ContextLength ? [.. ids] : (int[])[.. ids.Take(model.ContextLength - 1), ids[^1]]).ToList();
+            int d = model.EmbeddingLength;
+            var vectors = new float[inputs.Count][];
+            for (int start = 0; start < inputs.Count;)
+            {
+                ct.ThrowIfCancellationRequested();
+                int end = start, tokens = 0;
+                while (end < inputs.Count && (end == start || tokens + inputs[end].Length <= InferenceEngine.EmbedBatchTokens)) tokens += inputs[end++].Length;
+                var all = new float[(end - start) * d];
+                lock (gate) model.EmbedBatch(inputs.GetRange(start, end - start), all);
+                for (int i = start; i < end; i++) vectors[i] = all[((i - start) * d)..((i - start + 1) * d)];
+                start = end;
+            }
+            return Task.FromResult(vectors);
         }, tokenizer, modelId, model.EmbeddingLength);
     }
 
@@ -60,14 +76,10 @@ public sealed class WaferEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         if (dimensions < 1 || dimensions > length)
             throw new ArgumentException($"Dimensions must be in 1…{length} for {_modelId}, got {dimensions}", nameof(options));
         var result = new GeneratedEmbeddings<Embedding<float>>();
-        int tokens = 0;
-        foreach (string text in values)
-        {
-            var ids = _tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
-            tokens += ids.Count;
-            var vector = Truncate(await _embed(ids, cancellationToken).ConfigureAwait(false), dimensions);
-            result.Add(new Embedding<float>(vector) { ModelId = _modelId, CreatedAt = DateTimeOffset.UtcNow });
-        }
+        var sentences = values.Select(text => _tokenizer.Encode(text, addSpecial: true, parseSpecial: false)).ToList();
+        int tokens = sentences.Sum(s => s.Count);
+        foreach (var vector in await _embed(sentences, cancellationToken).ConfigureAwait(false))
+            result.Add(new Embedding<float>(Truncate(vector, dimensions)) { ModelId = _modelId, CreatedAt = DateTimeOffset.UtcNow });
         result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
         return result;
     }

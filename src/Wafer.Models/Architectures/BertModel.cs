@@ -12,7 +12,7 @@ namespace Wafer.Models.Architectures;
 /// Step 3: pooling as the GGUF says (<c>bert.pooling_type</c>: 1 mean over every token incl. [CLS]/[SEP], 2 the [CLS] row),
 /// then L2 normalisation. GELU is ggml's: the tanh form, through half precision on the way in and out as ggml's table does.
 /// Matrices go through the same kernels as the decoder models (activations quantized as ggml does for the weight type).
-/// One sentence per call; the weights stay in the mapped file.
+/// Several sentences per call share each matrix multiplication (<see cref="EmbedBatch"/>); the weights stay in the mapped file.
 /// </remarks>
 public sealed class BertModel : IDisposable
 {
@@ -107,67 +107,89 @@ public sealed class BertModel : IDisposable
     /// <summary>Writes the L2-normalised embedding of one sentence's <paramref name="tokens"/> (with its [CLS] and [SEP]) to
     /// <paramref name="output"/> [<see cref="EmbeddingLength"/>].</summary>
     /// <exception cref="InvalidParameterException">The sentence is empty, longer than the context, or holds a token outside the vocabulary.</exception>
-    public void Embed(ReadOnlySpan<int> tokens, Span<float> output)
-    {
-        int n = tokens.Length, d = _embd;
-        if (n == 0) throw new InvalidParameterException("input", "nothing to embed: the text has no tokens");
-        if (n > ContextLength) throw new InvalidParameterException("input", $"the text has {n} tokens; this model embeds at most {ContextLength}", "context_length_exceeded");
-        foreach (int t in tokens)
-            if ((uint)t >= (uint)VocabSize) throw new InvalidParameterException("input", $"token {t} is outside the vocabulary (0…{VocabSize - 1})");
-        if (output.Length < d) throw new ArgumentException($"output holds {output.Length} floats, {d} needed", nameof(output));
+    public void Embed(ReadOnlySpan<int> tokens, Span<float> output) => EmbedBatch([tokens.ToArray()], output);
 
+    /// <summary>Writes the embeddings of several sentences to <paramref name="output"/> [sentences, <see cref="EmbeddingLength"/>]
+    /// in one pass: every matrix multiplies the rows of all sentences at once (the weights are read once per batch, not once
+    /// per sentence); attention stays within each sentence. Each sentence's vector is the one <see cref="Embed"/> gives it.</summary>
+    /// <exception cref="InvalidParameterException">A sentence is empty, longer than the context, or holds a token outside the
+    /// vocabulary (the message names its index when there are several).</exception>
+    public void EmbedBatch(IReadOnlyList<int[]> sentences, Span<float> output)
+    {
+        int d = _embd, count = sentences.Count;
+        if (output.Length < count * d) throw new ArgumentException($"output holds {output.Length} floats, {count * d} needed", nameof(output));
+        var starts = new int[count + 1]; // sentence s holds rows starts[s] .. starts[s + 1]
+        for (int s = 0; s < count; s++)
+        {
+            var tokens = sentences[s];
+            string where = count == 1 ? "input" : $"input[{s}]";
+            if (tokens.Length == 0) throw new InvalidParameterException(where, "nothing to embed: the text has no tokens");
+            if (tokens.Length > ContextLength) throw new InvalidParameterException(where, $"the text has {tokens.Length} tokens; this model embeds at most {ContextLength}", "context_length_exceeded");
+            foreach (int t in tokens)
+                if ((uint)t >= (uint)VocabSize) throw new InvalidParameterException(where, $"token {t} is outside the vocabulary (0…{VocabSize - 1})");
+            starts[s + 1] = checked(starts[s] + tokens.Length);
+        }
+        int n = starts[count];
+        if (n == 0) return;
+
+        // Step 1: x [n, d]
         var x = new float[n * d];
         var row = new float[d];
-        for (int i = 0; i < n; i++)
-        {
-            _tokenEmbedding.ReadRow(tokens[i], row);
-            var xi = x.AsSpan(i * d, d);
-            for (int c = 0; c < d; c++) xi[c] = row[c] + _types[c] + _positions[i * d + c];
-            LayerNorm(xi, _embedNormWeight, _embedNormBias);
-        }
+        for (int s = 0; s < count; s++)
+            for (int i = 0; i < sentences[s].Length; i++)
+            {
+                _tokenEmbedding.ReadRow(sentences[s][i], row);
+                var xi = x.AsSpan((starts[s] + i) * d, d);
+                for (int c = 0; c < d; c++) xi[c] = row[c] + _types[c] + _positions[i * d + c];
+                LayerNorm(xi, _embedNormWeight, _embedNormBias);
+            }
         long scratchBytes = 0;
         foreach (var l in _layers)
             scratchBytes = Math.Max(scratchBytes, Math.Max(Math.Max(l.Q.ScratchBytes(n), l.Up.ScratchBytes(n)), l.Down.ScratchBytes(n)));
         var scratch = new byte[scratchBytes];
-        var q = new float[n * d];
-        var k = new float[n * d];
-        var v = new float[n * d];
-        var attention = new float[n * d];
-        var projected = new float[n * d];
-        var up = new float[n * _ff];
-        var scores = new float[n];
+        var q = new float[n * d];          // [n, d]
+        var k = new float[n * d];          // [n, d]
+        var v = new float[n * d];          // [n, d]
+        var attention = new float[n * d];  // [n, d]
+        var projected = new float[n * d];  // [n, d]
+        var up = new float[n * _ff];       // [n, ff]
+        var scores = new float[ContextLength];
         int headDim = d / _heads;
         float scale = 1 / MathF.Sqrt(headDim);
         foreach (var l in _layers)
         {
-            // Step 2: attention, every token seeing every token.
+            // Step 2: attention, every token of a sentence seeing every token of that sentence.
             Linear(l.Q, l.QBias, x, n, q, scratch);
             Linear(l.K, l.KBias, x, n, k, scratch);
             Linear(l.V, l.VBias, x, n, v, scratch);
             Array.Clear(attention);
-            for (int h = 0; h < _heads; h++)
+            for (int s = 0; s < count; s++)
             {
-                int offset = h * headDim;
-                for (int i = 0; i < n; i++)
+                int first = starts[s], length = starts[s + 1] - first;
+                for (int h = 0; h < _heads; h++)
                 {
-                    var qi = q.AsSpan(i * d + offset, headDim);
-                    float max = float.NegativeInfinity;
-                    for (int j = 0; j < n; j++)
+                    int offset = h * headDim;
+                    for (int i = first; i < first + length; i++)
                     {
-                        float s = 0;
-                        var kj = k.AsSpan(j * d + offset, headDim);
-                        for (int c = 0; c < headDim; c++) s += qi[c] * kj[c];
-                        scores[j] = s * scale;
-                        max = MathF.Max(max, scores[j]);
-                    }
-                    float sum = 0;
-                    for (int j = 0; j < n; j++) sum += scores[j] = MathF.Exp(scores[j] - max);
-                    var ai = attention.AsSpan(i * d + offset, headDim);
-                    for (int j = 0; j < n; j++)
-                    {
-                        float w = scores[j] / sum;
-                        var vj = v.AsSpan(j * d + offset, headDim);
-                        for (int c = 0; c < headDim; c++) ai[c] += w * vj[c];
+                        var qi = q.AsSpan(i * d + offset, headDim);
+                        float max = float.NegativeInfinity;
+                        for (int j = 0; j < length; j++)
+                        {
+                            float sum = 0;
+                            var kj = k.AsSpan((first + j) * d + offset, headDim);
+                            for (int c = 0; c < headDim; c++) sum += qi[c] * kj[c];
+                            scores[j] = sum * scale;
+                            max = MathF.Max(max, scores[j]);
+                        }
+                        float total = 0;
+                        for (int j = 0; j < length; j++) total += scores[j] = MathF.Exp(scores[j] - max);
+                        var ai = attention.AsSpan(i * d + offset, headDim);
+                        for (int j = 0; j < length; j++)
+                        {
+                            float w = scores[j] / total;
+                            var vj = v.AsSpan((first + j) * d + offset, headDim);
+                            for (int c = 0; c < headDim; c++) ai[c] += w * vj[c];
+                        }
                     }
                 }
             }
@@ -182,14 +204,20 @@ public sealed class BertModel : IDisposable
             for (int i = 0; i < n; i++) LayerNorm(x.AsSpan(i * d, d), l.OutNormWeight, l.OutNormBias);
         }
         // Step 3
-        var pooled = output[..d];
+        for (int s = 0; s < count; s++) Pool(x, starts[s], starts[s + 1] - starts[s], output.Slice(s * d, d));
+    }
+
+    // Pools a sentence's rows x[first .. first + length] into `pooled` [d] and L2-normalises it.
+    private void Pool(float[] x, int first, int length, Span<float> pooled)
+    {
+        int d = _embd;
         pooled.Clear();
-        if (Pooling == BertPooling.Cls) x.AsSpan(0, d).CopyTo(pooled);
+        if (Pooling == BertPooling.Cls) x.AsSpan(first * d, d).CopyTo(pooled);
         else
         {
-            for (int i = 0; i < n; i++)
+            for (int i = first; i < first + length; i++)
                 for (int c = 0; c < d; c++) pooled[c] += x[i * d + c];
-            for (int c = 0; c < d; c++) pooled[c] /= n;
+            for (int c = 0; c < d; c++) pooled[c] /= length;
         }
         double norm = 0;
         foreach (float f in pooled) norm += (double)f * f;

@@ -45,13 +45,15 @@ internal static class EmbeddingEndpoints
         JsonFields.String(root, "user");
         var inputs = Inputs(root, tokenizer, context, vocabulary);
 
-        var vectors = new float[inputs.Count][];
         var ct = http.RequestAborted;
-        for (int i = 0; i < inputs.Count; i++)
+        float[][] vectors;
+        if (useEncoder) vectors = await model.Engine.EmbedAsync(inputs, encoder!.Value.Model, ct).ConfigureAwait(false); // batched
+        else
         {
-            var task = useEncoder ? model.Engine.EmbedAsync(inputs[i], encoder!.Value.Model, ct) : model.Engine.EmbedAsync(inputs[i], ct);
-            vectors[i] = Wafer.Engine.Chat.WaferEmbeddingGenerator.Truncate(await task.ConfigureAwait(false), dimensions);
+            vectors = new float[inputs.Count][];
+            for (int i = 0; i < inputs.Count; i++) vectors[i] = await model.Engine.EmbedAsync(inputs[i], ct).ConfigureAwait(false);
         }
+        for (int i = 0; i < vectors.Length; i++) vectors[i] = Wafer.Engine.Chat.WaferEmbeddingGenerator.Truncate(vectors[i], dimensions);
         int tokens = inputs.Sum(t => t.Count);
         string modelName = useEncoder ? encoder!.Value.Name : model.Name;
         await GenerationEndpoints.WriteJsonAsync(http, w =>

@@ -65,6 +65,32 @@ public class BertModelTests
             Assert.Equal(ids[s].EnumerateArray().Select(t => t.GetInt32()), tokenizer.Encode(sentences[s]));
     }
 
+    /// <summary>One batch of all golden sentences gives each the vector it gets alone (the rows of one matrix multiplication
+    /// do not mix; attention stays within a sentence), and agrees with llama.cpp as well.</summary>
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void EmbedBatch_GoldenSentences_SameAsOneAtATime(string file)
+    {
+        var golden = Case(file);
+        using var pool = new WorkerPool(2);
+        using var model = BertModel.Load(Fixtures.Path(file), pool);
+        var sentences = golden.GetProperty("token_ids").EnumerateArray().Select(s => s.EnumerateArray().Select(t => t.GetInt32()).ToArray()).ToList();
+        var expected = golden.GetProperty("embeddings").EnumerateArray().ToList();
+        int d = model.EmbeddingLength;
+        var batch = new float[sentences.Count * d];
+        model.EmbedBatch(sentences, batch);
+        var alone = new float[d];
+        for (int s = 0; s < sentences.Count; s++)
+        {
+            model.Embed(sentences[s], alone);
+            var row = batch.AsSpan(s * d, d);
+            for (int c = 0; c < d; c++) Assert.True(Math.Abs(row[c] - alone[c]) <= 1e-5f, $"sentence {s}, component {c}: {row[c]} vs {alone[c]}");
+            Assert.True(Cosine(row, [.. expected[s].EnumerateArray().Select(v => v.GetSingle())]) >= 0.999);
+        }
+        var e = Assert.Throws<InvalidParameterException>(() => model.EmbedBatch([sentences[0], []], batch));
+        Assert.Equal("input[1]", e.Parameter);
+    }
+
     [Fact]
     public void Embed_TooLongOrOutsideTheVocabulary_NamesTheInput()
     {

@@ -36,6 +36,12 @@ internal sealed class WaferServerProcess : IAsyncDisposable
     public static Task<WaferServerProcess> ServeAsync(params string[] extraArgs) =>
         StartAsync(port => ["serve", Fixtures.Path("models/stories260K.gguf"), "--port", $"{port}", "--threads", "1", .. extraArgs]);
 
+    /// <summary><c>wafer serve --threads 1</c> with no model, no fixtures (<c>WAFER_FIXTURES</c> at a missing folder) and an
+    /// empty model cache (<c>WAFER_MODELS</c> at <paramref name="emptyCache"/>): what a fresh clone serves.</summary>
+    public static Task<WaferServerProcess> ServeDefaultAsync(string emptyCache) =>
+        StartAsync(port => ["serve", "--port", $"{port}", "--threads", "1"],
+            new Dictionary<string, string> { ["WAFER_FIXTURES"] = Path.Combine(emptyCache, "no-fixtures"), ["WAFER_MODELS"] = emptyCache });
+
     /// <summary><c>wafer route --config FILE</c>.</summary>
     public static Task<WaferServerProcess> RouteAsync(string configPath) =>
         StartAsync(port => ["route", "--config", configPath, "--port", $"{port}"]);
@@ -44,11 +50,12 @@ internal sealed class WaferServerProcess : IAsyncDisposable
     public static Task<WaferServerProcess> FakeServerAsync(params string[] extraArgs) =>
         StartAsync(port => ["bench", "fake-server", "--port", $"{port}", .. extraArgs]);
 
-    private static async Task<WaferServerProcess> StartAsync(Func<int, string[]> args)
+    private static async Task<WaferServerProcess> StartAsync(Func<int, string[]> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         int port = FreePort();
         string[] arguments = args(port);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wafer.dll"));
         foreach (var a in arguments) info.ArgumentList.Add(a);
         var p = new WaferServerProcess(Process.Start(info)!, new Uri($"http://127.0.0.1:{port}/"));

@@ -90,6 +90,12 @@ public sealed class GroundedChatTests(SharedServer shared) : IClassFixture<Share
         Assert.EndsWith("rocket.txt", streamedAnnotations.EnumerateArray().Single(a => a.GetProperty("url_citation").GetProperty("source_index").GetInt32() == 1)
             .GetProperty("url_citation").GetProperty("path").GetString());
 
+        // A prompt over the context says that the sources are in it.
+        var tooLong = await server.Http.PostAsync("/v1/chat/completions", Json("""{"max_tokens": 100000, "messages": [{"role": "user", "content": "Who feeds the seagulls?"}], "retrieval": {"k": 3}}"""));
+        string tooLongText = await tooLong.Content.ReadAsStringAsync();
+        Assert.Equal(400, (int)tooLong.StatusCode);
+        Assert.Contains("3 retrieved sources", tooLongText);
+
         // Errors name the field.
         foreach (var (body, param) in new[]
                  {

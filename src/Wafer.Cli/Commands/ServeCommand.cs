@@ -63,6 +63,12 @@ internal static class ServeCommand
 
     private static int Run(ServerOptions options)
     {
+        if (options.ModelPath == DefaultModelPath)
+        {
+            Console.Error.WriteLine($"wafer: no model given: serving the embedded default, stories260K (a 260K-parameter story model, {DefaultModelPath}); "
+                + "serve another with: wafer serve path/to/model.gguf");
+            options = options with { Alias = options.Alias ?? "stories260K" };
+        }
         var server = WaferServer.StartAsync(options).GetAwaiter().GetResult();
         var shutdown = server.WaitForShutdownAsync();
         var first = Task.WhenAny(server.ModelLoaded, shutdown).GetAwaiter().GetResult();
@@ -88,7 +94,7 @@ internal static class ServeCommand
         return set;
     }
 
-    /// <summary>The model to serve: the argument, or the only GGUF in the model cache.</summary>
+    /// <summary>The model to serve: the argument, or the only GGUF in the model cache, or the embedded default.</summary>
     internal static string ResolveModel(string? path)
     {
         if (!string.IsNullOrEmpty(path)) return path;
@@ -97,10 +103,14 @@ internal static class ServeCommand
         return models.Length switch
         {
             1 => models[0],
-            0 => throw new ArgumentException($"no MODEL given and the local model cache ({cache}) has no .gguf file; pass one: wafer serve path/to/model.gguf"),
+            0 => File.Exists(DefaultModelPath) ? DefaultModelPath
+                : throw new ArgumentException($"no MODEL given, the local model cache ({cache}) has no .gguf file and the embedded default ({DefaultModelPath}) is missing; pass one: wafer serve path/to/model.gguf"),
             _ => throw new ArgumentException($"no MODEL given and the local model cache ({cache}) holds {models.Length} models ({string.Join(", ", models.Select(Path.GetFileName))}); pass one: wafer serve MODEL"),
         };
     }
+
+    /// <summary>The embedded default model, beside wafer.dll (models/README.md): stories260K, 380 KB, MIT.</summary>
+    internal static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "stories260K-Q8_0.gguf");
 
     /// <summary>$WAFER_MODELS, else ~/.cache/wafer/models.</summary>
     internal static string ModelCacheDirectory() =>

@@ -333,6 +333,9 @@ public sealed class KnowledgeBase : IDisposable
         return (await embedder.GenerateAsync([text], cancellationToken: cancellationToken).ConfigureAwait(false))[0].Vector.ToArray();
     }
 
+    /// <summary>The embedding generator the knowledge base embeds with (for <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>), or null.</summary>
+    public object? GetService(Type serviceType) => serviceType.IsInstanceOfType(_embedder) ? _embedder : null;
+
     /// <summary>The name the knowledge base goes by: its file name without extension.</summary>
     public string Name => Path.GetFileNameWithoutExtension(_db.DataSource);
 

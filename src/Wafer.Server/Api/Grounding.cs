@@ -74,6 +74,11 @@ internal sealed class Grounding
         return (grounding, JsonSerializer.SerializeToElement(body));
     }
 
+    /// <summary>A prompt over the context explained: it holds the retrieved sources, so fewer of them would fit.</summary>
+    public ApiException TooLong(ApiException error) => error.Code != "context_length_exceeded" ? error
+        : new ApiException(error.Status, $"{error.Message} The prompt includes {Sources.Count} retrieved sources ({Sources.Sum(s => s.Hit.Text.Length)} characters): ask for fewer with a lower retrieval.k (or max_num_results), or index with smaller --chunk-tokens.",
+            error.Type, error.Param, error.Code);
+
     /// <summary>The user message with the sources before the question.</summary>
     public string Prompt(string question)
     {

@@ -34,7 +34,7 @@ internal static class GenerationEndpoints
         var json = new OpenAiJson(model.Tokenizer, model.Name, "chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var reasoning = Reasoning(server.Options, model, parsed);
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
-        await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        await using var stream = await SubmitAsync(model.Engine, parsed, grounding, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -236,6 +236,20 @@ internal static class GenerationEndpoints
         catch (ApiException e)
         {
             throw e.Renamed(names);
+        }
+    }
+
+    /// <summary><see cref="SubmitAsync(InferenceEngine, ParsedGeneration, CancellationToken)"/> for a grounded request: a prompt
+    /// over the context says that it holds the retrieved sources (<see cref="Grounding.TooLong"/>).</summary>
+    internal static async Task<GenerationStream> SubmitAsync(InferenceEngine engine, ParsedGeneration parsed, Grounding? grounding, CancellationToken ct)
+    {
+        try
+        {
+            return await SubmitAsync(engine, parsed, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (grounding != null)
+        {
+            throw grounding.TooLong(e);
         }
     }
 

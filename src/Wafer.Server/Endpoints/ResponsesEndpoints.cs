@@ -29,7 +29,7 @@ internal static class ResponsesEndpoints
             && include.EnumerateArray().Any(v => v.GetString() == ResponsesRequest.IncludeSearchResults);
         var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone(), grounding, results);
         using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
-        await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
+        await using var stream = await SubmitAsync(model, parsed, grounding, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -79,6 +79,18 @@ internal static class ResponsesEndpoints
         string status = Done(all);
         await response.EventAsync(sse, status == "completed" ? "response.completed" : "response.incomplete",
             w => response.Response(w, status, output.Items, all.Usage), ct).ConfigureAwait(false);
+    }
+
+    private static async Task<GenerationStream> SubmitAsync(Wafer.Engine.LocalModel model, ParsedGeneration parsed, Grounding? grounding, CancellationToken ct)
+    {
+        try
+        {
+            return await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (grounding != null)
+        {
+            throw grounding.TooLong(e);
+        }
     }
 
     /// <summary>An item of a response's <c>output</c>: a message's text, a function call with its arguments so far, or the

@@ -28,6 +28,15 @@ public sealed class Retrieval : IDisposable
         if (!File.Exists(path)) throw new FileNotFoundException($"--kb '{path}' does not exist; build it with wafer index add --db {path} --embed-model … PATH…");
         var embedder = new Wafer.Engine.Chat.WaferEmbeddingGenerator(model.Engine, encoder.Tokenizer, encoder.Name, encoder.Model);
         var kb = KnowledgeBase.Open(path, embedder, encoder.Name, encoder.Model.EmbeddingLength, embedder.CountTokens);
+        try
+        {
+            kb.Vectors(); // the vectors (and, for a large knowledge base, its graph index) load before the server says it is ready
+        }
+        catch
+        {
+            kb.Dispose();
+            throw;
+        }
         return new Retrieval(Path.GetFileNameWithoutExtension(path), kb, metrics);
     }
 

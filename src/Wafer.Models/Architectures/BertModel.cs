@@ -169,27 +169,18 @@ public sealed class BertModel : IDisposable
                 for (int h = 0; h < _heads; h++)
                 {
                     int offset = h * headDim;
+                    // The sentence's keys and values of this head: rows of headDim values, d apart.
+                    var keys = k.AsSpan(first * d + offset, (length - 1) * d + headDim);
+                    var values = v.AsSpan(first * d + offset, (length - 1) * d + headDim);
+                    var weights = scores.AsSpan(0, length);
                     for (int i = first; i < first + length; i++)
                     {
-                        var qi = q.AsSpan(i * d + offset, headDim);
-                        float max = float.NegativeInfinity;
-                        for (int j = 0; j < length; j++)
-                        {
-                            float sum = 0;
-                            var kj = k.AsSpan((first + j) * d + offset, headDim);
-                            for (int c = 0; c < headDim; c++) sum += qi[c] * kj[c];
-                            scores[j] = sum * scale;
-                            max = MathF.Max(max, scores[j]);
-                        }
+                        Wafer.Kernels.Ops.VectorMath.DotRows(q.AsSpan(i * d + offset, headDim), keys, d, scale, weights);
+                        float max = Wafer.Kernels.Ops.VectorMath.Max(weights);
                         float total = 0;
-                        for (int j = 0; j < length; j++) total += scores[j] = MathF.Exp(scores[j] - max);
-                        var ai = attention.AsSpan(i * d + offset, headDim);
-                        for (int j = 0; j < length; j++)
-                        {
-                            float w = scores[j] / total;
-                            var vj = v.AsSpan((first + j) * d + offset, headDim);
-                            for (int c = 0; c < headDim; c++) ai[c] += w * vj[c];
-                        }
+                        for (int j = 0; j < length; j++) total += weights[j] = MathF.Exp(weights[j] - max);
+                        Wafer.Kernels.Ops.VectorMath.Scale(weights, 1 / total);
+                        Wafer.Kernels.Ops.VectorMath.MultiplyAddRows(values, d, weights, attention.AsSpan(i * d + offset, headDim));
                     }
                 }
             }

@@ -91,17 +91,24 @@ public static class Chunker
         var parts = System.Text.RegularExpressions.Regex.Matches(block, @"[^.!?]+[.!?]*\s*").Select(m => (m.Value, m.Index)).ToList();
         if (parts.Any(p => countTokens(p.Value) > budget))
             parts = System.Text.RegularExpressions.Regex.Matches(block, @"\S+\s*").Select(m => (m.Value, m.Index)).ToList();
-        int start = 0;
+        // A piece's tokens are the sum of its parts' (each counted once, less the special tokens every count includes): the
+        // parts end at whitespace, where a tokenizer's pre-split falls, so the sum is the piece's count without re-counting
+        // the growing piece for every word (which made a long block quadratic).
+        int special = countTokens("");
+        int start = 0, pieceTokens = 0;
         var piece = new System.Text.StringBuilder();
         foreach (var (value, index) in parts)
         {
-            if (piece.Length > 0 && countTokens(piece + value) > budget)
+            int partTokens = Math.Max(0, countTokens(value) - special);
+            if (piece.Length > 0 && pieceTokens + partTokens + special > budget)
             {
                 yield return (piece.ToString().TrimEnd(), start);
                 piece.Clear();
+                pieceTokens = 0;
             }
             if (piece.Length == 0) start = index;
             piece.Append(value);
+            pieceTokens += partTokens;
         }
         if (piece.Length > 0) yield return (piece.ToString().TrimEnd(), start);
     }

@@ -58,37 +58,32 @@ public static class RetrievalBenchmark
             foreach (int candidates in scanCandidates)
             {
                 status?.Invoke($"{size:N0} vectors: 8-bit scan, {candidates} candidates");
-                var ms = new double[queries.Length];
-                int found = 0;
-                for (int q = 0; q < queries.Length; q++)
-                {
-                    long t = Stopwatch.GetTimestamp();
-                    var hits = set.Scan(queries[q], k, candidates);
-                    ms[q] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-                    found += hits.Count(h => truth[q].Contains(h.Row));
-                }
-                double mean = ms.Average();
-                Array.Sort(ms);
-                rows.Add(new Row(size, "sq8-scan", candidates, (double)found / (queries.Length * k), Percentile.OfSorted(ms, 50), Percentile.OfSorted(ms, 99), mean));
+                rows.Add(Measure(size, "sq8-scan", candidates, queries, truth, k, q => set.Scan(q, k, candidates)));
             }
             foreach (int ef in efs)
             {
                 status?.Invoke($"{size:N0} vectors: searching, ef {ef}");
-                var ms = new double[queries.Length];
-                int found = 0;
-                for (int q = 0; q < queries.Length; q++)
-                {
-                    long t = Stopwatch.GetTimestamp();
-                    var hits = index.Search(queries[q], k, ef);
-                    ms[q] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-                    found += hits.Count(h => truth[q].Contains(h.Row));
-                }
-                double mean = ms.Average();
-                Array.Sort(ms);
-                rows.Add(new Row(size, "hnsw", ef, (double)found / (queries.Length * k), Percentile.OfSorted(ms, 50), Percentile.OfSorted(ms, 99), mean));
+                rows.Add(Measure(size, "hnsw", ef, queries, truth, k, q => index.Search(q, k, ef)));
             }
         }
         return (builds, rows);
+    }
+
+    // Every query through `search` on this thread, timed, and its recall@k against the exact top k.
+    private static Row Measure(int size, string method, int width, float[][] queries, HashSet<int>[] truth, int k, Func<float[], List<(int Row, float Score)>> search)
+    {
+        var ms = new double[queries.Length];
+        int found = 0;
+        for (int q = 0; q < queries.Length; q++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            var hits = search(queries[q]);
+            ms[q] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            found += hits.Count(h => truth[q].Contains(h.Row));
+        }
+        double mean = ms.Average();
+        Array.Sort(ms);
+        return new Row(size, method, width, (double)found / (queries.Length * k), Percentile.OfSorted(ms, 50), Percentile.OfSorted(ms, 99), mean);
     }
 
     /// <summary>Unit vectors with structure, as embeddings of real text have: 256 topics (random directions), 64 subtopics each

@@ -145,6 +145,12 @@ internal sealed class Grounding
         w.WriteBoolean("cited", c.Cited);
         w.WriteString("path", h.Path);
         w.WriteNumber("chunk_id", h.ChunkId);
+        WriteSpan(w, h);
+    }
+
+    /// <summary>A chunk's <c>span</c>: its character start and end in the document's text, and its page (null without pages).</summary>
+    public static void WriteSpan(Utf8JsonWriter w, SearchHit h)
+    {
         w.WriteStartObject("span");
         w.WriteNumber("start", h.Start);
         w.WriteNumber("end", h.End);

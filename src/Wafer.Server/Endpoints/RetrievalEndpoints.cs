@@ -39,12 +39,7 @@ internal static class RetrievalEndpoints
                 w.WriteString("path", h.Path);
                 w.WriteString("title", h.Title);
                 w.WriteEndObject();
-                w.WriteStartObject("span");
-                w.WriteNumber("start", h.Start);
-                w.WriteNumber("end", h.End);
-                if (h.Page > 0) w.WriteNumber("page", h.Page);
-                else w.WriteNull("page");
-                w.WriteEndObject();
+                Grounding.WriteSpan(w, h);
                 w.WriteStartObject("scores");
                 if (h.Bm25 is double b) w.WriteNumber("bm25", b);
                 else w.WriteNull("bm25");

@@ -140,6 +140,11 @@ public sealed class GroundedChatTests(SharedServer shared) : IClassFixture<Share
         Assert.Equal("file_citation", annotation.GetProperty("type").GetString());
         Assert.Equal("garden.md", annotation.GetProperty("filename").GetString());
 
+        // tool_choice none: no tool runs, the file search included.
+        var none = await server.Http.PostAsync("/v1/responses", Json("""{"model": "stories260K", "input": "Where are the tulips?", "max_output_tokens": 4, "tool_choice": "none", "tools": [{"type": "file_search", "vector_store_ids": ["stories"]}]}"""));
+        var noneOutput = JsonDocument.Parse(await none.Content.ReadAsStringAsync()).RootElement.GetProperty("output");
+        Assert.DoesNotContain(noneOutput.EnumerateArray(), item => item.GetProperty("type").GetString() == "file_search_call");
+
         // Streamed: the search call's events first, the annotations after the text deltas.
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
         {

@@ -53,7 +53,9 @@ internal static class ResponsesRequest
             if (functions.Count > 0) chat["tools"] = functions;
             if (retrieval != null) chat["retrieval"] = retrieval;
         }
-        if (body.TryGetProperty("tool_choice", out var choice) && choice.ValueKind != JsonValueKind.Null && !ChoosesFileSearch(choice, chat))
+        if (body.TryGetProperty("tool_choice", out var choice) && choice.ValueKind == JsonValueKind.String && choice.GetString() == "none")
+            chat.Remove("retrieval"); // no tool at all, the file search included
+        if (body.TryGetProperty("tool_choice", out choice) && choice.ValueKind != JsonValueKind.Null && !ChoosesFileSearch(choice, chat))
             chat["tool_choice"] = ToolChoice(choice);
         return JsonSerializer.SerializeToElement(chat);
     }

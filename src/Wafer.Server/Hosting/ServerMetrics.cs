@@ -29,5 +29,8 @@ public sealed class ServerMetrics : IDisposable
     /// <summary>Exported as wafer_requests_total{status}.</summary>
     public Counter<long> Requests { get; }
 
+    /// <summary>True for this server's meter: another server in the same process has a meter of the same name.</summary>
+    public bool Owns(Meter meter) => ReferenceEquals(meter, _meter);
+
     public void Dispose() => _meter.Dispose();
 }

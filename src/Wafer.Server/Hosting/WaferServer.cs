@@ -52,8 +52,12 @@ public sealed class WaferServer : IAsyncDisposable
             k.AddServerHeader = false;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
+        // The meter exists before the exporter, so the view can keep to it: OpenTelemetry subscribes to meters by name, and
+        // another server in the same process (tests) has a meter of the same name whose counts must not show up here.
+        var metrics = new ServerMetrics();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
+            .AddView(instrument => instrument.Meter.Name == ServerMetrics.MeterName && !metrics.Owns(instrument.Meter) ? MetricStreamConfiguration.Drop : null)
             .AddPrometheusExporter());
         WaferServer? started = null; // the MCP tool reads the context the server has once its models are loaded
         if (options.Mcp)
@@ -65,7 +69,7 @@ public sealed class WaferServer : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Server");
         var loading = new TaskCompletionSource<LocalModel>(TaskCreationOptions.RunContinuationsAsynchronously);
         var host = new ModelHost(loading.Task);
-        var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, new ServerMetrics(), logger);
+        var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, metrics, logger);
         var server = new WaferServer(app, host, context);
         started = server;
         MapEndpoints(app, server, logger);

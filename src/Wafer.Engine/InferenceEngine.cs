@@ -180,15 +180,22 @@ public sealed class InferenceEngine : IAsyncDisposable
     public async Task<float[][]> EmbedAsync(IReadOnlyList<IReadOnlyList<int>> sentences, Wafer.Models.Architectures.BertModel encoder, CancellationToken cancellationToken = default)
     {
         var vectors = new List<float[]>(sentences.Count);
-        int start = 0;
-        while (start < sentences.Count)
+        foreach (var (start, count) in EmbedBatches(sentences.Select(s => s.Count).ToList()))
+            vectors.AddRange(await Enqueue(sentences.Skip(start).Take(count).ToList(), encoder, cancellationToken).ConfigureAwait(false));
+        return [.. vectors];
+    }
+
+    /// <summary>Consecutive runs of sentences (by their token counts) of at most <see cref="EmbedBatchTokens"/> tokens each; a
+    /// longer sentence is a run of its own.</summary>
+    internal static IEnumerable<(int Start, int Count)> EmbedBatches(IReadOnlyList<int> lengths)
+    {
+        for (int start = 0; start < lengths.Count;)
         {
             int end = start, tokens = 0;
-            while (end < sentences.Count && (end == start || tokens + sentences[end].Count <= EmbedBatchTokens)) tokens += sentences[end++].Count;
-            vectors.AddRange(await Enqueue(sentences.Skip(start).Take(end - start).ToList(), encoder, cancellationToken).ConfigureAwait(false));
+            while (end < lengths.Count && (end == start || tokens + lengths[end] <= EmbedBatchTokens)) tokens += lengths[end++];
+            yield return (start, end - start);
             start = end;
         }
-        return [.. vectors];
     }
 
     /// <summary>A sentence embedding of <paramref name="tokens"/>: the model's final normalised hidden states, mean-pooled and L2-normalised.</summary>
@@ -377,18 +384,9 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         try
         {
-            var vectors = new float[job.Sentences.Count][];
-            if (job.Encoder is { } encoder)
-            {
-                int d = encoder.EmbeddingLength;
-                var all = new float[job.Sentences.Count * d];
-                encoder.EmbedBatch(job.Sentences.Select(t => t is int[] array ? array : [.. t]).ToList(), all);
-                for (int i = 0; i < vectors.Length; i++) vectors[i] = all[(i * d)..((i + 1) * d)];
-            }
-            else
-            {
-                for (int i = 0; i < vectors.Length; i++) vectors[i] = MeanPooledEmbedding.Compute(_model, job.Sentences[i]);
-            }
+            var vectors = job.Encoder is { } encoder
+                ? encoder.EmbedBatch(job.Sentences.Select(t => t is int[] array ? array : [.. t]).ToList())
+                : job.Sentences.Select(t => MeanPooledEmbedding.Compute(_model, t)).ToArray();
             Interlocked.Increment(ref _embedBatches);
             job.Result.TrySetResult(vectors);
         }

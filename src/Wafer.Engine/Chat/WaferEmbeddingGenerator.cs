@@ -48,19 +48,13 @@ public sealed class WaferEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         return new WaferEmbeddingGenerator((sentences, ct) =>
         {
             var inputs = sentences.Select(ids => ids.Count <= model.ContextLength ? [.. ids] : (int[])[.. ids.Take(model.ContextLength - 1), ids[^1]]).ToList();
-            int d = model.EmbeddingLength;
-            var vectors = new float[inputs.Count][];
-            for (int start = 0; start < inputs.Count;)
+            var vectors = new List<float[]>(inputs.Count);
+            foreach (var (start, count) in InferenceEngine.EmbedBatches(inputs.Select(i => i.Length).ToList()))
             {
                 ct.ThrowIfCancellationRequested();
-                int end = start, tokens = 0;
-                while (end < inputs.Count && (end == start || tokens + inputs[end].Length <= InferenceEngine.EmbedBatchTokens)) tokens += inputs[end++].Length;
-                var all = new float[(end - start) * d];
-                lock (gate) model.EmbedBatch(inputs.GetRange(start, end - start), all);
-                for (int i = start; i < end; i++) vectors[i] = all[((i - start) * d)..((i - start + 1) * d)];
-                start = end;
+                lock (gate) vectors.AddRange(model.EmbedBatch(inputs.GetRange(start, count)));
             }
-            return Task.FromResult(vectors);
+            return Task.FromResult(vectors.ToArray());
         }, tokenizer, modelId, model.EmbeddingLength);
     }
 

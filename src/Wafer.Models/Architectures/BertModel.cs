@@ -109,6 +109,17 @@ public sealed class BertModel : IDisposable
     /// <exception cref="InvalidParameterException">The sentence is empty, longer than the context, or holds a token outside the vocabulary.</exception>
     public void Embed(ReadOnlySpan<int> tokens, Span<float> output) => EmbedBatch([tokens.ToArray()], output);
 
+    /// <summary><see cref="EmbedBatch(IReadOnlyList{int[]}, Span{float})"/> with one vector per sentence.</summary>
+    public float[][] EmbedBatch(IReadOnlyList<int[]> sentences)
+    {
+        int d = _embd;
+        var all = new float[sentences.Count * d];
+        EmbedBatch(sentences, all);
+        var vectors = new float[sentences.Count][];
+        for (int i = 0; i < vectors.Length; i++) vectors[i] = all[(i * d)..((i + 1) * d)];
+        return vectors;
+    }
+
     /// <summary>Writes the embeddings of several sentences to <paramref name="output"/> [sentences, <see cref="EmbeddingLength"/>]
     /// in one pass: every matrix multiplies the rows of all sentences at once (the weights are read once per batch, not once
     /// per sentence); attention stays within each sentence. Each sentence's vector is the one <see cref="Embed"/> gives it.</summary>

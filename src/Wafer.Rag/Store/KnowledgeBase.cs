@@ -279,7 +279,7 @@ public sealed class KnowledgeBase : IDisposable
     /// when <paramref name="id"/> is 0; its document (by path) is created when missing. Returns the chunk's id.</summary>
     internal long UpsertChunk(long id, string path, string title, string text, string? heading, int start, int end, int page, ReadOnlySpan<float> embedding)
     {
-        int dimensions = int.Parse(Scalar(_db, "SELECT value FROM meta WHERE key = 'dimensions'") as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        int dimensions = Dimensions();
         if (embedding.Length != dimensions) throw new ArgumentException($"chunk {id}: the embedding has {embedding.Length} values; this knowledge base holds {dimensions}");
         byte[] blob = MemoryMarshal.AsBytes(embedding).ToArray();
         using var transaction = _db.BeginTransaction();
@@ -432,7 +432,7 @@ public sealed class KnowledgeBase : IDisposable
     {
         long generation = Generation();
         if (_vectors != null && generation == _loadedGeneration) return (_vectors, _index);
-        int dimensions = int.Parse(Scalar(_db, "SELECT value FROM meta WHERE key = 'dimensions'") as string ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        int dimensions = Dimensions();
         var stored = new List<(long Id, float[] Vector)>();
         using (var command = Command(_db, "SELECT id, embedding FROM chunks ORDER BY id", null))
         using (var reader = command.ExecuteReader())
@@ -477,6 +477,10 @@ public sealed class KnowledgeBase : IDisposable
         }
         return new HnswIndex(new VectorSet(dimensions, stored.Count));
     }
+
+    // The embedding width recorded at creation (0 in a file without one).
+    private int Dimensions() =>
+        int.TryParse(Scalar(_db, "SELECT value FROM meta WHERE key = 'dimensions'") as string, System.Globalization.CultureInfo.InvariantCulture, out int d) ? d : 0;
 
     private long Generation() =>
         long.TryParse(Scalar(_db, "SELECT value FROM meta WHERE key = 'generation'") as string, out long g) ? g : 0;

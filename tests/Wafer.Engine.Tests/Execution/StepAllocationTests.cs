@@ -41,15 +41,20 @@ public class StepAllocationTests
             deltas = new List<long>(4 * MaxTokens);
             long previous = -1;
             var seen = deltas;
+            var read = new int[Requests];
             tiny.Engine.BeforeStep = step =>
             {
                 long now = GC.GetAllocatedBytesForCurrentThread();
                 bool steady = step.Chunks.Count == Requests && AllDecoding(step);
                 if (steady && previous >= 0) seen.Add(now - previous);
+                // A stream buffers what its reader has not taken yet, and its queue grows (allocates) past 32 unread events:
+                // that is the reader falling behind (a busy thread pool), not the step. Give the readers a moment to catch
+                // up, and measure the next step only when none is more than a few events behind.
+                steady = steady && ReadersCaughtUp(step, read);
                 // Measure again after the hook's own bookkeeping so the list's growth is not counted.
                 previous = steady ? GC.GetAllocatedBytesForCurrentThread() : -1;
             };
-            counts = await Run(tiny, options, stops);
+            counts = await Run(tiny, options, stops, read);
             tiny.Engine.BeforeStep = null;
             var allocating = deltas.Select((bytes, i) => (bytes, i)).Where(d => d.bytes != 0).ToList();
             // Steps with all four requests decoding: most of the 56, unless the engine ran one request before the others were
@@ -72,7 +77,7 @@ public class StepAllocationTests
         Assert.True(clean, string.Join("; ", failures));
     }
 
-    private static Task<int[]> Run(TinyEngine tiny, SamplingOptions options, string[] stops)
+    private static Task<int[]> Run(TinyEngine tiny, SamplingOptions options, string[] stops, int[]? read = null)
     {
         var streams = Enumerable.Range(0, Requests).Select(i => tiny.Engine.Submit(new GenerationRequest
         {
@@ -82,12 +87,40 @@ public class StepAllocationTests
             Sampling = options,
             StopStrings = stops,
         })).ToArray();
-        return Task.WhenAll(streams.Select(s => Task.Run(async () =>
+        return Task.WhenAll(streams.Select((s, i) => Task.Run(async () =>
         {
             int n = 0;
-            await foreach (var _ in s) n++;
+            await foreach (var _ in s)
+            {
+                n++;
+                if (read != null) Volatile.Write(ref read[i], n);
+            }
             return n;
         })));
+    }
+
+    /// <summary>Waits up to a second (allocating nothing) until every stream's reader is at most a few events behind what the
+    /// engine wrote; false when one still lags.</summary>
+    private static bool ReadersCaughtUp(SchedulerOutput step, int[] read)
+    {
+        const int MaxUnread = 4;
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency;
+        while (true)
+        {
+            // The four requests were submitted one after another, so their ids are consecutive: the lowest is reader 0.
+            long first = long.MaxValue;
+            for (int i = 0; i < step.Chunks.Count; i++) first = Math.Min(first, step.Chunks[i].Request.Id);
+            bool caughtUp = true;
+            for (int i = 0; i < step.Chunks.Count; i++)
+            {
+                var request = step.Chunks[i].Request;
+                long reader = request.Id - first;
+                if (reader >= read.Length || request.OutputCount - Volatile.Read(ref read[reader]) > MaxUnread) caughtUp = false;
+            }
+            if (caughtUp) return true;
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) return false;
+            Thread.Sleep(1);
+        }
     }
 
     private static bool AllDecoding(SchedulerOutput step)

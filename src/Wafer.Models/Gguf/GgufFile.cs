@@ -4,11 +4,13 @@ using Wafer.Kernels.Quantization;
 
 namespace Wafer.Models.Gguf;
 
-/// <summary>A GGUF v2/v3 model file, memory-mapped: metadata, tensor directory and zero-copy tensor data.</summary>
+/// <summary>A GGUF v2/v3 model file, memory-mapped: metadata, tensor directory and zero-copy tensor data. A model split
+/// into several files (llama.cpp's <c>gguf-split</c>: <c>name-00001-of-00003.gguf</c> …) opens as one, from any part.</summary>
 /// <remarks>
 /// Layout: magic "GGUF", version, tensor count, metadata count, metadata key/values, tensor infos,
 /// padding to <c>general.alignment</c> (default 32), then tensor data at aligned offsets.
-/// Every size read from the file is checked against the file length before it is trusted.
+/// Every size read from the file is checked against the file length before it is trusted. The parts of a split model
+/// carry <c>split.no</c>, <c>split.count</c> and <c>split.tensors.count</c>; the first holds the model's metadata.
 /// </remarks>
 public sealed unsafe class GgufFile : IDisposable
 {
@@ -18,66 +20,69 @@ public sealed unsafe class GgufFile : IDisposable
     private const uint Magic = 0x46554747; // "GGUF" little-endian
     private const int MaxDimensions = 4;
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly byte* _base;
+    private readonly List<Part> _parts = [];
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
     private bool _disposed;
 
-    /// <summary>The path the file was opened from.</summary>
+    /// <summary>The path the file was opened from (the first part of a split model).</summary>
     public string Path { get; }
 
-    /// <summary>File size in bytes.</summary>
+    /// <summary>File size in bytes (of all parts).</summary>
     public long FileBytes { get; }
 
     /// <summary>GGUF format version (2 or 3).</summary>
     public uint Version { get; }
 
-    /// <summary>Metadata, in file order.</summary>
+    /// <summary>Metadata, in file order (the first part's, for a split model).</summary>
     public GgufMetadata Metadata { get; }
 
-    /// <summary>The tensor directory, in file order.</summary>
+    /// <summary>The tensor directory, in file order (parts in order).</summary>
     public IReadOnlyList<GgufTensorInfo> Tensors { get; }
 
-    /// <summary>Byte offset of the data section from the start of the file.</summary>
-    public long DataOffset { get; }
+    /// <summary>Byte offset of the data section from the start of the (first) file.</summary>
+    public long DataOffset => _parts[0].DataOffset;
 
     /// <summary>Alignment of tensor data in bytes.</summary>
     public int Alignment { get; }
 
+    /// <summary>The files of the model: one, or the parts of a split model in order.</summary>
+    public IReadOnlyList<string> PartPaths => _parts.Select(p => p.Path).ToList();
+
     private GgufFile(string path)
     {
-        Path = path;
-        string name = System.IO.Path.GetFileName(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
-        FileBytes = new FileInfo(path).Length;
-        if (FileBytes < 24) throw new GgufFormatException($"model file '{name}': {FileBytes} bytes is too small to be a GGUF file");
-        _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        var split = SplitName.Parse(path);
+        Path = split is { } first ? first.PartPath(1) : path;
         try
         {
-            _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            _base = p + _view.PointerOffset;
-            HugePages.Advise(_base, FileBytes); // advice only; weights stream with fewer TLB misses where the kernel can back them
-            var cursor = new GgufCursor(_base, FileBytes, name);
-            uint magic = cursor.U32("magic");
-            if (magic != Magic) throw cursor.Error($"not a GGUF file (magic 0x{magic:X8}, expected 'GGUF')");
-            Version = cursor.U32("version");
-            if (Version is not (2 or 3)) throw cursor.Error($"GGUF version {Version} is not supported; supported: 2, 3");
-            long tensorCount = cursor.Count("tensor count", 8 + 4 + 4 + 8);
-            long kvCount = cursor.Count("metadata count", 8 + 4 + 1);
-            Metadata = GgufMetadata.Read(cursor, kvCount);
-            Alignment = (int)Metadata.GetUInt64OrDefault("general.alignment", DefaultAlignment);
-            if (Alignment <= 0 || (Alignment & (Alignment - 1)) != 0)
-                throw cursor.Error($"general.alignment {Alignment} is not a power of two");
-            var tensors = ReadTensorInfos(cursor, tensorCount);
-            DataOffset = AlignUp(cursor.Position, Alignment);
-            ValidateTensors(cursor, tensors);
+            var head = OpenPart(Path, 0);
+            Version = head.Version;
+            Metadata = head.Metadata;
+            Alignment = head.Alignment;
+            int count = (int)Metadata.GetInt64OrDefault("split.count", 1);
+            if (count < 1 || count > 9999) throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}': split.count {count} is out of range");
+            if (count > 1 && split is null)
+                throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}' is part 1 of {count} but its name does not say where the others are (expected NAME-00001-of-{count:D5}.gguf)");
+            if (split is { } s && s.Count != count)
+                throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}': its name says {s.Count} parts, its split.count says {count}");
+            for (int i = 2; i <= count; i++)
+            {
+                string partPath = split!.Value.PartPath(i);
+                if (!File.Exists(partPath))
+                    throw new FileNotFoundException($"model '{System.IO.Path.GetFileName(Path)}' is split into {count} files and part {i} ('{System.IO.Path.GetFileName(partPath)}') is missing; download every part", partPath);
+                var part = OpenPart(partPath, i - 1);
+                long no = part.Metadata.GetInt64OrDefault("split.no", -1);
+                if (no != i - 1) throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(partPath)}' has split.no {no}; expected {i - 1}");
+            }
+            var tensors = _parts.SelectMany(p => p.Tensors).ToList();
+            long expected = Metadata.GetInt64OrDefault("split.tensors.count", tensors.Count);
+            if (expected != tensors.Count)
+                throw new GgufFormatException($"model '{System.IO.Path.GetFileName(Path)}': split.tensors.count says {expected} tensors, its {count} parts hold {tensors.Count}");
             Tensors = tensors;
+            FileBytes = _parts.Sum(p => p.FileBytes);
             _tensorsByName = new Dictionary<string, GgufTensorInfo>(tensors.Count, StringComparer.Ordinal);
             foreach (var t in tensors)
-                if (!_tensorsByName.TryAdd(t.Name, t)) throw cursor.Error($"tensor '{t.Name}' appears twice");
+                if (!_tensorsByName.TryAdd(t.Name, t)) throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}': tensor '{t.Name}' appears twice");
         }
         catch
         {
@@ -86,11 +91,70 @@ public sealed unsafe class GgufFile : IDisposable
         }
     }
 
-    /// <summary>Opens and validates a GGUF file.</summary>
+    private Part OpenPart(string path, int index)
+    {
+        var part = new Part(path);
+        _parts.Add(part);
+        string name = System.IO.Path.GetFileName(path);
+        if (part.FileBytes < 24) throw new GgufFormatException($"model file '{name}': {part.FileBytes} bytes is too small to be a GGUF file");
+        part.Map();
+        HugePages.Advise(part.Base, part.FileBytes); // advice only; weights stream with fewer TLB misses where the kernel can back them
+        var cursor = new GgufCursor(part.Base, part.FileBytes, name);
+        uint magic = cursor.U32("magic");
+        if (magic != Magic) throw cursor.Error($"not a GGUF file (magic 0x{magic:X8}, expected 'GGUF')");
+        part.Version = cursor.U32("version");
+        if (part.Version is not (2 or 3)) throw cursor.Error($"GGUF version {part.Version} is not supported; supported: 2, 3");
+        long tensorCount = cursor.Count("tensor count", 8 + 4 + 4 + 8);
+        long kvCount = cursor.Count("metadata count", 8 + 4 + 1);
+        part.Metadata = GgufMetadata.Read(cursor, kvCount);
+        part.Alignment = (int)part.Metadata.GetUInt64OrDefault("general.alignment", DefaultAlignment);
+        if (part.Alignment <= 0 || (part.Alignment & (part.Alignment - 1)) != 0)
+            throw cursor.Error($"general.alignment {part.Alignment} is not a power of two");
+        var tensors = ReadTensorInfos(cursor, tensorCount, index);
+        part.DataOffset = AlignUp(cursor.Position, part.Alignment);
+        ValidateTensors(cursor, tensors, part);
+        part.Tensors = tensors;
+        return part;
+    }
+
+    /// <summary>One mapped file of a model.</summary>
+    private sealed class Part(string path) : IDisposable
+    {
+        private MemoryMappedFile? _map;
+        private MemoryMappedViewAccessor? _view;
+
+        public string Path { get; } = path;
+        public long FileBytes { get; } = new FileInfo(path).Length;
+        public byte* Base { get; private set; }
+        public uint Version { get; set; }
+        public GgufMetadata Metadata { get; set; } = null!;
+        public int Alignment { get; set; }
+        public long DataOffset { get; set; }
+        public List<GgufTensorInfo> Tensors { get; set; } = [];
+
+        public void Map()
+        {
+            _map = MemoryMappedFile.CreateFromFile(Path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* p = null;
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            Base = p + _view.PointerOffset;
+        }
+
+        public void Dispose()
+        {
+            if (Base != null) _view?.SafeMemoryMappedViewHandle.ReleasePointer();
+            Base = null;
+            _view?.Dispose();
+            _map?.Dispose();
+        }
+    }
+
+    /// <summary>Opens and validates a GGUF file (every part of a split model).</summary>
     /// <exception cref="GgufFormatException">The file is not a readable GGUF file.</exception>
     public static GgufFile Open(string path) => new(path);
 
-    private static List<GgufTensorInfo> ReadTensorInfos(GgufCursor cursor, long count)
+    private static List<GgufTensorInfo> ReadTensorInfos(GgufCursor cursor, long count, int part)
     {
         var tensors = new List<GgufTensorInfo>((int)Math.Min(count, 1 << 16));
         for (long i = 0; i < count; i++)
@@ -107,7 +171,7 @@ public sealed unsafe class GgufFile : IDisposable
             }
             uint typeId = cursor.U32($"type of tensor '{name}'");
             long offset = (long)Math.Min(cursor.U64($"offset of tensor '{name}'"), long.MaxValue);
-            tensors.Add(new GgufTensorInfo(name, (GgmlType)typeId, dims, offset, ByteCountOf(cursor, name, typeId, dims)));
+            tensors.Add(new GgufTensorInfo(name, (GgmlType)typeId, dims, offset, ByteCountOf(cursor, name, typeId, dims)) { Part = part });
         }
         return tensors;
     }
@@ -129,14 +193,14 @@ public sealed unsafe class GgufFile : IDisposable
         return elements / blockSize * TensorTypes.BlockBytes(type);
     }
 
-    private void ValidateTensors(GgufCursor cursor, List<GgufTensorInfo> tensors)
+    private static void ValidateTensors(GgufCursor cursor, List<GgufTensorInfo> tensors, Part part)
     {
         foreach (var t in tensors)
         {
-            if (t.Offset % Alignment != 0)
-                throw cursor.Error($"tensor '{t.Name}' data offset {t.Offset} is not aligned to {Alignment} bytes");
-            if (t.Offset > FileBytes || t.ByteCount > FileBytes - DataOffset - t.Offset)
-                throw cursor.Error($"tensor '{t.Name}' data ({t.ByteCount} bytes at offset {DataOffset + t.Offset}) runs past the end of the file ({FileBytes} bytes); the file is truncated or corrupt");
+            if (t.Offset % part.Alignment != 0)
+                throw cursor.Error($"tensor '{t.Name}' data offset {t.Offset} is not aligned to {part.Alignment} bytes");
+            if (t.Offset > part.FileBytes || t.ByteCount > part.FileBytes - part.DataOffset - t.Offset)
+                throw cursor.Error($"tensor '{t.Name}' data ({t.ByteCount} bytes at offset {part.DataOffset + t.Offset}) runs past the end of the file ({part.FileBytes} bytes); the file is truncated or corrupt");
         }
     }
 
@@ -153,7 +217,8 @@ public sealed unsafe class GgufFile : IDisposable
     public byte* DataPointer(GgufTensorInfo tensor)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _base + DataOffset + tensor.Offset;
+        var part = _parts[tensor.Part];
+        return part.Base + part.DataOffset + tensor.Offset;
     }
 
     /// <summary>A tensor's bytes (tensors under 2 GiB).</summary>
@@ -168,8 +233,25 @@ public sealed unsafe class GgufFile : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_base != null) _view?.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view?.Dispose();
-        _map?.Dispose();
+        foreach (var part in _parts) part.Dispose();
     }
+}
+
+/// <summary>The name of one part of a split model: <c>PREFIX-00002-of-00005.gguf</c> (parts numbered from 1).</summary>
+public readonly record struct SplitName(string Prefix, int Number, int Count)
+{
+    private static readonly System.Text.RegularExpressions.Regex Pattern =
+        new(@"^(?<prefix>.*)-(?<no>\d{5})-of-(?<count>\d{5})\.gguf$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>The split name of <paramref name="path"/>, or null when it names a whole model.</summary>
+    public static SplitName? Parse(string path)
+    {
+        var m = Pattern.Match(path);
+        if (!m.Success) return null;
+        int no = int.Parse(m.Groups["no"].Value), count = int.Parse(m.Groups["count"].Value);
+        return no >= 1 && no <= count ? new SplitName(m.Groups["prefix"].Value, no, count) : null;
+    }
+
+    /// <summary>The path of part <paramref name="number"/> (from 1).</summary>
+    public string PartPath(int number) => $"{Prefix}-{number:D5}-of-{Count:D5}.gguf";
 }

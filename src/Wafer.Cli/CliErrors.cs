@@ -25,7 +25,7 @@ internal static class CliErrors
 
     private static bool IsUserError(Exception e) => e is GgufFormatException or NotSupportedException or FileNotFoundException
         or DirectoryNotFoundException or ArgumentException or FormatException or IOException or UnauthorizedAccessException
-        or InvalidDataException or TemplateException;
+        or InvalidDataException or TemplateException or Wafer.Hub.HubException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

@@ -25,6 +25,7 @@ public static class Program
             DetokenizeCommand.Create(),
             TemplateCommand.Create(),
             IndexCommand.Create(),
+            PullCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

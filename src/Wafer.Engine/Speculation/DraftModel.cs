@@ -34,7 +34,7 @@ public sealed class DraftModel : IDisposable
 
     private DraftModel(TransformerModel model, bool ownsModel, string? temporaryFile, int tokens, int blockSize, string description)
     {
-        WeightBytes = new FileInfo(model.File.Path).Length;
+        WeightBytes = model.File.FileBytes;
         if (temporaryFile != null)
         {
             try

@@ -124,13 +124,23 @@ public sealed unsafe class GgufFile : IDisposable
         private MemoryMappedViewAccessor? _view;
 
         public string Path { get; } = path;
-        public long FileBytes { get; } = new FileInfo(path).Length;
+        public long FileBytes { get; } = LengthOf(path);
         public byte* Base { get; private set; }
         public uint Version { get; set; }
         public GgufMetadata Metadata { get; set; } = null!;
         public int Alignment { get; set; }
         public long DataOffset { get; set; }
         public List<GgufTensorInfo> Tensors { get; set; } = [];
+
+        /// <summary>The length of the file <paramref name="file"/> names, through symbolic links (the Hugging Face cache's
+        /// snapshot files are links to blobs; a link's own length is that of its target's name).</summary>
+        private static long LengthOf(string file)
+        {
+            var info = new FileInfo(file);
+            if (info.LinkTarget == null) return info.Length;
+            return info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target.Length
+                : throw new FileNotFoundException($"model file '{file}' is a link to '{info.LinkTarget}', which does not exist", file);
+        }
 
         public void Map()
         {

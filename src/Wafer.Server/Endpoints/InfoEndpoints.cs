@@ -35,7 +35,7 @@ internal static class InfoEndpoints
             w.WriteStartObject("meta");
             w.WriteNumber("n_ctx", model.Engine.ContextLength);
             w.WriteNumber("n_vocab", model.Tokenizer.VocabularySize);
-            w.WriteNumber("size", new FileInfo(server.Options.ModelPath).Length);
+            w.WriteNumber("size", model.Model.File.FileBytes);
             w.WriteEndObject();
             w.WriteEndObject();
             if (model.Encoder is { } encoder)
@@ -49,7 +49,7 @@ internal static class InfoEndpoints
                 w.WriteNumber("n_ctx", encoder.Model.ContextLength);
                 w.WriteNumber("n_vocab", encoder.Model.VocabSize);
                 w.WriteNumber("n_embd", encoder.Model.EmbeddingLength);
-                w.WriteNumber("size", new FileInfo(encoder.Model.File.Path).Length);
+                w.WriteNumber("size", encoder.Model.File.FileBytes);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

@@ -99,7 +99,7 @@ public sealed class WaferServer : IAsyncDisposable
                     Retrieval = retrieval,
                 };
                 loading.SetResult(model);
-                ServerLog.Ready(logger, model.Name, Path.GetFileName(options.ModelPath), new FileInfo(options.ModelPath).Length / 1048576.0,
+                ServerLog.Ready(logger, model.Name, Path.GetFileName(options.ModelPath), model.Model.File.FileBytes / 1048576.0,
                     model.Model.Config.Architecture, server.Url.ToString().TrimEnd('/'), contextLength, model.Engine.KvCapacityTokens,
                     model.Engine.KvCacheBytes / 1048576.0, options.MaxSequences, options.MaxQueue);
             }

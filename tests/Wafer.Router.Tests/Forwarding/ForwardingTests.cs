@@ -243,7 +243,14 @@ public sealed class ForwardingTests
         await using var a = await FakeBackend.StartAsync();
         await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"], "power-of-two", "\"hedging\": {\"delayMs\": 1000}")]));
         Assert.True((await LoadClient.SendAsync(router.Http, "v1/chat/completions", LoadClient.ChatBody("m", "hi", true), true)).Ok);
+        // The request is counted when the router's handler returns, which may be after the client has read the whole
+        // stream; scrape until it is (bounded), so a busy machine does not fail this.
         string text = await router.Http.GetStringAsync("metrics");
+        for (int i = 0; i < 100 && Metrics.Sum(text, "wafer_router_requests_total") < 1; i++)
+        {
+            await Task.Delay(100);
+            text = await router.Http.GetStringAsync("metrics");
+        }
         foreach (var name in (string[])["wafer_router_requests_total", "wafer_router_upstream_requests_total", "wafer_router_added_latency_milliseconds_bucket", "wafer_router_time_to_first_token_milliseconds_bucket"])
             Assert.Contains(name, text);
         Assert.Equal(1, Metrics.Sum(text, "wafer_router_requests_total"));

@@ -7,9 +7,6 @@ namespace Wafer.Hub;
 /// <c>huggingface.co/</c> or <c>https://huggingface.co/</c> prefix is accepted.</summary>
 public sealed partial record ModelReference(string Repository, string? Quant, string? FilePath)
 {
-    /// <summary>The repository's cache folder name: <c>models--org--name</c>.</summary>
-    public string CacheFolder => "models--" + Repository.Replace("/", "--", StringComparison.Ordinal);
-
     /// <summary>How the model is named in listings: <c>org/name:QUANT</c>, or <c>org/name/file.gguf</c>.</summary>
     public override string ToString() => FilePath != null ? $"{Repository}/{FilePath}" : Quant != null ? $"{Repository}:{Quant}" : Repository;
 

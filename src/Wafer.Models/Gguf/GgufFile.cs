@@ -31,10 +31,10 @@ public sealed unsafe class GgufFile : IDisposable
     public long FileBytes { get; }
 
     /// <summary>GGUF format version (2 or 3).</summary>
-    public uint Version { get; }
+    public uint Version => _parts[0].Version;
 
     /// <summary>Metadata, in file order (the first part's, for a split model).</summary>
-    public GgufMetadata Metadata { get; }
+    public GgufMetadata Metadata => _parts[0].Metadata;
 
     /// <summary>The tensor directory, in file order (parts in order).</summary>
     public IReadOnlyList<GgufTensorInfo> Tensors { get; }
@@ -43,7 +43,7 @@ public sealed unsafe class GgufFile : IDisposable
     public long DataOffset => _parts[0].DataOffset;
 
     /// <summary>Alignment of tensor data in bytes.</summary>
-    public int Alignment { get; }
+    public int Alignment => _parts[0].Alignment;
 
     /// <summary>The files of the model: one, or the parts of a split model in order.</summary>
     public IReadOnlyList<string> PartPaths => _parts.Select(p => p.Path).ToList();
@@ -55,21 +55,19 @@ public sealed unsafe class GgufFile : IDisposable
         Path = split is { } first ? first.PartPath(1) : path;
         try
         {
-            var head = OpenPart(Path, 0);
-            Version = head.Version;
-            Metadata = head.Metadata;
-            Alignment = head.Alignment;
+            OpenPart(Path, 0);
+            string name = System.IO.Path.GetFileName(Path);
             int count = (int)Metadata.GetInt64OrDefault("split.count", 1);
-            if (count < 1 || count > 9999) throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}': split.count {count} is out of range");
+            if (count < 1 || count > 9999) throw new GgufFormatException($"model file '{name}': split.count {count} is out of range");
             if (count > 1 && split is null)
-                throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}' is part 1 of {count} but its name does not say where the others are (expected NAME-00001-of-{count:D5}.gguf)");
+                throw new GgufFormatException($"model file '{name}' is part 1 of {count} but its name does not say where the others are (expected NAME-00001-of-{count:D5}.gguf)");
             if (split is { } s && s.Count != count)
-                throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}': its name says {s.Count} parts, its split.count says {count}");
+                throw new GgufFormatException($"model file '{name}': its name says {s.Count} parts, its split.count says {count}");
             for (int i = 2; i <= count; i++)
             {
                 string partPath = split!.Value.PartPath(i);
                 if (!File.Exists(partPath))
-                    throw new FileNotFoundException($"model '{System.IO.Path.GetFileName(Path)}' is split into {count} files and part {i} ('{System.IO.Path.GetFileName(partPath)}') is missing; download every part", partPath);
+                    throw new FileNotFoundException($"model '{name}' is split into {count} files and part {i} ('{System.IO.Path.GetFileName(partPath)}') is missing; download every part", partPath);
                 var part = OpenPart(partPath, i - 1);
                 long no = part.Metadata.GetInt64OrDefault("split.no", -1);
                 if (no != i - 1) throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(partPath)}' has split.no {no}; expected {i - 1}");
@@ -77,12 +75,12 @@ public sealed unsafe class GgufFile : IDisposable
             var tensors = _parts.SelectMany(p => p.Tensors).ToList();
             long expected = Metadata.GetInt64OrDefault("split.tensors.count", tensors.Count);
             if (expected != tensors.Count)
-                throw new GgufFormatException($"model '{System.IO.Path.GetFileName(Path)}': split.tensors.count says {expected} tensors, its {count} parts hold {tensors.Count}");
+                throw new GgufFormatException($"model '{name}': split.tensors.count says {expected} tensors, its {count} parts hold {tensors.Count}");
             Tensors = tensors;
             FileBytes = _parts.Sum(p => p.FileBytes);
             _tensorsByName = new Dictionary<string, GgufTensorInfo>(tensors.Count, StringComparer.Ordinal);
             foreach (var t in tensors)
-                if (!_tensorsByName.TryAdd(t.Name, t)) throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(Path)}': tensor '{t.Name}' appears twice");
+                if (!_tensorsByName.TryAdd(t.Name, t)) throw new GgufFormatException($"model file '{name}': tensor '{t.Name}' appears twice");
         }
         catch
         {

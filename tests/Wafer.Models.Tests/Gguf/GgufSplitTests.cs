@@ -40,26 +40,17 @@ public class GgufSplitTests : IDisposable
         Assert.Contains("part 2 ('stories-00002-of-00002.gguf') is missing", e.Message);
     }
 
-    [Fact]
-    public void PartsOfAnotherCount_Refused()
+    [Theory]
+    [InlineData("other-00001-of-00003.gguf", "its name says 3 parts, its split.count says 2")]
+    [InlineData("stories.gguf", "is part 1 of 2")]
+    public void FirstPartUnderAnotherName_Refused(string name, string message)
     {
         using var whole = GgufFile.Open(Repository.DefaultModel);
         var paths = GgufSplit.Write(whole, Path.Combine(_dir, "stories"), 2);
-        string renamed = Path.Combine(_dir, "other-00001-of-00003.gguf");
+        string renamed = Path.Combine(_dir, name);
         File.Copy(paths[0], renamed);
         var e = Assert.Throws<GgufFormatException>(() => GgufFile.Open(renamed));
-        Assert.Contains("its name says 3 parts, its split.count says 2", e.Message);
-    }
-
-    [Fact]
-    public void FirstPartWithoutASplitName_Refused()
-    {
-        using var whole = GgufFile.Open(Repository.DefaultModel);
-        var paths = GgufSplit.Write(whole, Path.Combine(_dir, "stories"), 2);
-        string renamed = Path.Combine(_dir, "stories.gguf");
-        File.Copy(paths[0], renamed);
-        var e = Assert.Throws<GgufFormatException>(() => GgufFile.Open(renamed));
-        Assert.Contains("is part 1 of 2", e.Message);
+        Assert.Contains(message, e.Message);
     }
 
     [Theory]

@@ -60,13 +60,14 @@ internal sealed class KeepAliveClosingServer : IAsyncDisposable
     {
         try
         {
-            while (true)
+            while (!stop.IsCancellationRequested)
             {
                 var socket = await listener.AcceptSocketAsync(stop.Token);
                 lock (handlers) handlers.Add(ServeAsync(socket));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        // A listener stopped between two accepts answers the next one with InvalidOperationException ("Not listening").
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
             // Stopped.
         }

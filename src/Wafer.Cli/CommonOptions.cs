@@ -5,7 +5,7 @@ namespace Wafer.Cli;
 /// <summary>Options several verbs share.</summary>
 internal static class CommonOptions
 {
-    public static Argument<string> Model() => new("MODEL") { Description = "Path of a GGUF model file" };
+    public static Argument<string> Model() => new("MODEL") { Description = "GGUF file, or a model name: one on this machine (wafer ls), or org/name[:QUANT] pulled from the Hugging Face hub" };
 
     public static Option<int> Threads() => new("--threads", "-t")
     {

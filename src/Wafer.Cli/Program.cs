@@ -26,6 +26,8 @@ public static class Program
             TemplateCommand.Create(),
             IndexCommand.Create(),
             PullCommand.Create(),
+            ListCommand.Create(),
+            RemoveCommand.Create(),
         };
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return CliErrors.Guard(() => root.Parse(args).Invoke(invocation));

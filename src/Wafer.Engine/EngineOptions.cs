@@ -17,6 +17,9 @@ public sealed record EngineOptions
     /// <summary>KV cache size in tokens; 0 = derive from <see cref="KvCacheMiB"/> or the machine's free memory.</summary>
     public long KvCacheTokens { get; init; }
 
+    /// <summary>The served name the engine's metrics carry as their <c>model</c> tag; null = no tag.</summary>
+    public string? MetricsModel { get; init; }
+
     /// <summary>Share blocks of identical prefixes between requests.</summary>
     public bool PrefixCaching { get; init; } = true;
 

@@ -83,7 +83,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         _rules = new FinishRules(tokenizer.IsEndOfGeneration, context);
         _runner.EndsRun = (request, token) => _rules.IsEndToken(request, token) || request.Constraint?.IsDone == true;
         Metrics = new EngineMetrics(() => _waiting, () => _running, () => _kv.UsedBlocks, () => _kv.TotalBlocks,
-            () => _kv.PrefixQueryTokens, () => _kv.PrefixHitTokens);
+            () => _kv.PrefixQueryTokens, () => _kv.PrefixHitTokens, model: _options.MetricsModel);
         _thread = new Thread(Loop) { IsBackground = true, Name = "wafer-engine" };
         _thread.Start();
     }

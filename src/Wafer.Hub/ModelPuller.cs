@@ -45,16 +45,19 @@ public sealed class ModelPuller(HubSettings settings, HubClient client)
     }
 
     /// <summary>The model as the cache holds it at <paramref name="revision"/>, or null.</summary>
-    public PulledModel? FromCache(ModelReference reference, string revision = "main")
+    public PulledModel? FromCache(ModelReference reference, string revision = "main") => FromCache(_cache, reference, revision);
+
+    /// <summary>The model as <paramref name="cache"/> holds it at <paramref name="revision"/>, or null; reads the disk only.</summary>
+    public static PulledModel? FromCache(HubCache cache, ModelReference reference, string revision = "main")
     {
-        string? commit = _cache.ResolveRevision(reference.Repository, revision);
+        string? commit = cache.ResolveRevision(reference.Repository, revision);
         if (commit == null) return null;
-        var files = _cache.SnapshotFiles(reference.Repository, commit)
+        var files = cache.SnapshotFiles(reference.Repository, commit)
             .Select(f => new HubFile(f, 0, null)).ToList();
         IReadOnlyList<HubFile> chosen;
         try { chosen = Choose(reference, files); }
         catch (HubException) { return null; }
-        var paths = chosen.Select(f => _cache.SnapshotPath(reference.Repository, commit, f.Path)).ToList();
+        var paths = chosen.Select(f => cache.SnapshotPath(reference.Repository, commit, f.Path)).ToList();
         return paths.All(File.Exists) ? new PulledModel(reference, commit, paths, 0) : null;
     }
 

@@ -42,6 +42,20 @@ internal sealed class WaferServerProcess : IAsyncDisposable
         StartAsync(port => ["serve", "--port", $"{port}", "--threads", "1"],
             new Dictionary<string, string> { ["WAFER_FIXTURES"] = Path.Combine(emptyCache, "no-fixtures"), ["WAFER_MODELS"] = emptyCache });
 
+    /// <summary><c>wafer serve --threads 1 ARGS…</c> (the models and their options in <paramref name="args"/>), with
+    /// <paramref name="environment"/> added to the process's.</summary>
+    public static Task<WaferServerProcess> ServeWithAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartAsync(port => ["serve", "--port", $"{port}", "--threads", "1", .. args], environment);
+
+    /// <summary>The process's resident set (VmRSS in /proc/PID/status), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        throw new InvalidOperationException("no VmRSS in /proc/PID/status");
+    }
+
     /// <summary><c>wafer route --config FILE</c>.</summary>
     public static Task<WaferServerProcess> RouteAsync(string configPath) =>
         StartAsync(port => ["route", "--config", configPath, "--port", $"{port}"]);

@@ -49,7 +49,12 @@ public class LoadTests
             if (promptTokens < 0) promptTokens = usage.GetProperty("prompt_tokens").GetInt32();
             Assert.Equal(promptTokens, usage.GetProperty("prompt_tokens").GetInt32());
         }
-        Assert.Equal(0, await server.MetricAsync("wafer_requests_total{otel_scope_name=\"Wafer.Server\",status=\"500\"}"));
+        // Counted per model: the same label set with status 200 holds every request, so the 500 query cannot miss by its labels.
+        // (recorded after each response ends, so a client may read its [DONE] first: polled, bounded)
+        const string ok = "wafer_requests_total{otel_scope_name=\"Wafer.Server\",model=\"stories260K\",status=\"200\"}";
+        for (int i = 0; i < 100 && await server.MetricAsync(ok) < results.Length; i++) await Task.Delay(100);
+        Assert.Equal(results.Length, await server.MetricAsync(ok));
+        Assert.Equal(0, await server.MetricAsync("wafer_requests_total{otel_scope_name=\"Wafer.Server\",model=\"stories260K\",status=\"500\"}"));
     }
 
     [Fact]

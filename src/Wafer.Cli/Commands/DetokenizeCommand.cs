@@ -10,7 +10,7 @@ internal static class DetokenizeCommand
         var model = CommonOptions.Model();
         var ids = new Argument<string>("IDS") { Description = "Token ids separated by spaces or commas, e.g. \"15043 3186\" or [15043,3186]" };
         var command = new Command("detokenize", "Print the text of token ids (UTF-8, no newline added)") { model, ids };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(ids)!));
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(ids)!));
         return command;
     }
 

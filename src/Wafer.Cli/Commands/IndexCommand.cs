@@ -22,7 +22,7 @@ internal static class IndexCommand
 
     private static Option<string> Db() => new("--db") { Description = "The knowledge base file (created by add)", Required = true };
 
-    private static Option<string> EmbedModel() => new("--embed-model") { Description = "A BERT-family GGUF that embeds the chunks and queries", Required = true };
+    private static Option<string> EmbedModel() => new("--embed-model") { Description = "A BERT-family GGUF (file or model name) that embeds the chunks and queries", Required = true };
 
     private static Command Add()
     {
@@ -132,7 +132,7 @@ internal static class IndexCommand
     /// <summary>The knowledge base with its embedding model loaded; <paramref name="owned"/> frees the model and its pool.</summary>
     internal static KnowledgeBase OpenWithModel(string db, string modelPath, int threads, int chunkTokens, out IDisposable owned)
     {
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"--embed-model '{modelPath}' does not exist; pass a BERT-family GGUF file");
+        if (!File.Exists(modelPath)) modelPath = ModelNames.Resolve(modelPath, "--embed-model");
         var pool = new WorkerPool(threads);
         BertModel? model = null;
         try

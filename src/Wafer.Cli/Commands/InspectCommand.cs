@@ -13,7 +13,7 @@ internal static class InspectCommand
     {
         var model = CommonOptions.Model();
         var command = new Command("inspect", "Print a GGUF file's metadata and tensor table") { model };
-        command.SetAction(r => Run(r.GetValue(model)!));
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!)));
         return command;
     }
 

@@ -17,7 +17,7 @@ internal static class LogitsCommand
         var top = new Option<int>("--top") { Description = "How many (id, logprob) pairs per position", DefaultValueFactory = _ => 10 };
         var threads = CommonOptions.Threads();
         var command = new Command("logits", "Run token ids as one batch and print the top log-probabilities at every position") { model, tokens, top, threads };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(tokens)!, r.GetValue(top), r.GetValue(threads)));
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(tokens)!, r.GetValue(top), r.GetValue(threads)));
         return command;
     }
 

@@ -19,7 +19,7 @@ internal static class PerplexityCommand
         var threads = CommonOptions.Threads();
         var noRepack = CommonOptions.NoRepack();
         var command = new Command("perplexity", "Compute perplexity over a text file, as llama-perplexity does") { model, file, context, threads, noRepack };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(file)!, r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack)));
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(file)!, r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack)));
         return command;
     }
 

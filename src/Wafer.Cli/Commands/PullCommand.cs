@@ -25,6 +25,16 @@ internal static class PullCommand
     {
         var reference = ModelReference.TryParse(text)
             ?? throw new ArgumentException($"MODEL: '{text}' is not a hub model name; write org/name, org/name:Q4_K_M or org/name/file.gguf");
+        var result = await PullAsync(reference, revision, cancellationToken).ConfigureAwait(false);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Reference} at {result.Commit[..Math.Min(12, result.Commit.Length)]}: {result.BytesDownloaded:N0} bytes downloaded{(result.BytesDownloaded == 0 ? " (all in the cache)" : "")}; serve it with: wafer serve {result.Path}"));
+        Console.Out.WriteLine(result.Path);
+        return 0;
+    }
+
+    /// <summary>Pulls <paramref name="reference"/> with a progress bar per file on stderr (bytes, speed, time left).</summary>
+    internal static async Task<PulledModel> PullAsync(ModelReference reference, string revision, CancellationToken cancellationToken)
+    {
         var settings = HubSettings.FromEnvironment();
         using var client = new HubClient(settings);
         var puller = new ModelPuller(settings, client);
@@ -44,10 +54,6 @@ internal static class PullCommand
                 });
                 pulled = await puller.PullAsync(reference, revision, progress, cancellationToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
-        var result = pulled!;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Reference} at {result.Commit[..Math.Min(12, result.Commit.Length)]}: {result.BytesDownloaded:N0} bytes downloaded{(result.BytesDownloaded == 0 ? " (all in the cache)" : "")}; serve it with: wafer serve {result.Path}"));
-        Console.Out.WriteLine(result.Path);
-        return 0;
+        return pulled!;
     }
 }

@@ -35,7 +35,7 @@ internal static class RunCommand
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
         var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens, draft };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
             CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)),
             Constraint(r.GetValue(grammar), r.GetValue(schema)), new SamplingOptions
         {

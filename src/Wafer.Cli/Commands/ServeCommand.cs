@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wafer.Hub;
 using Wafer.Server.Hosting;
 
 namespace Wafer.Cli.Commands;
@@ -8,7 +9,16 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string?>("MODEL") { Description = "GGUF model file (default: the only model in the local model cache)", Arity = ArgumentArity.ZeroOrOne };
+        var model = new Argument<string?>("MODEL")
+        {
+            Description = "GGUF file or model name (wafer ls; org/name:QUANT is pulled when missing); loaded at start. Default: the only model in $WAFER_MODELS, else the embedded stories260K",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var models = new Option<string[]>("--model", "-m") { Description = "Also serve NAME=PATH (or a model name, served under it), loaded by its first request (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var modelsDir = new Option<string?>("--models-dir") { Description = "Also serve every GGUF in DIR, named by its file name without .gguf, each loaded by its first request" };
+        var keepAlive = new Option<string?>("--keep-alive") { Description = "How long an idle model stays loaded: seconds or 30s, 5m, 1h; negative = forever (default 5m with several models; the one model of a plain serve stays)" };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Bound on loaded models' weights + KV cache, e.g. 8G or 512M: the least recently used idle model unloads to make room" };
+        var loadTimeout = new Option<double>("--load-timeout") { Description = "Seconds a request waits for its model to load before 503 with Retry-After", DefaultValueFactory = _ => 60 };
         var host = new Option<string>("--host") { Description = "Address to bind", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port (0 = any free port)", DefaultValueFactory = _ => 8080 };
         var alias = new Option<string?>("--alias") { Description = "Model name clients use (default: the file name)" };
@@ -34,14 +44,15 @@ internal static class ServeCommand
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack,
+            model, models, modelsDir, keepAlive, maxMemory, loadTimeout, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack,
         };
-        command.SetAction(r => Run(new ServerOptions
+        command.SetAction(r => Run(ServedModels(r.GetValue(model), r.GetValue(models) ?? [], r.GetValue(modelsDir), r.GetValue(alias)) with
         {
-            ModelPath = ResolveModel(r.GetValue(model)),
+            KeepAlive = r.GetValue(keepAlive) is { } k ? KeepAliveDuration.TryParse(k) ?? throw new ArgumentException($"--keep-alive '{k}' is not a duration; write seconds or 30s, 5m, 1h (negative = forever)") : null,
+            MaxMemoryBytes = r.GetValue(maxMemory) is { } m ? ByteSize.Parse(m, "--max-memory") : 0,
+            LoadTimeout = TimeSpan.FromSeconds(r.GetValue(loadTimeout)),
             Host = r.GetValue(host)!,
             Port = r.GetValue(port),
-            Alias = r.GetValue(alias),
             ApiKeys = ApiKeys(r.GetValue(apiKey), r.GetValue(apiKeysFile)),
             ContextLength = r.GetValue(ctx),
             KvCacheMiB = r.GetValue(kvMb),
@@ -52,7 +63,7 @@ internal static class ServeCommand
             Repack = !r.GetValue(noRepack),
             ChatTemplate = r.GetValue(template),
             ReasoningFormat = r.GetValue(reasoning)!,
-            EmbedModelPath = r.GetValue(embedModel),
+            EmbedModelPath = r.GetValue(embedModel) is { } e ? ModelNames.Resolve(e, "--embed-model") : null,
             KnowledgeBasePath = r.GetValue(kb),
             Mcp = r.GetValue(mcp),
             Speculation = CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft), r.GetValue(specCost)!),
@@ -63,7 +74,7 @@ internal static class ServeCommand
 
     private static int Run(ServerOptions options)
     {
-        if (options.ModelPath == DefaultModelPath)
+        if (options.ModelPath == DefaultModelPath && !options.ServesMany)
         {
             Console.Error.WriteLine($"wafer: no model given: serving the embedded default, stories260K (a 260K-parameter story model, {DefaultModelPath}); "
                 + "serve another with: wafer serve path/to/model.gguf");
@@ -71,11 +82,11 @@ internal static class ServeCommand
         }
         var server = WaferServer.StartAsync(options).GetAwaiter().GetResult();
         var shutdown = server.WaitForShutdownAsync();
-        var first = Task.WhenAny(server.ModelLoaded, shutdown).GetAwaiter().GetResult();
-        if (first == server.ModelLoaded && server.ModelLoaded.IsFaulted)
+        var first = Task.WhenAny(server.Ready, shutdown).GetAwaiter().GetResult();
+        if (first == server.Ready && server.Ready.IsFaulted)
         {
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw server.ModelLoaded.Exception!.InnerException!;
+            throw server.Ready.Exception!.InnerException!;
         }
         shutdown.GetAwaiter().GetResult();
         return 0;
@@ -93,6 +104,41 @@ internal static class ServeCommand
         }
         return set;
     }
+
+    /// <summary>The models to serve: MODEL (loaded at start) and those of <c>--model</c> and <c>--models-dir</c> (loaded on
+    /// demand); without any, the only GGUF in the model cache or the embedded default. A model given by name is served under
+    /// that name, a file under its file name without extension (or <c>--alias</c> for MODEL).</summary>
+    private static ServerOptions ServedModels(string? model, string[] models, string? modelsDir, string? alias)
+    {
+        var specs = new List<ModelSpec>();
+        foreach (string entry in models)
+        {
+            int eq = entry.IndexOf('=', StringComparison.Ordinal);
+            string name = eq > 0 ? entry[..eq].Trim() : "", reference = eq > 0 ? entry[(eq + 1)..].Trim() : entry.Trim();
+            if (reference.Length == 0) throw new ArgumentException($"--model '{entry}': give NAME=PATH, or a path or model name");
+            string path = ModelNames.Resolve(reference, "--model");
+            specs.Add(new ModelSpec(name.Length > 0 ? name : NameOf(reference, path), path));
+        }
+        if (modelsDir != null)
+        {
+            if (!Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models-dir '{modelsDir}' does not exist; pass a folder of .gguf files");
+            var found = new ModelCatalog(new HubCache(Path.Combine(modelsDir, ".no-hub-cache")), new OllamaStore(Path.Combine(modelsDir, ".no-ollama-store")), modelsDir)
+                .List().Where(m => m.Source == ModelCatalog.Local).ToList();
+            if (found.Count == 0) throw new ArgumentException($"--models-dir '{modelsDir}' holds no .gguf file");
+            specs.AddRange(found.Select(m => new ModelSpec(m.Name, m.Path)));
+        }
+        string? start = model != null ? ModelNames.Resolve(model) : specs.Count == 0 ? ResolveModel(null) : null;
+        return new ServerOptions
+        {
+            ModelPath = start,
+            Alias = alias ?? (model != null && start != null ? NameOf(model, start) : null),
+            Models = specs,
+        };
+    }
+
+    /// <summary>The name a model is served under: the name it was given by, or the file name of a path.</summary>
+    private static string NameOf(string given, string path) =>
+        File.Exists(given) ? Path.GetFileNameWithoutExtension(path) : given;
 
     /// <summary>The model to serve: the argument, or the only GGUF in the model cache, or the embedded default.</summary>
     internal static string ResolveModel(string? path)

@@ -23,7 +23,7 @@ internal static class TemplateCommand
         {
             model, messages, template, date, noGenerationPrompt,
         };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(messages)!, r.GetValue(template), r.GetValue(date), !r.GetValue(noGenerationPrompt)));
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(messages)!, r.GetValue(template), r.GetValue(date), !r.GetValue(noGenerationPrompt)));
         return command;
     }
 

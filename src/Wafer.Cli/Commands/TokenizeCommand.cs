@@ -16,7 +16,7 @@ internal static class TokenizeCommand
         var addSpecial = new Option<bool>("--add-special") { Description = "Add BOS/EOS as the vocabulary asks (default: no, as /tokenize)" };
         var noParseSpecial = new Option<bool>("--no-parse-special") { Description = "Treat special-token text such as <|im_start|> as plain text" };
         var command = new Command("tokenize", "Print the token ids of a text as a JSON array") { model, text, file, addSpecial, noParseSpecial };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(text), r.GetValue(file), r.GetValue(addSpecial), !r.GetValue(noParseSpecial)));
+        command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(text), r.GetValue(file), r.GetValue(addSpecial), !r.GetValue(noParseSpecial)));
         return command;
     }
 

@@ -22,6 +22,15 @@ public static class KvCacheSizing
         return (int)Math.Min(blocks, int.MaxValue / 2);
     }
 
+    /// <summary>Bytes the KV cache of an engine over a model of <paramref name="config"/> would take with <paramref name="options"/>
+    /// (the context length resolved as the engine resolves it), on this machine's free memory now.</summary>
+    public static long Bytes(ModelConfig config, EngineOptions options)
+    {
+        int context = EngineOptions.ResolveContextLength(options.Scheduler.ContextLength, config.ContextLength);
+        var resolved = options with { Scheduler = options.Scheduler with { ContextLength = context } };
+        return (long)BlockCount(config, resolved, AvailableMemoryBytes()) * resolved.BlockSize * PagedKvStorage.BytesPerToken(config);
+    }
+
     /// <summary>Every sequence at full context if that fits in half the free memory, else what fits.</summary>
     private static long DefaultTokens(EngineOptions options, long perToken, long availableBytes)
     {

@@ -3,6 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Wafer.Engine.Metrics;
 
 /// <summary>The engine's instruments, named once (OpenTelemetry's Prometheus exporter turns <c>wafer.x</c> with unit s into <c>wafer_x_seconds</c>).</summary>
+/// <remarks>Every measurement carries the tag <c>model</c> (the served name) when the engine has one, so a server with many
+/// models exports one series per model: engines in one process share the meter name, and OpenTelemetry folds same-named
+/// instruments into one metric whose series the tag tells apart.</remarks>
 public sealed class EngineMetrics : IDisposable
 {
     /// <summary>The meter name to subscribe to.</summary>
@@ -11,27 +14,40 @@ public sealed class EngineMetrics : IDisposable
     private readonly Meter _meter;
 
     public EngineMetrics(Func<int> waiting, Func<int> running, Func<int> blocksUsed, Func<int> blocksTotal,
-        Func<long> prefixQueries, Func<long> prefixHits, IMeterFactory? factory = null)
+        Func<long> prefixQueries, Func<long> prefixHits, IMeterFactory? factory = null, string? model = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _meter.CreateObservableGauge("wafer.requests_running", running, description: "Requests being decoded");
-        _meter.CreateObservableGauge("wafer.requests_waiting", waiting, description: "Requests waiting to be scheduled");
-        _meter.CreateObservableGauge("wafer.kv_cache_blocks_used", blocksUsed, description: "KV blocks held by requests");
-        _meter.CreateObservableGauge("wafer.kv_cache_blocks_total", blocksTotal, description: "KV blocks in the pool");
-        _meter.CreateObservableGauge("wafer.kv_cache_usage_ratio", () => (double)blocksUsed() / Math.Max(1, blocksTotal()), description: "Share of KV blocks held by requests");
-        _meter.CreateObservableCounter("wafer.prefix_cache_queries", prefixQueries, unit: "{token}", description: "Prompt tokens looked up in the prefix cache");
-        _meter.CreateObservableCounter("wafer.prefix_cache_hits", prefixHits, unit: "{token}", description: "Prompt tokens found in the prefix cache");
-        TimeToFirstToken = Seconds("wafer.time_to_first_token", "Time from arrival to the first generated token");
-        InterTokenLatency = Seconds("wafer.inter_token_latency", "Time between consecutive tokens of a request");
-        QueueTime = Seconds("wafer.request_queue_time", "Time from arrival to first scheduling");
-        EndToEnd = Seconds("wafer.e2e_request_latency", "Time from arrival to the last token");
-        PromptTokens = _meter.CreateCounter<long>("wafer.prompt_tokens", "{token}", "Prompt tokens of finished requests");
-        GeneratedTokens = _meter.CreateCounter<long>("wafer.generation_tokens", "{token}", "Generated tokens");
-        Preemptions = _meter.CreateCounter<long>("wafer.preemptions", "{request}", "Requests preempted for lack of KV blocks");
-        SpecDraftTokens = _meter.CreateCounter<long>("wafer.spec_draft_tokens", "{token}", "Draft tokens proposed for verification (speculative decoding)");
-        SpecAcceptedTokens = _meter.CreateCounter<long>("wafer.spec_accepted_tokens", "{token}", "Draft tokens the target accepted");
-        SpecAcceptedLength = _meter.CreateHistogram("wafer.spec_accepted_length", "{token}", "Draft tokens accepted per verification", tags: null,
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 8, 12, 16, 32] });
+        KeyValuePair<string, object?>[] tags = model == null ? [] : [new("model", model)];
+        _meter.CreateObservableGauge("wafer.requests_running", () => new Measurement<int>(running(), tags), description: "Requests being decoded");
+        _meter.CreateObservableGauge("wafer.requests_waiting", () => new Measurement<int>(waiting(), tags), description: "Requests waiting to be scheduled");
+        _meter.CreateObservableGauge("wafer.kv_cache_blocks_used", () => new Measurement<int>(blocksUsed(), tags), description: "KV blocks held by requests");
+        _meter.CreateObservableGauge("wafer.kv_cache_blocks_total", () => new Measurement<int>(blocksTotal(), tags), description: "KV blocks in the pool");
+        _meter.CreateObservableGauge("wafer.kv_cache_usage_ratio", () => new Measurement<double>((double)blocksUsed() / Math.Max(1, blocksTotal()), tags), description: "Share of KV blocks held by requests");
+        _meter.CreateObservableCounter("wafer.prefix_cache_queries", () => new Measurement<long>(prefixQueries(), tags), unit: "{token}", description: "Prompt tokens looked up in the prefix cache");
+        _meter.CreateObservableCounter("wafer.prefix_cache_hits", () => new Measurement<long>(prefixHits(), tags), unit: "{token}", description: "Prompt tokens found in the prefix cache");
+        TimeToFirstToken = new(Seconds("wafer.time_to_first_token", "Time from arrival to the first generated token"), tags);
+        InterTokenLatency = new(Seconds("wafer.inter_token_latency", "Time between consecutive tokens of a request"), tags);
+        QueueTime = new(Seconds("wafer.request_queue_time", "Time from arrival to first scheduling"), tags);
+        EndToEnd = new(Seconds("wafer.e2e_request_latency", "Time from arrival to the last token"), tags);
+        PromptTokens = new(_meter.CreateCounter<long>("wafer.prompt_tokens", "{token}", "Prompt tokens of finished requests"), tags);
+        GeneratedTokens = new(_meter.CreateCounter<long>("wafer.generation_tokens", "{token}", "Generated tokens"), tags);
+        Preemptions = new(_meter.CreateCounter<long>("wafer.preemptions", "{request}", "Requests preempted for lack of KV blocks"), tags);
+        SpecDraftTokens = new(_meter.CreateCounter<long>("wafer.spec_draft_tokens", "{token}", "Draft tokens proposed for verification (speculative decoding)"), tags);
+        SpecAcceptedTokens = new(_meter.CreateCounter<long>("wafer.spec_accepted_tokens", "{token}", "Draft tokens the target accepted"), tags);
+        SpecAcceptedLength = new(_meter.CreateHistogram("wafer.spec_accepted_length", "{token}", "Draft tokens accepted per verification", tags: null,
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 8, 12, 16, 32] }), tags);
+    }
+
+    /// <summary>A counter whose every increment carries the engine's tags.</summary>
+    public readonly struct TaggedCounter(Counter<long> counter, KeyValuePair<string, object?>[] tags)
+    {
+        public void Add(long value) => counter.Add(value, tags);
+    }
+
+    /// <summary>A histogram whose every record carries the engine's tags.</summary>
+    public readonly struct TaggedHistogram<T>(Histogram<T> histogram, KeyValuePair<string, object?>[] tags) where T : struct
+    {
+        public void Record(T value) => histogram.Record(value, tags);
     }
 
     /// <summary>Latency buckets from 1 ms to 100 s.</summary>
@@ -40,16 +56,16 @@ public sealed class EngineMetrics : IDisposable
     private Histogram<double> Seconds(string name, string description) =>
         _meter.CreateHistogram(name, "s", description, tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
-    public Histogram<double> TimeToFirstToken { get; }
-    public Histogram<double> InterTokenLatency { get; }
-    public Histogram<double> QueueTime { get; }
-    public Histogram<double> EndToEnd { get; }
-    public Counter<long> PromptTokens { get; }
-    public Counter<long> GeneratedTokens { get; }
-    public Counter<long> Preemptions { get; }
-    public Counter<long> SpecDraftTokens { get; }
-    public Counter<long> SpecAcceptedTokens { get; }
-    public Histogram<int> SpecAcceptedLength { get; }
+    public TaggedHistogram<double> TimeToFirstToken { get; }
+    public TaggedHistogram<double> InterTokenLatency { get; }
+    public TaggedHistogram<double> QueueTime { get; }
+    public TaggedHistogram<double> EndToEnd { get; }
+    public TaggedCounter PromptTokens { get; }
+    public TaggedCounter GeneratedTokens { get; }
+    public TaggedCounter Preemptions { get; }
+    public TaggedCounter SpecDraftTokens { get; }
+    public TaggedCounter SpecAcceptedTokens { get; }
+    public TaggedHistogram<int> SpecAcceptedLength { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -22,8 +22,9 @@ internal static class EmbeddingEndpoints
 
     public static async Task EmbeddingsAsync(HttpContext http, ServerContext server)
     {
-        var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
+        var model = served.Model.Model;
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object");
         string? name = JsonFields.String(root, "model");
@@ -31,8 +32,8 @@ internal static class EmbeddingEndpoints
         bool useEncoder = encoder != null && (name == null || name == encoder.Value.Name);
         if (!useEncoder && name != null && name != model.Name)
         {
-            string served = encoder is { } e ? $"'{e.Name}' (embeddings) and '{model.Name}'" : $"'{model.Name}'";
-            throw new ApiException(404, $"The model '{name}' does not exist; this server serves {served}", param: "model", code: "model_not_found");
+            string names = encoder is { } e ? $"'{e.Name}' (embeddings) and '{model.Name}'" : $"'{model.Name}'";
+            throw new ApiException(404, $"The model '{name}' does not exist; this server serves {names}", param: "model", code: "model_not_found");
         }
         var tokenizer = useEncoder ? encoder!.Value.Tokenizer : model.Tokenizer;
         int context = useEncoder ? encoder!.Value.Model.ContextLength : model.Engine.ContextLength;

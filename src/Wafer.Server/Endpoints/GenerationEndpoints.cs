@@ -26,14 +26,15 @@ internal static class GenerationEndpoints
 
     public static async Task ChatAsync(HttpContext http, ServerContext server)
     {
-        var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
+        var model = served.Model.Model;
         var ct = http.RequestAborted;
         var (grounding, chat) = await GroundAsync(server, body.RootElement, ct).ConfigureAwait(false);
         var parsed = GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "chatcmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var reasoning = Reasoning(server.Options, model, parsed);
-        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         await using var stream = await SubmitAsync(model.Engine, parsed, grounding, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {
@@ -175,11 +176,12 @@ internal static class GenerationEndpoints
 
     public static async Task CompletionAsync(HttpContext http, ServerContext server)
     {
-        var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
+        var model = served.Model.Model;
         var parsed = GenerationRequestParser.ParseCompletion(body.RootElement, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "cmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
         await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
         if (!parsed.Stream)

@@ -13,8 +13,9 @@ internal static class MessagesEndpoints
 {
     public static async Task CountTokensAsync(HttpContext http, ServerContext server)
     {
-        var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
+        var model = served.Model.Model;
         var parsed = GenerationEndpoints.ParseChat(MessagesRequest.ToChat(body.RootElement, countOnly: true), model, ChatNames);
         await GenerationEndpoints.WriteJsonAsync(http, w =>
         {
@@ -33,11 +34,12 @@ internal static class MessagesEndpoints
 
     public static async Task MessagesAsync(HttpContext http, ServerContext server)
     {
-        var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
+        var model = served.Model.Model;
         var parsed = GenerationEndpoints.ParseChat(MessagesRequest.ToChat(body.RootElement), model, ChatNames);
         string id = "msg_" + Guid.NewGuid().ToString("N");
-        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
         await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
         if (!parsed.Stream)

@@ -20,15 +20,16 @@ internal static class ResponsesEndpoints
 
     public static async Task ResponsesAsync(HttpContext http, ServerContext server)
     {
-        var model = server.Host.Require();
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
+        using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
+        var model = served.Model.Model;
         var ct = http.RequestAborted;
         var (grounding, chat) = await GenerationEndpoints.GroundAsync(server, ResponsesRequest.ToChat(body.RootElement, server.Retrieval?.Id), ct).ConfigureAwait(false);
         var parsed = GenerationEndpoints.ParseChat(chat, model, ChatNames);
         bool results = body.RootElement.TryGetProperty("include", out var include) && include.ValueKind == JsonValueKind.Array
             && include.EnumerateArray().Any(v => v.GetString() == ResponsesRequest.IncludeSearchResults);
         var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone(), grounding, results);
-        using var lease = server.Admission.Admit(parsed.Request.PromptTokens.Count);
+        using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         await using var stream = await SubmitAsync(model, parsed, grounding, ct).ConfigureAwait(false);
         if (!parsed.Stream)
         {

@@ -10,7 +10,7 @@ internal static class RetrievalEndpoints
 {
     public static async Task RetrieveAsync(HttpContext http, ServerContext server)
     {
-        server.Host.Require();
+        server.RequireReady();
         var retrieval = server.Retrieval ?? throw new ApiException(404, "this server has no knowledge base; start it with --kb kb.sqlite --embed-model E.gguf", code: "not_found");
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         var root = body.RootElement;

@@ -3,11 +3,32 @@ namespace Wafer.Server.Hosting;
 /// <summary>Options of <c>wafer serve</c>; validated at start-up.</summary>
 public sealed record ServerOptions
 {
-    public required string ModelPath { get; init; }
+    /// <summary>The model loaded at start (<c>wafer serve MODEL</c>); null when every model is loaded on demand.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>More models, loaded on demand by name (<c>--model NAME=PATH</c>, <c>--models-dir DIR</c>): with any, the
+    /// server answers for several models and a request must name one.</summary>
+    public IReadOnlyList<ModelSpec> Models { get; init; } = [];
+
+    /// <summary>How long an idle model stays loaded (<c>--keep-alive</c>); null = the default: five minutes with several
+    /// models, until the server stops for the one model of a plain <c>wafer serve MODEL</c>.</summary>
+    public TimeSpan? KeepAlive { get; init; }
+
+    /// <summary>Bound on the loaded models' weights and KV caches (<c>--max-memory</c>); 0 = none.</summary>
+    public long MaxMemoryBytes { get; init; }
+
+    /// <summary>How long a request waits for its model to load before a 503 with Retry-After (<c>--load-timeout</c>).</summary>
+    public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>True when the server answers for several models (any <see cref="Models"/>).</summary>
+    public bool ServesMany => Models.Count > 0;
+
+    /// <summary>The name the start model is served under: <see cref="Alias"/>, else its file name without extension.</summary>
+    public string? ModelName => ModelPath == null ? null : Alias ?? Path.GetFileNameWithoutExtension(ModelPath);
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; } = 8080;
-    /// <summary>Name clients use in "model"; default: the file name without extension.</summary>
+    /// <summary>Name clients use in "model" for <see cref="ModelPath"/>; default: the file name without extension.</summary>
     public string? Alias { get; init; }
     /// <summary>Accepted API keys; empty = no authentication.</summary>
     public IReadOnlySet<string> ApiKeys { get; init; } = new HashSet<string>();
@@ -69,7 +90,18 @@ public sealed record ServerOptions
             throw new FileNotFoundException($"--kb '{KnowledgeBasePath}' does not exist; build it with wafer index add --db {KnowledgeBasePath} --embed-model … PATH…");
         if (EmbedModelPath != null && !File.Exists(EmbedModelPath))
             throw new FileNotFoundException($"--embed-model '{EmbedModelPath}' does not exist; pass the path of a BERT-family GGUF file");
-        if (!File.Exists(ModelPath)) throw new FileNotFoundException($"model file '{ModelPath}' does not exist; pass the path of a GGUF file");
+        if (ModelPath == null && Models.Count == 0) throw new ArgumentException("no model to serve: pass MODEL, --model NAME=PATH or --models-dir DIR");
+        if (ModelPath != null && !File.Exists(ModelPath)) throw new FileNotFoundException($"model file '{ModelPath}' does not exist; pass the path of a GGUF file");
+        foreach (var spec in Models)
+            if (!File.Exists(spec.Path)) throw new FileNotFoundException($"--model {spec.Name}={spec.Path}: the file does not exist; pass the path of a GGUF file");
+        if (MaxMemoryBytes < 0) throw new ArgumentException($"--max-memory must be ≥ 0, got {MaxMemoryBytes}");
+        if (LoadTimeout <= TimeSpan.Zero) throw new ArgumentException($"--load-timeout must be > 0 s, got {LoadTimeout.TotalSeconds} s");
+        bool loadsOnDemand = ServesMany || KeepAlive != null;
+        string? single = EmbedModelPath != null ? "--embed-model" : KnowledgeBasePath != null ? "--kb" : Speculation.Draft != null ? "--draft" : null;
+        if (single != null && loadsOnDemand)
+            throw new ArgumentException($"{single} works with one model kept loaded: drop --model/--models-dir/--keep-alive, or serve it from a second wafer serve");
+        if (ServesMany && ChatTemplate != null)
+            throw new ArgumentException("--chat-template replaces one model's template: with several models, serve the one that needs it from its own wafer serve");
         return this;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Wafer.Engine;
+using Wafer.Engine.KvCache;
 using Wafer.Engine.Metrics;
 using Wafer.Engine.Scheduling;
 using Wafer.Models.ChatTemplates;
@@ -25,12 +26,13 @@ namespace Wafer.Server.Hosting;
 public sealed class WaferServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ModelHost _host;
+    private readonly ModelRegistry<ServedModel> _models;
+    private readonly TaskCompletionSource<LocalModel> _startModel = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private WaferServer(WebApplication app, ModelHost host, ServerContext context)
+    private WaferServer(WebApplication app, ModelRegistry<ServedModel> models, ServerContext context)
     {
         _app = app;
-        _host = host;
+        _models = models;
         Context = context;
     }
 
@@ -39,10 +41,14 @@ public sealed class WaferServer : IAsyncDisposable
     /// <summary>The address the server listens on, e.g. http://127.0.0.1:8080.</summary>
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>Completes once the model is loaded (faults if loading failed).</summary>
-    public Task<LocalModel> ModelLoaded => _host.Loaded;
+    /// <summary>Completes once the start model (<see cref="ServerOptions.ModelPath"/>) is loaded (faults if loading failed);
+    /// never completes when every model loads on demand.</summary>
+    public Task<LocalModel> ModelLoaded => _startModel.Task;
 
-    /// <summary>Builds the server and starts listening; the model loads in the background.</summary>
+    /// <summary>Completes once the models loaded at start are loaded (at once when there are none); faults if one failed.</summary>
+    public Task Ready => _models.Preloaded;
+
+    /// <summary>Builds the server and starts listening; the start model loads in the background, the others on demand.</summary>
     public static async Task<WaferServer> StartAsync(ServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
@@ -59,7 +65,7 @@ public sealed class WaferServer : IAsyncDisposable
             .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
             .AddView(instrument => instrument.Meter.Name == ServerMetrics.MeterName && !metrics.Owns(instrument.Meter) ? MetricStreamConfiguration.Drop : null)
             .AddPrometheusExporter());
-        WaferServer? started = null; // the MCP tool reads the context the server has once its models are loaded
+        WaferServer? started = null; // the MCP tool and the loader read the server once it exists
         if (options.Mcp)
             builder.Services.AddMcpServer(o => o.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "wafer", Version = typeof(WaferServer).Assembly.GetName().Version?.ToString() ?? "0" })
                 .WithHttpTransport(o => o.Stateless = true)
@@ -67,61 +73,98 @@ public sealed class WaferServer : IAsyncDisposable
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Server");
-        var loading = new TaskCompletionSource<LocalModel>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var host = new ModelHost(loading.Task);
-        var context = new ServerContext(host, new AdmissionController(options.MaxSequences, options.MaxQueue, 0), options, metrics, logger);
-        var server = new WaferServer(app, host, context);
+        var specs = new List<ModelSpec>();
+        if (options.ModelPath != null)
+            specs.Add(new ModelSpec(options.ModelName!, options.ModelPath, Preload: true, Pinned: !options.ServesMany && options.KeepAlive == null));
+        specs.AddRange(options.Models);
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = new ModelRegistry<ServedModel>(specs, spec =>
+        {
+            listening.Task.GetAwaiter().GetResult(); // the start line names the address
+            return Load(started!, spec);
+        }, spec => Estimate(options, spec), new ModelRegistryOptions
+        {
+            KeepAlive = options.KeepAlive ?? (options.ServesMany ? TimeSpan.FromMinutes(5) : Timeout.InfiniteTimeSpan),
+            MaxMemoryBytes = options.MaxMemoryBytes,
+            LoadTimeout = options.LoadTimeout,
+        }, answersAnyName: !options.ServesMany);
+        var context = new ServerContext(registry, options, metrics, logger);
+        var server = new WaferServer(app, registry, context);
         started = server;
+        registry.LoadFailed += (spec, e) =>
+        {
+            ServerLog.LoadFailed(logger, spec.Name, e.Message);
+            if (spec.Preload) server._startModel.TrySetException(e);
+        };
+        registry.Unloaded += (spec, reason) =>
+        {
+            ServerLog.Unloaded(logger, spec.Name, reason);
+            // Give the unloaded model's managed memory back to the system, not only to the heap.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        };
         MapEndpoints(app, server, logger);
         if (options.Mcp) app.MapMcp("/mcp");
-        server.Url = await KestrelHost.StartAsync(app).ConfigureAwait(false);
-
-        _ = Task.Run(() =>
+        try
         {
-            try
-            {
-                var model = Load(options);
-                int contextLength = model.Engine.ContextLength;
-                Retrieval? retrieval = null;
-                try
-                {
-                    if (options.KnowledgeBasePath != null) retrieval = Retrieval.Open(options.KnowledgeBasePath, model, context.Metrics);
-                }
-                catch
-                {
-                    model.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                    throw;
-                }
-                server.Context = context with
-                {
-                    Admission = new AdmissionController(options.MaxSequences, options.MaxQueue,
-                        options.MaxQueueTokens > 0 ? options.MaxQueueTokens : 8L * contextLength),
-                    Retrieval = retrieval,
-                };
-                loading.SetResult(model);
-                ServerLog.Ready(logger, model.Name, Path.GetFileName(options.ModelPath), model.Model.File.FileBytes / 1048576.0,
-                    model.Model.Config.Architecture, server.Url.ToString().TrimEnd('/'), contextLength, model.Engine.KvCapacityTokens,
-                    model.Engine.KvCacheBytes / 1048576.0, options.MaxSequences, options.MaxQueue);
-            }
-            catch (Exception e)
-            {
-                ServerLog.LoadFailed(logger, e.Message);
-                loading.SetException(e);
-            }
-        });
+            server.Url = await KestrelHost.StartAsync(app).ConfigureAwait(false);
+        }
+        catch
+        {
+            listening.SetCanceled();
+            await registry.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        listening.SetResult();
+        string url = server.Url.ToString().TrimEnd('/');
+        if (options.ServesMany)
+            ServerLog.ServingMany(logger, specs.Count, string.Join(", ", specs.Select(s => s.Name)), url,
+                options.KeepAlive is { } k ? (k == Timeout.InfiniteTimeSpan ? "forever" : $"{k.TotalSeconds:0.###} s") : "300 s",
+                options.MaxMemoryBytes > 0 ? $"{options.MaxMemoryBytes / 1048576.0:0} MiB" : "none");
         return server;
     }
 
-    /// <summary>Loads the model and starts its engine; the engine resolves the context length (<c>--ctx</c>, 0 = the model's, at most 4096).</summary>
-    private static LocalModel Load(ServerOptions options)
+    /// <summary>Loads one model and starts its engine: the start model with its embedding model and knowledge base.</summary>
+    private static ServedModel Load(WaferServer server, ModelSpec spec)
+    {
+        var options = server.Context.Options;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var model = LoadModel(options, spec);
+        Retrieval? retrieval = null;
+        try
+        {
+            if (spec.Preload && options.KnowledgeBasePath != null) retrieval = Retrieval.Open(options.KnowledgeBasePath, model, server.Context.Metrics);
+        }
+        catch
+        {
+            model.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+        int contextLength = model.Engine.ContextLength;
+        var served = new ServedModel(model, new AdmissionController(options.MaxSequences, options.MaxQueue,
+            options.MaxQueueTokens > 0 ? options.MaxQueueTokens : 8L * contextLength));
+        if (retrieval != null) server.Context = server.Context with { Retrieval = retrieval };
+        string url = server.Url.ToString().TrimEnd('/');
+        if (spec.Preload)
+        {
+            ServerLog.Ready(server.Context.Logger, model.Name, Path.GetFileName(spec.Path), model.Model.File.FileBytes / 1048576.0,
+                model.Model.Config.Architecture, url, contextLength, model.Engine.KvCapacityTokens,
+                model.Engine.KvCacheBytes / 1048576.0, options.MaxSequences, options.MaxQueue);
+            server._startModel.TrySetResult(model);
+        }
+        else
+        {
+            ServerLog.Loaded(server.Context.Logger, model.Name, Path.GetFileName(spec.Path), served.MemoryBytes / 1048576.0,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, contextLength);
+        }
+        return served;
+    }
+
+    /// <summary>Loads a model and starts its engine; the engine resolves the context length (<c>--ctx</c>, 0 = the model's, at most 4096).</summary>
+    private static LocalModel LoadModel(ServerOptions options, ModelSpec spec)
     {
         var template = options.ChatTemplate != null ? ChatTemplateResolver.Resolve(options.ChatTemplate) : null;
-        var model = LocalModel.Load(options.ModelPath, new EngineOptions
-        {
-            Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences, Speculation = options.Speculation },
-            KvCacheMiB = options.KvCacheMiB,
-        }, options.Threads, options.Alias, template, options.Repack);
-        if (options.EmbedModelPath != null)
+        var model = LocalModel.Load(spec.Path, EngineOptionsFor(options, spec), options.Threads, spec.Name, template, options.Repack);
+        if (spec.Preload && options.EmbedModelPath != null)
         {
             try
             {
@@ -135,6 +178,26 @@ public sealed class WaferServer : IAsyncDisposable
         }
         return model;
     }
+
+    /// <summary>What a model is expected to hold before it was ever loaded: its file, as much again for its Q8_0/Q4_0/Q5_0
+    /// matrices when weights are repacked, and the KV cache its engine would allocate. Once loaded, its measured size replaces this.</summary>
+    private static long Estimate(ServerOptions options, ModelSpec spec)
+    {
+        using var file = Models.Gguf.GgufFile.Open(spec.Path);
+        var config = Models.Architectures.ModelConfig.FromGguf(file);
+        long kv = KvCacheSizing.Bytes(config, EngineOptionsFor(options, spec));
+        long repacked = options.Repack
+            ? file.Tensors.Where(t => t.Type is Kernels.GgmlType.Q8_0 or Kernels.GgmlType.Q4_0 or Kernels.GgmlType.Q5_0 && t.Dimensions.Length == 2).Sum(t => t.ByteCount)
+            : 0;
+        return file.FileBytes + repacked + kv;
+    }
+
+    private static EngineOptions EngineOptionsFor(ServerOptions options, ModelSpec spec) => new()
+    {
+        Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences, Speculation = options.Speculation },
+        KvCacheMiB = options.KvCacheMiB,
+        MetricsModel = spec.Name,
+    };
 
     private static void MapEndpoints(WebApplication app, WaferServer server, ILogger logger)
     {
@@ -168,7 +231,11 @@ public sealed class WaferServer : IAsyncDisposable
                 // A stream that failed after its 200 headers counts as the 500 it would have been.
                 int status = http.Items.ContainsKey(GenerationEndpoints.StreamFailedItem) ? 500 : http.Response.StatusCode;
                 if (http.Request.Path.StartsWithSegments("/v1"))
-                    server.Context.Metrics.Requests.Add(1, new KeyValuePair<string, object?>("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                {
+                    var statusTag = new KeyValuePair<string, object?>("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (http.Items[ModelAccess.ModelItem] is string name) server.Context.Metrics.Requests.Add(1, statusTag, new KeyValuePair<string, object?>("model", name));
+                    else server.Context.Metrics.Requests.Add(1, statusTag);
+                }
             }
         });
         app.MapGet("/health", http => InfoEndpoints.HealthAsync(http, server.Context));
@@ -213,7 +280,7 @@ public sealed class WaferServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        await _host.DisposeAsync().ConfigureAwait(false);
+        await _models.DisposeAsync().ConfigureAwait(false);
         Context.Retrieval?.Dispose();
         await _app.DisposeAsync().ConfigureAwait(false);
     }

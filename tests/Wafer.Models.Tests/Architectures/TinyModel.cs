@@ -13,7 +13,10 @@ internal static class TinyModel
     /// tokens), so any text can be tokenized (a chat template's markup too).</summary>
     public const int ByteFallbackVocab = Vocab + 256;
 
-    public static string Write(string directory, string architecture, int seed = 1, bool byteFallback = false)
+    /// <param name="embedding">Width (a multiple of <see cref="Heads"/>); with <paramref name="feedForward"/> and
+    /// <paramref name="layers"/>, larger values make a model of real size in memory (tests of loading and unloading).</param>
+    public static string Write(string directory, string architecture, int seed = 1, bool byteFallback = false,
+        int embedding = Embedding, int feedForward = FeedForward, int layers = Layers)
     {
         var random = new Random(seed);
         int vocab = byteFallback ? ByteFallbackVocab : Vocab;
@@ -21,9 +24,9 @@ internal static class TinyModel
         string a = architecture;
         w.Metadata.Set("general.architecture", GgufValueType.String, a);
         w.Metadata.Set($"{a}.context_length", GgufValueType.UInt32, (uint)Context);
-        w.Metadata.Set($"{a}.embedding_length", GgufValueType.UInt32, (uint)Embedding);
-        w.Metadata.Set($"{a}.block_count", GgufValueType.UInt32, (uint)Layers);
-        w.Metadata.Set($"{a}.feed_forward_length", GgufValueType.UInt32, (uint)FeedForward);
+        w.Metadata.Set($"{a}.embedding_length", GgufValueType.UInt32, (uint)embedding);
+        w.Metadata.Set($"{a}.block_count", GgufValueType.UInt32, (uint)layers);
+        w.Metadata.Set($"{a}.feed_forward_length", GgufValueType.UInt32, (uint)feedForward);
         w.Metadata.Set($"{a}.attention.head_count", GgufValueType.UInt32, (uint)Heads);
         w.Metadata.Set($"{a}.attention.head_count_kv", GgufValueType.UInt32, (uint)KvHeads);
         w.Metadata.Set($"{a}.attention.layer_norm_rms_epsilon", GgufValueType.Float32, 1e-6f);
@@ -37,21 +40,21 @@ internal static class TinyModel
         }
         else w.Metadata.Set("tokenizer.ggml.tokens", GgufValueType.Array, tokens.ToArray());
 
-        int headDim = Embedding / Heads, kv = KvHeads * headDim;
+        int headDim = embedding / Heads, kv = KvHeads * headDim;
         void Matrix(string name, int columns, int rows) => w.AddTensor(name, GgmlType.F32, [columns, rows], Random(random, columns * rows, 0.2f, 0));
         void Vector(string name, int length, float scale, float offset) => w.AddTensor(name, GgmlType.F32, [length], Random(random, length, scale, offset));
-        Matrix("token_embd.weight", Embedding, vocab);
-        Vector("output_norm.weight", Embedding, 0.1f, 1);
-        for (int l = 0; l < Layers; l++)
+        Matrix("token_embd.weight", embedding, vocab);
+        Vector("output_norm.weight", embedding, 0.1f, 1);
+        for (int l = 0; l < layers; l++)
         {
             string B(string s) => $"blk.{l}.{s}";
-            Vector(B("attn_norm.weight"), Embedding, 0.1f, 1);
-            Matrix(B("attn_q.weight"), Embedding, Embedding);
-            Matrix(B("attn_k.weight"), Embedding, kv);
-            Matrix(B("attn_v.weight"), Embedding, kv);
+            Vector(B("attn_norm.weight"), embedding, 0.1f, 1);
+            Matrix(B("attn_q.weight"), embedding, embedding);
+            Matrix(B("attn_k.weight"), embedding, kv);
+            Matrix(B("attn_v.weight"), embedding, kv);
             if (a == "qwen2")
             {
-                Vector(B("attn_q.bias"), Embedding, 0.05f, 0);
+                Vector(B("attn_q.bias"), embedding, 0.05f, 0);
                 Vector(B("attn_k.bias"), kv, 0.05f, 0);
                 Vector(B("attn_v.bias"), kv, 0.05f, 0);
             }
@@ -60,13 +63,14 @@ internal static class TinyModel
                 Vector(B("attn_q_norm.weight"), headDim, 0.1f, 1);
                 Vector(B("attn_k_norm.weight"), headDim, 0.1f, 1);
             }
-            Matrix(B("attn_output.weight"), Embedding, Embedding);
-            Vector(B("ffn_norm.weight"), Embedding, 0.1f, 1);
-            Matrix(B("ffn_gate.weight"), Embedding, FeedForward);
-            Matrix(B("ffn_up.weight"), Embedding, FeedForward);
-            Matrix(B("ffn_down.weight"), FeedForward, Embedding);
+            Matrix(B("attn_output.weight"), embedding, embedding);
+            Vector(B("ffn_norm.weight"), embedding, 0.1f, 1);
+            Matrix(B("ffn_gate.weight"), embedding, feedForward);
+            Matrix(B("ffn_up.weight"), embedding, feedForward);
+            Matrix(B("ffn_down.weight"), feedForward, embedding);
         }
-        string path = Path.Combine(directory, $"tiny-{a}-{seed}{(byteFallback ? "-bytes" : "")}.gguf");
+        string size = embedding == Embedding && feedForward == FeedForward && layers == Layers ? "" : $"-{embedding}x{layers}";
+        string path = Path.Combine(directory, $"tiny-{a}-{seed}{(byteFallback ? "-bytes" : "")}{size}.gguf");
         w.Write(path);
         return path;
     }

@@ -32,9 +32,9 @@ internal static class BenchEngineCommand
             model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, draft, specPrompt,
         };
         command.SetAction(r => r.GetValue(spec) != "none" || r.GetValue(draft) != null
-            ? RunSpeculation(r.GetValue(model)!, r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
+            ? RunSpeculation(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
                 CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)), r.GetValue(specPrompt)!, !r.GetValue(noRepack))
-            : Run(r.GetValue(model)!, r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
+            : Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
                 EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
         return command;
     }

@@ -12,7 +12,7 @@ namespace Wafer.Server.Api;
 /// </remarks>
 internal static class MessagesRequest
 {
-    private static readonly HashSet<string> Known = ["model", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "stream", "tools", "tool_choice", "metadata", "thinking", "service_tier"];
+    private static readonly HashSet<string> Known = ["model", "keep_alive", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "stream", "tools", "tool_choice", "metadata", "thinking", "service_tier"];
 
     public static JsonElement ToChat(JsonElement body, bool countOnly = false)
     {

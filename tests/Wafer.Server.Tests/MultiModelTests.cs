@@ -203,6 +203,7 @@ public sealed class MultiModelTests : IDisposable
         await WaitForStateAsync(server, "big", "unloaded");
         await Task.Delay(500);
         long after = server.ResidentBytes();
+        TestContext.Current.TestOutputHelper?.WriteLine($"RSS idle {idle >> 20} MiB, loaded {loaded >> 20} MiB, after unload {after >> 20} MiB");
 
         Assert.True(loaded - idle > 40L << 20, $"loaded RSS {loaded >> 20} MiB vs idle {idle >> 20} MiB: the model was never resident, so nothing was tested");
         Assert.True(after - idle < (loaded - idle) / 3, $"RSS after unload {after >> 20} MiB, idle {idle >> 20} MiB, loaded {loaded >> 20} MiB");

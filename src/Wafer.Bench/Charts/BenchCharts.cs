@@ -12,9 +12,9 @@ internal static class BenchCharts
         bool logX = levels.Max() / levels.Min() >= 8;
         return
         [
-            new ChartModel("Time to first token (p50 solid, p99 dashed)", load, "TTFT (ms)", logX,
+            new ChartModel("Time to first token, p50 and p99", load, "TTFT (ms)", logX,
                 Percentiles(series, r => r.TtftMs)),
-            new ChartModel("Inter-token latency (p50 solid, p99 dashed)", load, "ITL (ms)", logX,
+            new ChartModel("Inter-token latency, p50 and p99", load, "ITL (ms)", logX,
                 Percentiles(series, r => r.ItlMs)),
             new ChartModel("Output token throughput", load, "tokens/s", logX,
                 [.. series.Select((s, i) => Line(s.Label, i, false, s.Rows, r => (r.LevelValue, r.OutputTokenThroughput)))]),

@@ -118,7 +118,8 @@ public sealed class WaferRouter : IAsyncDisposable
         app.MapPost("/v1/chat/completions", forwarder.ForwardAsync);
         app.MapPost("/v1/completions", forwarder.ForwardAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapFallback(http => ErrorJson.WriteAsync(http, 404, $"no route for {http.Request.Method} {http.Request.Path}; the router serves /health, /v1/models, /v1/chat/completions, /v1/completions, /metrics", "invalid_request_error"));
+        Wafer.OpenAi.Web.WebUi.Map(app);
+        app.MapFallback(http => ErrorJson.WriteAsync(http, 404, $"no route for {http.Request.Method} {http.Request.Path}; the router serves /health, /v1/models, /v1/chat/completions, /v1/completions, /metrics, / (playground), /dashboard", "invalid_request_error"));
     }
 
     private static async Task Guard(Task task)

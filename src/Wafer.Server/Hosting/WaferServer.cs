@@ -11,6 +11,7 @@ using Wafer.Engine.Metrics;
 using Wafer.Engine.Scheduling;
 using Wafer.Models.ChatTemplates;
 using Wafer.OpenAi.Hosting;
+using Wafer.OpenAi.Web;
 using Wafer.Server.Admission;
 using Wafer.Server.Api;
 using Wafer.Server.Endpoints;
@@ -250,6 +251,7 @@ public sealed class WaferServer : IAsyncDisposable
         app.MapPost("/tokenize", http => InfoEndpoints.TokenizeAsync(http, server.Context));
         app.MapPost("/detokenize", http => InfoEndpoints.DetokenizeAsync(http, server.Context));
         app.MapPrometheusScrapingEndpoint("/metrics");
+        WebUi.Map(app);
         app.MapFallback(http => throw new ApiException(404, $"no endpoint {http.Request.Method} {http.Request.Path}", code: "not_found"));
     }
 
@@ -257,7 +259,7 @@ public sealed class WaferServer : IAsyncDisposable
     {
         if (options.ApiKeys.Count == 0) return true;
         var path = http.Request.Path;
-        if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics")) return true;
+        if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || WebUi.IsPagePath(path)) return true;
         string header = http.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.Ordinal) && options.ApiKeys.Contains(header["Bearer ".Length..].Trim())) return true;
         // Anthropic's clients send the key as x-api-key.

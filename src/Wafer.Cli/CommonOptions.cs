@@ -60,6 +60,24 @@ internal static class CommonOptions
         }.Validate();
     }
 
+    /// <summary><c>--kv-type TYPE</c> for keys and values, and llama.cpp's <c>-ctk</c>/<c>--cache-type-k</c> and
+    /// <c>-ctv</c>/<c>--cache-type-v</c> for each alone (they win over <c>--kv-type</c>).</summary>
+    public static (Option<string> Both, Option<string?> Keys, Option<string?> Values) KvType(string defaultType) =>
+    (
+        new Option<string>("--kv-type") { Description = $"KV cache type of keys and values: {Wafer.Models.Inference.KvTypes.Names}", DefaultValueFactory = _ => defaultType },
+        new Option<string?>("--cache-type-k", "-ctk") { Description = "KV cache type of the keys alone (as llama.cpp's -ctk)" },
+        new Option<string?>("--cache-type-v", "-ctv") { Description = "KV cache type of the values alone (as llama.cpp's -ctv)" }
+    );
+
+    /// <summary>The key and value types the three options of <see cref="KvType"/> ask for.</summary>
+    public static (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes(ParseResult r,
+        (Option<string> Both, Option<string?> Keys, Option<string?> Values) options)
+    {
+        var both = Wafer.Models.Inference.KvTypes.Parse(r.GetValue(options.Both)!, "--kv-type");
+        return (r.GetValue(options.Keys) is { } k ? Wafer.Models.Inference.KvTypes.Parse(k, "-ctk") : both,
+            r.GetValue(options.Values) is { } v ? Wafer.Models.Inference.KvTypes.Parse(v, "-ctv") : both);
+    }
+
     public static Option<bool> NoRepack() => new("--no-repack")
     {
         Description = "Multiply from the GGUF layout as mapped instead of repacking Q8_0/Q4_0/Q5_0 weights into 8 interleaved rows at load (slower prompts, less memory)",

@@ -17,6 +17,13 @@ public sealed record EngineOptions
     /// <summary>KV cache size in tokens; 0 = derive from <see cref="KvCacheMiB"/> or the machine's free memory.</summary>
     public long KvCacheTokens { get; init; }
 
+    /// <summary>How the KV cache stores keys (<c>--kv-type</c>, <c>-ctk</c>); F32 keeps attention exactly as the golden
+    /// references compute it, F16 halves the cache, Q8_0 takes 34/128 of it.</summary>
+    public Wafer.Models.Inference.KvType KeyType { get; init; } = Wafer.Models.Inference.KvType.F32;
+
+    /// <summary>How the KV cache stores values (<c>-ctv</c>).</summary>
+    public Wafer.Models.Inference.KvType ValueType { get; init; } = Wafer.Models.Inference.KvType.F32;
+
     /// <summary>The served name the engine's metrics carry as their <c>model</c> tag; null = no tag.</summary>
     public string? MetricsModel { get; init; }
 

@@ -62,7 +62,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         _options = options with { Scheduler = options.Scheduler with { ContextLength = context } };
         int blocks = KvCacheSizing.BlockCount(model.Config, _options, KvCacheSizing.AvailableMemoryBytes());
         _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context);
-        _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize);
+        _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize, _options.KeyType, _options.ValueType);
         var speculation = _options.Scheduler.Speculation;
         if (speculation.Method == Speculation.SpeculationMethod.Draft)
         {

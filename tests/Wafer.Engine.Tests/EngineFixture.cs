@@ -18,7 +18,8 @@ internal static class EngineFixture
     }
 
     public static InferenceEngine Start(TransformerModel model, Tokenizer tokenizer, int maxSequences = 64, int batchTokens = 256,
-        long kvTokens = 0, bool prefixCaching = true, int context = 512, Wafer.Engine.Speculation.SpeculationOptions? speculation = null) =>
+        long kvTokens = 0, bool prefixCaching = true, int context = 512, Wafer.Engine.Speculation.SpeculationOptions? speculation = null,
+        Wafer.Models.Inference.KvType kvType = Wafer.Models.Inference.KvType.F32) =>
         new(model, tokenizer, new EngineOptions
         {
             Scheduler = new SchedulerOptions
@@ -28,6 +29,8 @@ internal static class EngineFixture
             },
             KvCacheTokens = kvTokens > 0 ? kvTokens : (long)context * maxSequences,
             PrefixCaching = prefixCaching,
+            KeyType = kvType,
+            ValueType = kvType,
         });
 
     /// <summary>Runs a request to the end and returns its events.</summary>

@@ -34,8 +34,10 @@ internal static class RunCommand
         var spec = CommonOptions.Spec();
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
-        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens, draft };
+        var kvType = CommonOptions.KvType("f16");
+        var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens, draft, kvType.Both, kvType.Keys, kvType.Values };
         command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
+            CommonOptions.KvTypes(r, kvType),
             CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)),
             Constraint(r.GetValue(grammar), r.GetValue(schema)), new SamplingOptions
         {
@@ -71,7 +73,8 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack, Wafer.Engine.Speculation.SpeculationOptions speculation,
+    private static async Task<int> Run(string path, string prompt, int count, int context, int threads, bool repack,
+        (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) kvTypes, Wafer.Engine.Speculation.SpeculationOptions speculation,
         Grammar? grammar, SamplingOptions sampling)
     {
         if (count < 0) throw new ArgumentException($"-n must be ≥ 0, got {count}");
@@ -81,6 +84,8 @@ internal static class RunCommand
         {
             Scheduler = new SchedulerOptions { ContextLength = context, MaxSequences = 1, Speculation = speculation },
             PrefixCaching = false,
+            KeyType = kvTypes.Keys,
+            ValueType = kvTypes.Values,
         };
         // One sequence: the default KV sizing then gives exactly one context.
         await using var local = LocalModel.Load(path, options, threads, repack: repack);

@@ -41,10 +41,11 @@ internal static class ServeCommand
         var kb = new Option<string?>("--kb") { Description = "A knowledge base built by wafer index add, searched by POST /v1/retrieve and chat's retrieval field (needs --embed-model, the one it was built with)" };
         var mcp = new Option<bool>("--mcp") { Description = "Also serve the MCP tool search_knowledge_base over the knowledge base at /mcp (Streamable HTTP; needs --kb)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "A BERT-family GGUF that answers /v1/embeddings (default: the served model, mean-pooled)" };
+        var kvType = CommonOptions.KvType("f16");
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, models, modelsDir, keepAlive, maxMemory, loadTimeout, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack,
+            model, models, modelsDir, keepAlive, maxMemory, loadTimeout, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack, kvType.Both, kvType.Keys, kvType.Values,
         };
         command.SetAction(r => Run(ServedModels(r.GetValue(model), r.GetValue(models) ?? [], r.GetValue(modelsDir), r.GetValue(alias)) with
         {
@@ -56,6 +57,7 @@ internal static class ServeCommand
             ApiKeys = ApiKeys(r.GetValue(apiKey), r.GetValue(apiKeysFile)),
             ContextLength = r.GetValue(ctx),
             KvCacheMiB = r.GetValue(kvMb),
+            KvTypes = CommonOptions.KvTypes(r, kvType),
             MaxSequences = r.GetValue(maxSeqs),
             MaxQueue = r.GetValue(maxQueue),
             MaxQueueTokens = r.GetValue(maxQueueTokens),

@@ -11,7 +11,7 @@ public static class KvCacheSizing
     /// <summary>Blocks for a cache of <paramref name="options"/>' size, at least one full context.</summary>
     public static int BlockCount(ModelConfig config, EngineOptions options, long availableBytes)
     {
-        long perToken = PagedKvStorage.BytesPerToken(config);
+        long perToken = PagedKvStorage.BytesPerToken(config, options.KeyType, options.ValueType);
         long tokens = options.KvCacheTokens > 0 ? options.KvCacheTokens
             : options.KvCacheMiB > 0 ? options.KvCacheMiB * 1024 * 1024 / perToken
             : DefaultTokens(options, perToken, availableBytes);
@@ -28,7 +28,7 @@ public static class KvCacheSizing
     {
         int context = EngineOptions.ResolveContextLength(options.Scheduler.ContextLength, config.ContextLength);
         var resolved = options with { Scheduler = options.Scheduler with { ContextLength = context } };
-        return (long)BlockCount(config, resolved, AvailableMemoryBytes()) * resolved.BlockSize * PagedKvStorage.BytesPerToken(config);
+        return (long)BlockCount(config, resolved, AvailableMemoryBytes()) * resolved.BlockSize * PagedKvStorage.BytesPerToken(config, options.KeyType, options.ValueType);
     }
 
     /// <summary>Every sequence at full context if that fits in half the free memory, else what fits.</summary>

@@ -1,32 +1,44 @@
 using System.Runtime.InteropServices;
+using Wafer.Kernels.Ops;
 using Wafer.Models.Architectures;
 using Wafer.Models.Inference;
 
 namespace Wafer.Engine.KvCache;
 
-/// <summary>The F32 keys and values of every KV block, in native memory, addressed through per-sequence block tables.</summary>
+/// <summary>The keys and values of every KV block (F32, F16 or Q8_0 rows: <see cref="KvType"/>), in native memory,
+/// addressed through per-sequence block tables. Rows are converted as they are written and widened as attention reads them;
+/// blocks are shared, evicted and rolled back as whole blocks whatever their type.</summary>
 public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
 {
     private readonly int _layerCount;
     private readonly int _kvLength;
     private readonly int _blockSize;
-    private readonly long _layerStride;  // floats per layer: blocks × blockSize × kvLength
-    private float* _keys;                // [layer, block, blockSize, kvLength]
-    private float* _values;              // [layer, block, blockSize, kvLength]
+    private readonly int _keyRowBytes, _valueRowBytes;
+    private readonly long _keyLayerStride, _valueLayerStride;  // bytes per layer: blocks × blockSize × row bytes
+    private byte* _keys;                                       // [layer, block, blockSize, key row]
+    private byte* _values;                                     // [layer, block, blockSize, value row]
     private IReadOnlyList<int>[] _tables = [];
 
-    /// <summary>Allocates <paramref name="blockCount"/> blocks of <paramref name="blockSize"/> tokens for <paramref name="config"/>.</summary>
-    public PagedKvStorage(ModelConfig config, int blockCount, int blockSize)
+    /// <summary>Allocates <paramref name="blockCount"/> blocks of <paramref name="blockSize"/> tokens for <paramref name="config"/>,
+    /// keys stored as <paramref name="keyType"/> and values as <paramref name="valueType"/>.</summary>
+    public PagedKvStorage(ModelConfig config, int blockCount, int blockSize, KvType keyType = KvType.F32, KvType valueType = KvType.F32)
     {
+        keyType.Require(config.HeadDim, "--kv-type (or -ctk)");
+        valueType.Require(config.HeadDim, "--kv-type (or -ctv)");
         _layerCount = config.LayerCount;
         _kvLength = config.KvLength;
         _blockSize = blockSize;
+        KeyType = keyType;
+        ValueType = valueType;
         BlockCount = blockCount;
-        _layerStride = (long)blockCount * blockSize * _kvLength;
-        nuint bytes = (nuint)(_layerStride * _layerCount * sizeof(float));
-        _keys = (float*)NativeMemory.AlignedAlloc(bytes, 64);
-        _values = (float*)NativeMemory.AlignedAlloc(bytes, 64);
-        TotalBytes = 2L * (long)bytes;
+        _keyRowBytes = keyType.RowBytes(_kvLength);
+        _valueRowBytes = valueType.RowBytes(_kvLength);
+        long rows = (long)blockCount * blockSize;
+        _keyLayerStride = rows * _keyRowBytes;
+        _valueLayerStride = rows * _valueRowBytes;
+        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)(_keyLayerStride * _layerCount), 64);
+        _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_valueLayerStride * _layerCount), 64);
+        TotalBytes = (_keyLayerStride + _valueLayerStride) * _layerCount;
     }
 
     /// <summary>Blocks held.</summary>
@@ -35,8 +47,15 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
     /// <summary>Bytes of native memory held.</summary>
     public long TotalBytes { get; }
 
-    /// <summary>Bytes one token takes in every layer (keys and values).</summary>
-    public static long BytesPerToken(ModelConfig config) => 2L * config.LayerCount * config.KvLength * sizeof(float);
+    /// <inheritdoc/>
+    public KvType KeyType { get; }
+
+    /// <inheritdoc/>
+    public KvType ValueType { get; }
+
+    /// <summary>Bytes one token takes in every layer (keys and values) with these types.</summary>
+    public static long BytesPerToken(ModelConfig config, KvType keyType = KvType.F32, KvType valueType = KvType.F32) =>
+        (long)config.LayerCount * (keyType.RowBytes(config.KvLength) + valueType.RowBytes(config.KvLength));
 
     /// <summary>Sets the block table of forward-batch sequence <paramref name="sequenceId"/> (0-based, dense).</summary>
     public void Bind(int sequenceId, IReadOnlyList<int> blockTable)
@@ -46,26 +65,80 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
     }
 
     /// <inheritdoc/>
-    public Span<float> KeyRow(int layer, int sequenceId, int position) => new(Row(_keys, layer, sequenceId, position), _kvLength);
+    public void Write(int layer, int sequenceId, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
+    {
+        Encode(KeyType, key, new Span<byte>(Row(_keys, _keyLayerStride, _keyRowBytes, layer, sequenceId, position), _keyRowBytes));
+        Encode(ValueType, value, new Span<byte>(Row(_values, _valueLayerStride, _valueRowBytes, layer, sequenceId, position), _valueRowBytes));
+    }
+
+    private static void Encode(KvType type, ReadOnlySpan<float> row, Span<byte> destination)
+    {
+        switch (type)
+        {
+            case KvType.F16:
+                KvRowCodec.SingleToHalf(row, MemoryMarshal.Cast<byte, ushort>(destination));
+                break;
+            case KvType.Q8_0:
+                KvRowCodec.SingleToQ8_0(row, destination);
+                break;
+            default:
+                row.CopyTo(MemoryMarshal.Cast<byte, float>(destination));
+                break;
+        }
+    }
 
     /// <inheritdoc/>
-    public Span<float> ValueRow(int layer, int sequenceId, int position) => new(Row(_values, layer, sequenceId, position), _kvLength);
+    public Span<float> KeyRun(int layer, int sequenceId, int start, int maxCount) => F32Run(KeyType, _keys, _keyLayerStride, layer, sequenceId, start, maxCount);
 
     /// <inheritdoc/>
-    public Span<float> KeyRun(int layer, int sequenceId, int start, int maxCount) =>
-        new(Row(_keys, layer, sequenceId, start), RunLength(start, maxCount) * _kvLength);
+    public Span<float> ValueRun(int layer, int sequenceId, int start, int maxCount) => F32Run(ValueType, _values, _valueLayerStride, layer, sequenceId, start, maxCount);
+
+    private Span<float> F32Run(KvType type, byte* baseAddress, long layerStride, int layer, int sequenceId, int start, int maxCount)
+    {
+        if (type != KvType.F32) throw new InvalidOperationException($"a {type.Name()} cache is read with ReadKeys/ReadValues");
+        return new(Row(baseAddress, layerStride, _kvLength * sizeof(float), layer, sequenceId, start), RunLength(start, maxCount) * _kvLength);
+    }
 
     /// <inheritdoc/>
-    public Span<float> ValueRun(int layer, int sequenceId, int start, int maxCount) =>
-        new(Row(_values, layer, sequenceId, start), RunLength(start, maxCount) * _kvLength);
+    public int ReadKeys(int layer, int sequenceId, int start, int maxCount, int column, int width, Span<float> destination) =>
+        Read(KeyType, _keys, _keyLayerStride, _keyRowBytes, layer, sequenceId, start, maxCount, column, width, destination);
+
+    /// <inheritdoc/>
+    public int ReadValues(int layer, int sequenceId, int start, int maxCount, int column, int width, Span<float> destination) =>
+        Read(ValueType, _values, _valueLayerStride, _valueRowBytes, layer, sequenceId, start, maxCount, column, width, destination);
+
+    private int Read(KvType type, byte* baseAddress, long layerStride, int rowBytes, int layer, int sequenceId, int start, int maxCount,
+        int column, int width, Span<float> destination)
+    {
+        int n = RunLength(start, maxCount);
+        byte* first = Row(baseAddress, layerStride, rowBytes, layer, sequenceId, start); // a run's rows are consecutive
+        for (int r = 0; r < n; r++)
+        {
+            byte* row = first + (long)r * rowBytes;
+            var into = destination.Slice(r * width, width);
+            switch (type)
+            {
+                case KvType.F16:
+                    KvRowCodec.HalfToSingle(new ReadOnlySpan<ushort>(row + 2 * column, width), into);
+                    break;
+                case KvType.Q8_0:
+                    KvRowCodec.Q8_0ToSingle(new ReadOnlySpan<byte>(row + column / 32 * 34, width / 32 * 34), into);
+                    break;
+                default:
+                    new ReadOnlySpan<float>(row + 4 * column, width).CopyTo(into);
+                    break;
+            }
+        }
+        return n;
+    }
 
     // Positions of one block are consecutive rows; the next block may be anywhere.
     private int RunLength(int start, int maxCount) => Math.Clamp(maxCount, 1, _blockSize - start % _blockSize);
 
-    private float* Row(float* baseAddress, int layer, int sequenceId, int position)
+    private byte* Row(byte* baseAddress, long layerStride, int rowBytes, int layer, int sequenceId, int position)
     {
         int block = _tables[sequenceId][position / _blockSize];
-        return baseAddress + layer * _layerStride + ((long)block * _blockSize + position % _blockSize) * _kvLength;
+        return baseAddress + layer * layerStride + ((long)block * _blockSize + position % _blockSize) * rowBytes;
     }
 
     /// <summary>Frees the native memory.</summary>

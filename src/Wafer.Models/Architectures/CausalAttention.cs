@@ -7,13 +7,19 @@ namespace Wafer.Models.Architectures;
 /// <summary>Causal multi-head attention (GQA) of each batch token over its own sequence's cached keys and values.</summary>
 /// <remarks>
 /// Plain F32 math as ggml without flash attention: scores = q·k · 1/√headDim, softmax, Σ p·v. Keys and values are read
-/// run by run (<see cref="IKvCache.KeyRun"/>: a whole paged block at a time), not looked up row by row.
+/// run by run (<see cref="IKvCache.KeyRun"/>: a whole paged block at a time), not looked up row by row. An F16 or Q8_0 cache
+/// widens each run's columns of the item's KV head into a per-thread F32 buffer first (<see cref="IKvCache.ReadKeys"/>), once
+/// for all the query heads of the item; the arithmetic after that is the F32 path's.
 /// One instance per model, rebound per layer by <see cref="Bind"/>; work items are (token, head) pairs, or (token, KV head) for large batches;
 /// each worker thread keeps its own score buffer, so a forward pass allocates nothing once buffers have grown.
 /// </remarks>
 internal sealed class CausalAttention(ModelConfig config) : IRangeWork
 {
     [ThreadStatic] private static float[]? t_scores; // [heads of one item, max position + 1] of the current batch
+    [ThreadStatic] private static float[]? t_rows;   // [RunRows, headDim]: widened keys or values of one run (F16/Q8_0 caches)
+
+    /// <summary>Rows of an F16/Q8_0 cache widened at a time (a run never spans two KV blocks anyway).</summary>
+    private const int RunRows = 64;
 
     private IKvCache _cache = null!;
     private int _layer;
@@ -53,12 +59,25 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             int last = positions[token], sequence = sequences[token], span = last + 1;
             if (t_scores == null || t_scores.Length < g * span) t_scores = new float[Math.Max(g * span, 2 * (t_scores?.Length ?? 256))];
             var queries = _queries.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
+            bool widen = _cache.KeyType != KvType.F32 || _cache.ValueType != KvType.F32;
+            if (widen && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
             for (int t = 0; t <= last;)
             {
-                var keys = _cache.KeyRun(_layer, sequence, t, span - t)[kvOffset..];
-                int run = (keys.Length + kvOffset) / kvLength;
-                for (int h = 0; h < g; h++)
-                    VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, kvLength, scale, t_scores.AsSpan(h * span + t, run));
+                int run;
+                if (_cache.KeyType == KvType.F32)
+                {
+                    var keys = _cache.KeyRun(_layer, sequence, t, span - t)[kvOffset..];
+                    run = (keys.Length + kvOffset) / kvLength;
+                    for (int h = 0; h < g; h++)
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, kvLength, scale, t_scores.AsSpan(h * span + t, run));
+                }
+                else
+                {
+                    run = _cache.ReadKeys(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+                    var keys = t_rows.AsSpan(0, run * headDim);
+                    for (int h = 0; h < g; h++)
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, headDim, scale, t_scores.AsSpan(h * span + t, run));
+                }
                 t += run;
             }
             var outputs = _output.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
@@ -66,10 +85,21 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             for (int h = 0; h < g; h++) Softmax.InPlace(t_scores.AsSpan(h * span, span));
             for (int t = 0; t <= last;)
             {
-                var values = _cache.ValueRun(_layer, sequence, t, span - t)[kvOffset..];
-                int run = (values.Length + kvOffset) / kvLength;
-                for (int h = 0; h < g; h++)
-                    VectorMath.MultiplyAddRows(values, kvLength, t_scores.AsSpan(h * span + t, run), outputs.Slice(h * headDim, headDim));
+                int run;
+                if (_cache.ValueType == KvType.F32)
+                {
+                    var values = _cache.ValueRun(_layer, sequence, t, span - t)[kvOffset..];
+                    run = (values.Length + kvOffset) / kvLength;
+                    for (int h = 0; h < g; h++)
+                        VectorMath.MultiplyAddRows(values, kvLength, t_scores.AsSpan(h * span + t, run), outputs.Slice(h * headDim, headDim));
+                }
+                else
+                {
+                    run = _cache.ReadValues(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+                    var values = t_rows!.AsSpan(0, run * headDim);
+                    for (int h = 0; h < g; h++)
+                        VectorMath.MultiplyAddRows(values, headDim, t_scores.AsSpan(h * span + t, run), outputs.Slice(h * headDim, headDim));
+                }
                 t += run;
             }
         }

@@ -164,8 +164,7 @@ public sealed class TransformerModel : IDisposable
             Rope.Angles(positions[i], c.RopeDimensions, c.RopeFreqBase, c.RopeFreqScale, _ropeFactors, b.CosSin);
             Rope.Apply(q, c.HeadDim, c.RopeDimensions, b.CosSin, c.RopeNeox);
             Rope.Apply(k, c.HeadDim, c.RopeDimensions, b.CosSin, c.RopeNeox);
-            k.CopyTo(cache.KeyRow(layer, sequences[i], positions[i]));
-            v.CopyTo(cache.ValueRow(layer, sequences[i], positions[i]));
+            cache.Write(layer, sequences[i], positions[i], k, v);
         }
 
         _pool.For(_attention.Bind(cache, layer, b.Q, b.Attn, batch, _pool.ThreadCount), 1, _attention);

@@ -13,7 +13,7 @@ namespace Wafer.Models.Evaluation;
 public sealed record FidelityReport(int Steps, double MedianTop10, double P99Top10, double MaxTop10, int MinTop10Overlap, double ArgmaxAgreementGap05, double ArgmaxAgreement)
 {
     /// <summary>Teacher-forces every case of <paramref name="golden"/> through <paramref name="model"/> and compares.</summary>
-    public static FidelityReport Measure(TransformerModel model, GoldenCompletions golden)
+    public static FidelityReport Measure(TransformerModel model, GoldenCompletions golden, Inference.KvType kvType = Inference.KvType.F32)
     {
         int vocab = model.Config.VocabSize;
         var deltas = new List<double>();
@@ -22,7 +22,7 @@ public sealed record FidelityReport(int Steps, double MedianTop10, double P99Top
         {
             var tokens = c.PromptTokens.Concat(c.GeneratedTokens).ToArray();
             var positions = c.Steps.Select(s => c.PromptTokens.Length - 1 + s.Index).ToArray();
-            var logProbs = TeacherForcing.LogProbabilities(model, tokens, positions);
+            var logProbs = TeacherForcing.LogProbabilities(model, tokens, positions, kvType);
             for (int i = 0; i < c.Steps.Count; i++)
             {
                 var step = c.Steps[i];

@@ -1,3 +1,5 @@
+using Wafer.Models.Inference;
+
 namespace Wafer.Models.Evaluation;
 
 /// <summary>How close to llama.cpp a model file must land, by the least precise weight type it holds.</summary>
@@ -21,6 +23,22 @@ public sealed record FidelityTolerance(string Class, double MedianTop10, double 
         if (types.Contains("F16")) return F16;
         return F32;
     }
+
+    /// <summary>The tolerance of a row whose KV cache was rounded to <paramref name="kv"/>: the weights' own for F32; for F16,
+    /// llama.cpp's spread when it changes from an F32 to an F16 KV cache on this model (<paramref name="floor"/>, median and p99
+    /// of the top-10 |Δ|) with a quarter more room, since Wafer's F16 row is a second sample of that same noise, never tighter
+    /// than the weights' tolerance. Null for Q8_0: the fixtures hold no llama.cpp Q8_0-KV spread to hold it to.</summary>
+    public FidelityTolerance? ForKv(KvType kv, (double Median, double P99) floor) => kv switch
+    {
+        KvType.F16 when floor != default => this with
+        {
+            Class = $"{Class}, f16 KV",
+            MedianTop10 = Math.Round(Math.Max(MedianTop10, 1.25 * floor.Median), 4),
+            P99Top10 = Math.Round(Math.Max(P99Top10, 1.25 * floor.P99), 4),
+        },
+        KvType.Q8_0 => null,
+        _ => this,
+    };
 
     /// <summary>Null when <paramref name="report"/> is within this tolerance, else what is out of bounds.</summary>
     public string? Check(FidelityReport report)

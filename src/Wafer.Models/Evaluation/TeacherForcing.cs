@@ -8,14 +8,15 @@ namespace Wafer.Models.Evaluation;
 public static class TeacherForcing
 {
     /// <summary>Log-softmax over the vocabulary [outputPositions.Count, vocab] after feeding <paramref name="tokens"/> at positions 0…n−1 of a fresh sequence.</summary>
-    public static float[] LogProbabilities(TransformerModel model, IReadOnlyList<int> tokens, IReadOnlyList<int> outputPositions)
+    /// <param name="kvType">The KV cache precision the keys and values are rounded to (F32: none).</param>
+    public static float[] LogProbabilities(TransformerModel model, IReadOnlyList<int> tokens, IReadOnlyList<int> outputPositions, KvType kvType = KvType.F32)
     {
         int vocab = model.Config.VocabSize;
         var wanted = new HashSet<int>(outputPositions);
         var batch = new ForwardBatch();
         for (int p = 0; p < tokens.Count; p++) batch.Add(tokens[p], p, 0, wanted.Contains(p));
         var logits = new float[batch.OutputCount * vocab];
-        model.Forward(batch, new ContiguousKvCache(model.Config, tokens.Count), logits);
+        model.Forward(batch, new ContiguousKvCache(model.Config, tokens.Count, kvType, kvType), logits);
 
         // Logits come back in batch order; map them to the caller's order.
         var rowOfPosition = new Dictionary<int, int>();

@@ -2,29 +2,80 @@ using Wafer.Models.Architectures;
 
 namespace Wafer.Models.Inference;
 
-/// <summary>An F32 KV cache with one contiguous region per sequence, sized for the full context.</summary>
+/// <summary>An F32 KV cache with one contiguous region per sequence, sized for the full context. Given an F16 or Q8_0 type it
+/// rounds each row as it is written (to F16 and back, or through a Q8_0 block and back): the numbers attention then reads are
+/// those a paged cache of that type widens, so teacher-forced fidelity can measure a KV type without the engine.</summary>
 public sealed class ContiguousKvCache : IKvCache
 {
     private readonly ModelConfig _config;
     private readonly int _capacity;
+    private readonly KvType _keyRounding, _valueRounding;
+    private readonly ushort[] _half;
+    private readonly byte[] _blocks;
     private readonly Dictionary<int, float[][]> _keys = []; // sequence → [layer][capacity, kvLength]
     private readonly Dictionary<int, float[][]> _values = [];
 
     /// <summary>Creates a cache holding up to <paramref name="capacity"/> positions per sequence.</summary>
-    public ContiguousKvCache(ModelConfig config, int capacity)
+    public ContiguousKvCache(ModelConfig config, int capacity, KvType keyRounding = KvType.F32, KvType valueRounding = KvType.F32)
     {
+        keyRounding.Require(config.HeadDim, "--kv-type (or -ctk)");
+        valueRounding.Require(config.HeadDim, "--kv-type (or -ctv)");
         _config = config;
         _capacity = capacity;
+        _keyRounding = keyRounding;
+        _valueRounding = valueRounding;
+        _half = new ushort[config.KvLength];
+        _blocks = new byte[KvType.Q8_0.RowBytes(config.KvLength) + 34];
     }
 
     /// <summary>Positions each sequence can hold.</summary>
     public int Capacity => _capacity;
 
     /// <inheritdoc/>
-    public Span<float> KeyRow(int layer, int sequenceId, int position) => Rows(_keys, layer, sequenceId, position, 1);
+    public KvType KeyType => KvType.F32;
 
     /// <inheritdoc/>
-    public Span<float> ValueRow(int layer, int sequenceId, int position) => Rows(_values, layer, sequenceId, position, 1);
+    public KvType ValueType => KvType.F32;
+
+    /// <inheritdoc/>
+    public void Write(int layer, int sequenceId, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
+    {
+        Round(_keyRounding, key, Rows(_keys, layer, sequenceId, position, 1));
+        Round(_valueRounding, value, Rows(_values, layer, sequenceId, position, 1));
+    }
+
+    private void Round(KvType type, ReadOnlySpan<float> row, Span<float> destination)
+    {
+        switch (type)
+        {
+            case KvType.F16:
+                Kernels.Ops.KvRowCodec.SingleToHalf(row, _half);
+                Kernels.Ops.KvRowCodec.HalfToSingle(_half, destination);
+                break;
+            case KvType.Q8_0:
+                Kernels.Ops.KvRowCodec.SingleToQ8_0(row, _blocks);
+                Kernels.Ops.KvRowCodec.Q8_0ToSingle(_blocks, destination);
+                break;
+            default:
+                row.CopyTo(destination);
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    public int ReadKeys(int layer, int sequenceId, int start, int maxCount, int column, int width, Span<float> destination) =>
+        Copy(Rows(_keys, layer, sequenceId, start, maxCount), column, width, destination);
+
+    /// <inheritdoc/>
+    public int ReadValues(int layer, int sequenceId, int start, int maxCount, int column, int width, Span<float> destination) =>
+        Copy(Rows(_values, layer, sequenceId, start, maxCount), column, width, destination);
+
+    private int Copy(Span<float> rows, int column, int width, Span<float> destination)
+    {
+        int n = rows.Length / _config.KvLength;
+        for (int r = 0; r < n; r++) rows.Slice(r * _config.KvLength + column, width).CopyTo(destination.Slice(r * width, width));
+        return n;
+    }
 
     /// <inheritdoc/>
     public Span<float> KeyRun(int layer, int sequenceId, int start, int maxCount) => Rows(_keys, layer, sequenceId, start, maxCount);

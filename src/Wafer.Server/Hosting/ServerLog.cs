@@ -5,8 +5,8 @@ namespace Wafer.Server.Hosting;
 /// <summary>The server's log lines, source-generated.</summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "wafer: serving '{Model}' ({File}, {SizeMiB:F1} MiB, {Architecture}) at {Url}; context {Context} tokens, KV cache {KvTokens} tokens ({KvMiB:F0} MiB), {MaxSequences} sequences, queue {MaxQueue}")]
-    public static partial void Ready(ILogger logger, string model, string file, double sizeMiB, string architecture, string url, int context, long kvTokens, double kvMiB, int maxSequences, int maxQueue);
+    [LoggerMessage(Level = LogLevel.Information, Message = "wafer: serving '{Model}' ({File}, {SizeMiB:F1} MiB, {Architecture}) at {Url}; context {Context} tokens, KV cache {KvTokens} tokens ({KvMiB:F0} MiB, {KvType}), {MaxSequences} sequences, queue {MaxQueue}")]
+    public static partial void Ready(ILogger logger, string model, string file, double sizeMiB, string architecture, string url, int context, long kvTokens, double kvMiB, string kvType, int maxSequences, int maxQueue);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "wafer: the model '{Model}' failed to load: {Reason}")]
     public static partial void LoadFailed(ILogger logger, string model, string reason);

@@ -34,6 +34,9 @@ public sealed record ServerOptions
     public IReadOnlySet<string> ApiKeys { get; init; } = new HashSet<string>();
     /// <summary>Context length (0 = the model's, at most 4096).</summary>
     public int ContextLength { get; init; }
+    /// <summary>How the KV cache stores keys and values (<c>--kv-type</c>, <c>-ctk</c>, <c>-ctv</c>): F16 for serving by default.</summary>
+    public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F16, Wafer.Models.Inference.KvType.F16);
+
     /// <summary>KV cache size in MiB (0 = from free memory).</summary>
     public long KvCacheMiB { get; init; }
     /// <summary>Sequences decoded together.</summary>

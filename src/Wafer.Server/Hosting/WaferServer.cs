@@ -10,6 +10,7 @@ using Wafer.Engine.KvCache;
 using Wafer.Engine.Metrics;
 using Wafer.Engine.Scheduling;
 using Wafer.Models.ChatTemplates;
+using Wafer.Models.Inference;
 using Wafer.OpenAi.Hosting;
 using Wafer.OpenAi.Web;
 using Wafer.Server.Admission;
@@ -149,7 +150,7 @@ public sealed class WaferServer : IAsyncDisposable
         {
             ServerLog.Ready(server.Context.Logger, model.Name, Path.GetFileName(spec.Path), model.Model.File.FileBytes / 1048576.0,
                 model.Model.Config.Architecture, url, contextLength, model.Engine.KvCapacityTokens,
-                model.Engine.KvCacheBytes / 1048576.0, options.MaxSequences, options.MaxQueue);
+                model.Engine.KvCacheBytes / 1048576.0, KvName(options), options.MaxSequences, options.MaxQueue);
             server._startModel.TrySetResult(model);
         }
         else
@@ -159,6 +160,9 @@ public sealed class WaferServer : IAsyncDisposable
         }
         return served;
     }
+
+    private static string KvName(ServerOptions options) =>
+        options.KvTypes.Keys == options.KvTypes.Values ? options.KvTypes.Keys.Name() : $"keys {options.KvTypes.Keys.Name()}, values {options.KvTypes.Values.Name()}";
 
     /// <summary>Loads a model and starts its engine; the engine resolves the context length (<c>--ctx</c>, 0 = the model's, at most 4096).</summary>
     private static LocalModel LoadModel(ServerOptions options, ModelSpec spec)
@@ -197,6 +201,8 @@ public sealed class WaferServer : IAsyncDisposable
     {
         Scheduler = new SchedulerOptions { ContextLength = options.ContextLength, MaxSequences = options.MaxSequences, Speculation = options.Speculation },
         KvCacheMiB = options.KvCacheMiB,
+        KeyType = options.KvTypes.Keys,
+        ValueType = options.KvTypes.Values,
         MetricsModel = spec.Name,
     };
 

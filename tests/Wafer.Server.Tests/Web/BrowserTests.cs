@@ -174,6 +174,8 @@ public sealed class BrowserTests : IAsyncLifetime
 
         await page.SelectOptionAsync("#mode", "json_schema");
         Assert.True(await page.IsVisibleAsync("#schema"));
+        // Bounded strings and numbers, so the constrained answer ends within max_tokens whatever the model would ramble.
+        await page.FillAsync("#schema", """{"type": "object", "properties": {"name": {"type": "string", "maxLength": 12}, "age": {"enum": [3, 4, 5]}}, "required": ["name", "age"]}""");
         await SendAsync(page, "Who is Lily?");
         await AnswerStateAsync(page, "done");
         // Constrained decoding: the answer is the schema's object, whatever this story model would rather say.
@@ -187,6 +189,7 @@ public sealed class BrowserTests : IAsyncLifetime
 
         await page.ClickAsync("#clear");
         await page.SelectOptionAsync("#mode", "tools");
+        await page.FillAsync("#tools", """[{"type": "function", "function": {"name": "get_weather", "description": "The weather in a city", "parameters": {"type": "object", "properties": {"city": {"type": "string", "enum": ["Paris", "London"]}}, "required": ["city"]}}}]""");
         await page.SelectOptionAsync("#tool_choice", "required");
         await SendAsync(page, "What is the weather in Paris?");
         await AnswerStateAsync(page, "done");

@@ -41,7 +41,7 @@ internal static class ServeCommand
         var kb = new Option<string?>("--kb") { Description = "A knowledge base built by wafer index add, searched by POST /v1/retrieve and chat's retrieval field (needs --embed-model, the one it was built with)" };
         var mcp = new Option<bool>("--mcp") { Description = "Also serve the MCP tool search_knowledge_base over the knowledge base at /mcp (Streamable HTTP; needs --kb)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "A BERT-family GGUF that answers /v1/embeddings (default: the served model, mean-pooled)" };
-        var kvType = CommonOptions.KvType("f16");
+        var kvType = CommonOptions.KvType("f32");
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {

@@ -40,7 +40,9 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
         _output = output;
         _batch = batch;
         int n = batch.Count;
-        _headsPerItem = n * config.KvHeadCount >= 8 * threads ? config.HeadCount / config.KvHeadCount : 1;
+        // An F16/Q8_0 cache widens a KV head's rows once per item: items of all the query heads sharing it, so none is widened twice.
+        bool widened = cache.KeyType != KvType.F32 || cache.ValueType != KvType.F32;
+        _headsPerItem = widened || n * config.KvHeadCount >= 8 * threads ? config.HeadCount / config.KvHeadCount : 1;
         return n * config.HeadCount / _headsPerItem;
     }
 

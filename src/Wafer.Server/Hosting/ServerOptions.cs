@@ -34,8 +34,10 @@ public sealed record ServerOptions
     public IReadOnlySet<string> ApiKeys { get; init; } = new HashSet<string>();
     /// <summary>Context length (0 = the model's, at most 4096).</summary>
     public int ContextLength { get; init; }
-    /// <summary>How the KV cache stores keys and values (<c>--kv-type</c>, <c>-ctk</c>, <c>-ctv</c>): F16 for serving by default.</summary>
-    public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F16, Wafer.Models.Inference.KvType.F16);
+    /// <summary>How the KV cache stores keys and values (<c>--kv-type</c>, <c>-ctk</c>, <c>-ctv</c>). F32 by default: on this
+    /// project's hosts F16 halves the cache but decodes slower (no F16C conversion in .NET 10; docs/benchmarks.md), Q8_0 takes
+    /// 34/128 of it and decodes faster.</summary>
+    public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F32, Wafer.Models.Inference.KvType.F32);
 
     /// <summary>KV cache size in MiB (0 = from free memory).</summary>
     public long KvCacheMiB { get; init; }

@@ -24,6 +24,7 @@ internal static class ServeCommand
         var alias = new Option<string?>("--alias") { Description = "Model name clients use (default: the file name)" };
         var apiKey = new Option<string[]>("--api-key") { Description = "Accepted API key (repeatable)", AllowMultipleArgumentsPerToken = false };
         var apiKeysFile = new Option<string?>("--api-keys-file") { Description = "File with one accepted API key per line" };
+        var protectMetrics = new Option<bool>("--protect-metrics") { Description = "Put /metrics behind the API keys too (Prometheus then sends one as a bearer token)" };
         var ctx = new Option<int>("--ctx", "-c") { Description = "Context length (default: the model's, at most 4096)" };
         var kvMb = new Option<long>("--kv-cache-mb") { Description = "KV cache size in MiB (default: from free memory)" };
         var maxSeqs = new Option<int>("--max-seqs") { Description = "Sequences decoded together", DefaultValueFactory = _ => 16 };
@@ -45,7 +46,7 @@ internal static class ServeCommand
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
-            model, models, modelsDir, keepAlive, maxMemory, loadTimeout, host, port, alias, apiKey, apiKeysFile, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack, kvType.Both, kvType.Keys, kvType.Values,
+            model, models, modelsDir, keepAlive, maxMemory, loadTimeout, host, port, alias, apiKey, apiKeysFile, protectMetrics, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack, kvType.Both, kvType.Keys, kvType.Values,
         };
         command.SetAction(r => Run(ServedModels(r.GetValue(model), r.GetValue(models) ?? [], r.GetValue(modelsDir), r.GetValue(alias)) with
         {
@@ -55,6 +56,7 @@ internal static class ServeCommand
             Host = r.GetValue(host)!,
             Port = r.GetValue(port),
             ApiKeys = ApiKeys(r.GetValue(apiKey), r.GetValue(apiKeysFile)),
+            ProtectMetrics = r.GetValue(protectMetrics),
             ContextLength = r.GetValue(ctx),
             KvCacheMiB = r.GetValue(kvMb),
             KvTypes = CommonOptions.KvTypes(r, kvType),

@@ -30,6 +30,9 @@ public sealed record ServerOptions
     public int Port { get; init; } = 8080;
     /// <summary>Name clients use in "model" for <see cref="ModelPath"/>; default: the file name without extension.</summary>
     public string? Alias { get; init; }
+    /// <summary>With API keys, <c>/metrics</c> needs a key too (<c>--protect-metrics</c>), for deployments where load and model
+    /// names are not public; off, it stays open for Prometheus.</summary>
+    public bool ProtectMetrics { get; init; }
     /// <summary>Accepted API keys; empty = no authentication.</summary>
     public IReadOnlySet<string> ApiKeys { get; init; } = new HashSet<string>();
     /// <summary>Context length (0 = the model's, at most 4096).</summary>
@@ -89,6 +92,7 @@ public sealed record ServerOptions
         Speculation.Validate();
         if (KnowledgeBasePath != null && EmbedModelPath == null)
             throw new ArgumentException("--kb needs --embed-model: the embedding model the knowledge base was built with");
+        if (ProtectMetrics && ApiKeys.Count == 0) throw new ArgumentException("--protect-metrics needs --api-key (or --api-keys-file): it puts /metrics behind the same keys");
         if (Mcp && KnowledgeBasePath == null)
             throw new ArgumentException("--mcp serves the knowledge base's search tool: add --kb kb.sqlite --embed-model E.gguf");
         if (KnowledgeBasePath != null && !File.Exists(KnowledgeBasePath))

@@ -261,15 +261,29 @@ public sealed class WaferServer : IAsyncDisposable
         app.MapFallback(http => throw new ApiException(404, $"no endpoint {http.Request.Method} {http.Request.Path}", code: "not_found"));
     }
 
-    private static bool Authorized(HttpContext http, ServerOptions options)
+    /// <summary>Whether the request may pass: no keys configured; or an open path (/health, the pages, and /metrics unless
+    /// <c>--protect-metrics</c>); or a configured key in <c>Authorization: Bearer KEY</c> (the scheme in any case, RFC 9110)
+    /// or <c>x-api-key: KEY</c> (Anthropic's clients). Keys are compared in constant time against every configured key.</summary>
+    internal static bool Authorized(HttpContext http, ServerOptions options)
     {
         if (options.ApiKeys.Count == 0) return true;
         var path = http.Request.Path;
-        if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || WebUi.IsPagePath(path)) return true;
-        string header = http.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.Ordinal) && options.ApiKeys.Contains(header["Bearer ".Length..].Trim())) return true;
-        // Anthropic's clients send the key as x-api-key.
-        return http.Request.Headers["x-api-key"].ToString() is { Length: > 0 } key && options.ApiKeys.Contains(key.Trim());
+        if (path.StartsWithSegments("/health") || WebUi.IsPagePath(path)) return true;
+        if (path.StartsWithSegments("/metrics") && !options.ProtectMetrics) return true;
+        string header = http.Request.Headers.Authorization.ToString().Trim();
+        if (header.Length > 7 && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && KnownKey(header[7..].Trim(), options.ApiKeys)) return true;
+        return http.Request.Headers["x-api-key"].ToString() is { Length: > 0 } key && KnownKey(key.Trim(), options.ApiKeys);
+    }
+
+    /// <summary>True when <paramref name="key"/> is one of <paramref name="keys"/>; every key is compared, each in constant
+    /// time, so how long it takes says nothing about how much of a key was right.</summary>
+    private static bool KnownKey(string key, IReadOnlySet<string> keys)
+    {
+        var given = System.Text.Encoding.UTF8.GetBytes(key);
+        bool found = false;
+        foreach (string candidate in keys)
+            found |= System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, System.Text.Encoding.UTF8.GetBytes(candidate));
+        return found;
     }
 
     /// <summary>Runs until SIGTERM/Ctrl-C (or <paramref name="cancellationToken"/>), then drains and stops.</summary>

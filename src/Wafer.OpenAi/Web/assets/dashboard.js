@@ -224,7 +224,10 @@
 
   async function tick() {
     try {
-      const r = await fetch('/metrics', { cache: 'no-store' });
+      // A server started with --protect-metrics wants the key the playground keeps in this tab's session storage.
+      const key = sessionStorage.getItem('wafer.apiKey');
+      const r = await fetch('/metrics', { cache: 'no-store', headers: key ? { Authorization: 'Bearer ' + key } : {} });
+      if (r.status === 401) throw new Error('/metrics needs the API key: enter it in the playground (this tab), then come back');
       if (!r.ok) throw new Error('/metrics answered ' + r.status);
       const metrics = parse(await r.text());
       const isRouter = [...metrics.keys()].some((n) => n.startsWith('wafer_router_'));

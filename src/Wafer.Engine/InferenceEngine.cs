@@ -153,7 +153,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         if (_stopping) throw Stopped();
         long id = Interlocked.Increment(ref _nextId);
         var stream = new GenerationStream(id, _commands.Writer, cancellationToken);
-        if (!_commands.Writer.TryWrite(new SubmitCommand(id, resolved, stream, Stopwatch.GetTimestamp()))) throw Stopped();
+        if (!_commands.Writer.TryWrite(new SubmitCommand(id, resolved, stream, Stopwatch.GetTimestamp(), Telemetry.EngineTracing.Capture()))) throw Stopped();
         stream.WatchCancellation();
         return stream;
     }
@@ -361,7 +361,11 @@ public sealed class InferenceEngine : IAsyncDisposable
         };
         foreach (int t in submit.Request.PromptTokens) request.Sampler.Accept(t);
         _scheduler.Add(request);
-        _active[submit.Id] = new ActiveRequest(request, submit.Stream, new OutputText(_tokenizer, submit.Request.StopStrings), submit.ArrivalTimestamp);
+        _active[submit.Id] = new ActiveRequest(request, submit.Stream, new OutputText(_tokenizer, submit.Request.StopStrings), submit.ArrivalTimestamp)
+        {
+            Trace = submit.Trace,
+            TraceChunks = submit.Trace != null ? [] : null,
+        };
         submit.Stream.Accept();
     }
 
@@ -400,11 +404,15 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         long now = Stopwatch.GetTimestamp();
         foreach (var chunk in step.Chunks)
-            if (_active.TryGetValue(chunk.Request.Id, out var a) && a.FirstScheduledTimestamp == 0)
+        {
+            if (!_active.TryGetValue(chunk.Request.Id, out var a)) continue;
+            if (a.FirstScheduledTimestamp == 0)
             {
                 a.FirstScheduledTimestamp = now;
                 Metrics.QueueTime.Record(Stopwatch.GetElapsedTime(a.ArrivalTimestamp, now).TotalSeconds);
             }
+            if (a.TraceChunks != null && a.FirstTokenTimestamp == 0) a.TraceChunks.Add((now, chunk.TokenCount));
+        }
     }
 
     /// <summary>Counts each verification of drafts: tokens proposed, accepted, and the accepted length.</summary>
@@ -430,7 +438,11 @@ public sealed class InferenceEngine : IAsyncDisposable
         if (!_active.TryGetValue(request.Id, out var active)) return;
         long now = Stopwatch.GetTimestamp();
         int output = request.OutputCount - update.Remaining; // this token's place (later tokens of its step are listed already)
-        if (output == 1) Metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp, now).TotalSeconds);
+        if (output == 1)
+        {
+            Metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp, now).TotalSeconds);
+            active.FirstTokenTimestamp = now;
+        }
         else Metrics.InterTokenLatency.Record(Stopwatch.GetElapsedTime(active.LastTokenTimestamp, now).TotalSeconds);
         active.LastTokenTimestamp = now;
         Metrics.GeneratedTokens.Add(1);
@@ -468,9 +480,11 @@ public sealed class InferenceEngine : IAsyncDisposable
             _scheduler.Finish(request.Id, reason);
             Metrics.PromptTokens.Add(request.PromptCount);
             Metrics.EndToEnd.Record(Stopwatch.GetElapsedTime(active.ArrivalTimestamp).TotalSeconds);
+            if (active.Trace != null) Telemetry.EngineTracing.Finished(active, last.Value.Usage, reason, null);
             active.Stream.Complete(last.Value);
             return;
         }
+        if (active.Trace != null) Telemetry.EngineTracing.Finished(active, null, null, error);
         _scheduler.Cancel(request.Id);
         if (error != null) active.Stream.Fail(error);
         else active.Stream.Cancelled();

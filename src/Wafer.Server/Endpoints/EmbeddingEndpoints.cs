@@ -5,6 +5,7 @@ using Wafer.Engine;
 using Wafer.Models;
 using Wafer.Models.Tokenization;
 using Wafer.Server.Api;
+using Wafer.Server.Hosting;
 
 namespace Wafer.Server.Endpoints;
 
@@ -25,6 +26,7 @@ internal static class EmbeddingEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object");
         string? name = JsonFields.String(root, "model");

@@ -29,6 +29,7 @@ internal static class GenerationEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var ct = http.RequestAborted;
         var (grounding, chat) = await GroundAsync(server, body.RootElement, ct).ConfigureAwait(false);
         var parsed = GenerationRequestParser.ParseChat(chat, GenerationRequestParser.Model.Of(model));
@@ -179,6 +180,7 @@ internal static class GenerationEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var parsed = GenerationRequestParser.ParseCompletion(body.RootElement, GenerationRequestParser.Model.Of(model));
         var json = new OpenAiJson(model.Tokenizer, model.Name, "cmpl-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);

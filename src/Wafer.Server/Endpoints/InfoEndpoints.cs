@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Wafer.Server.Api;
+using Wafer.Server.Hosting;
 
 namespace Wafer.Server.Endpoints;
 
@@ -82,6 +83,7 @@ internal static class InfoEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new ApiException(400, "the request body must be a JSON object");
         string content = JsonFields.String(root, "content") ?? throw ApiException.BadParameter("content", "'content' is required");
@@ -111,6 +113,7 @@ internal static class InfoEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array)
             throw ApiException.BadParameter("tokens", "'tokens' must be an array of token ids");

@@ -4,6 +4,7 @@ using Wafer.Engine.Chat.Tools;
 using Wafer.Engine.Requests;
 using Wafer.OpenAi.Sse;
 using Wafer.Server.Api;
+using Wafer.Server.Hosting;
 
 namespace Wafer.Server.Endpoints;
 
@@ -16,6 +17,7 @@ internal static class MessagesEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var parsed = GenerationEndpoints.ParseChat(MessagesRequest.ToChat(body.RootElement, countOnly: true), model, ChatNames);
         await GenerationEndpoints.WriteJsonAsync(http, w =>
         {
@@ -37,6 +39,7 @@ internal static class MessagesEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var parsed = GenerationEndpoints.ParseChat(MessagesRequest.ToChat(body.RootElement), model, ChatNames);
         string id = "msg_" + Guid.NewGuid().ToString("N");
         using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);

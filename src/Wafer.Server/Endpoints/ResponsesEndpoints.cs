@@ -4,6 +4,7 @@ using Wafer.Engine.Chat.Tools;
 using Wafer.Engine.Requests;
 using Wafer.OpenAi.Sse;
 using Wafer.Server.Api;
+using Wafer.Server.Hosting;
 
 namespace Wafer.Server.Endpoints;
 
@@ -23,6 +24,7 @@ internal static class ResponsesEndpoints
         using var body = await RequestBody.ReadAsync(http, server.Options.MaxBodyBytes).ConfigureAwait(false);
         using var served = await ModelAccess.AcquireAsync(http, server, body.RootElement).ConfigureAwait(false);
         var model = served.Model.Model;
+        using var generation = ServerTracing.StartGeneration(http, served.Name);
         var ct = http.RequestAborted;
         var (grounding, chat) = await GenerationEndpoints.GroundAsync(server, ResponsesRequest.ToChat(body.RootElement, server.Retrieval?.Id), ct).ConfigureAwait(false);
         var parsed = GenerationEndpoints.ParseChat(chat, model, ChatNames);

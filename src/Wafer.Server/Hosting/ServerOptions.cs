@@ -80,6 +80,10 @@ public sealed record ServerOptions
     /// <summary>Speculative decoding (<c>--spec</c>, <c>--draft-tokens</c>): how drafts are proposed and how many at most.</summary>
     public Wafer.Engine.Speculation.SpeculationOptions Speculation { get; init; } = Wafer.Engine.Speculation.SpeculationOptions.Off;
 
+    /// <summary>Adds to the tracer provider (an in-process host's exporter, e.g. tests' in-memory one); with it, tracing is on
+    /// whatever the environment says. Null: tracing follows the <c>OTEL_*</c> variables (<see cref="ServerTracing"/>).</summary>
+    public Action<OpenTelemetry.Trace.TracerProviderBuilder>? ConfigureTracing { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option and the fix.</summary>
     public ServerOptions Validate()
     {

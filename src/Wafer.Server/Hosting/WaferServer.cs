@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Wafer.Engine;
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Metrics;
@@ -63,10 +64,17 @@ public sealed class WaferServer : IAsyncDisposable
         // The meter exists before the exporter, so the view can keep to it: OpenTelemetry subscribes to meters by name, and
         // another server in the same process (tests) has a meter of the same name whose counts must not show up here.
         var metrics = new ServerMetrics();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
             .AddView(instrument => instrument.Meter.Name == ServerMetrics.MeterName && !metrics.Owns(instrument.Meter) ? MetricStreamConfiguration.Drop : null)
             .AddPrometheusExporter());
+        bool otlp = ServerTracing.Configured(Environment.GetEnvironmentVariable);
+        if (otlp || options.ConfigureTracing != null)
+        {
+            if (Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is not { Length: > 0 })
+                telemetry.ConfigureResource(r => r.AddService("wafer-serve"));
+            telemetry.WithTracing(t => ServerTracing.Configure(t, options, otlp));
+        }
         WaferServer? started = null; // the MCP tool and the loader read the server once it exists
         if (options.Mcp)
             builder.Services.AddMcpServer(o => o.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "wafer", Version = typeof(WaferServer).Assembly.GetName().Version?.ToString() ?? "0" })

@@ -32,6 +32,10 @@ internal sealed class CascadeForwarder(RouterContext context, HedgedSender sende
             // Step 2
             try
             {
+                // The tier's span: getting its answer ready (its attempts are children).
+                using var span = Hosting.RouterTracing.Source.StartActivity($"cascade tier {tier.Level}");
+                span?.SetTag("wafer.tier", tier.Level);
+                span?.SetTag("wafer.last_tier", last);
                 answer = await sender.SendAsync(route, tier.Backends, tier.Policy, request, body, ct).ConfigureAwait(false);
             }
             catch (UpstreamException) when (!last && !ct.IsCancellationRequested)

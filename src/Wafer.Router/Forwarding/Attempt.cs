@@ -72,6 +72,11 @@ internal sealed class Attempt : IAsyncDisposable
     /// <summary>Sends through the backend's circuit breaker and reads until ready; throws <see cref="UpstreamException"/>.</summary>
     public async Task<Attempt> RunAsync(HttpClient client, RouterRequest request, ReadOnlyMemory<byte> body, TimeSpan firstTokenTimeout)
     {
+        // Until the backend is ready (first token, or its whole answer); current while sending, so it is the backend's parent.
+        using var span = Hosting.RouterTracing.Source.StartActivity($"attempt {Backend.Name}", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("wafer.backend", Backend.Name);
+        span?.SetTag("wafer.hedge", IsHedge);
+        span?.SetTag("gen_ai.request.model", request.Model);
         try
         {
             await Backend.Pipeline.ExecuteAsync(async token =>
@@ -93,15 +98,18 @@ internal sealed class Attempt : IAsyncDisposable
                 }
             }, _cts.Token).ConfigureAwait(false);
             ReadyMs = _time.GetElapsedTime(_startedAt).TotalMilliseconds;
+            span?.SetTag("http.response.status_code", StatusCode);
             return this;
         }
         catch (BrokenCircuitException e)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "circuit open");
             await DisposeAsync().ConfigureAwait(false);
             throw new UpstreamException($"backend '{Backend.Name}' is ejected (circuit open)", 503, false, true, e) { BackendName = Backend.Name };
         }
-        catch
+        catch (Exception e)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
             await DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -115,6 +123,7 @@ internal sealed class Attempt : IAsyncDisposable
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (Backend.Config.ApiKey is { Length: > 0 } key) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        Hosting.RouterTracing.Inject(message);
         _response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         StatusCode = (int)_response.StatusCode;
         ContentType = _response.Content.Headers.ContentType;

@@ -22,6 +22,10 @@ public sealed record RouterOptions
     public Random Random { get; init; } = Random.Shared;
 
     /// <summary>Throws when an option is out of range.</summary>
+    /// <summary>Adds to the tracer provider (a host's exporter, e.g. tests' in-memory one); with it, tracing is on whatever
+    /// the environment says. Null: tracing follows the <c>OTEL_*</c> variables.</summary>
+    public Action<OpenTelemetry.Trace.TracerProviderBuilder>? ConfigureTracing { get; init; }
+
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port {Port} is not a port; use 0–65535");

@@ -17,12 +17,7 @@ public static class ServerTracing
     internal static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>True when the environment configures an exporter and does not disable the SDK.</summary>
-    public static bool Configured(Func<string, string?> env)
-    {
-        if (string.Equals(env("OTEL_SDK_DISABLED"), "true", StringComparison.OrdinalIgnoreCase)) return false;
-        if (env("OTEL_TRACES_EXPORTER") is { } exporter && exporter.Split(',').Any(e => e.Trim() == "otlp")) return true;
-        return !string.IsNullOrWhiteSpace(env("OTEL_EXPORTER_OTLP_ENDPOINT")) || !string.IsNullOrWhiteSpace(env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
-    }
+    public static bool Configured(Func<string, string?> env) => Wafer.OpenAi.Hosting.TracingEnvironment.Configured(env);
 
     /// <summary>The sources, instrumentation and exporter of a server's tracer provider.</summary>
     internal static void Configure(TracerProviderBuilder tracing, ServerOptions options, bool otlp)

@@ -28,6 +28,16 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
     private ForwardBatch _batch = null!;
     private int _headsPerItem = 1;
 
+    /// <summary>Query tokens a tile holds at most (prefill over an F16/Q8_0 cache).</summary>
+    private const int TileTokens = 16;
+
+    // Tiles of the current batch: runs of up to TileTokens consecutive tokens of one sequence at consecutive positions. A
+    // tile's KV head reads (and, in an F16/Q8_0 cache, widens) each run of rows once for all its tokens instead of once per
+    // token: the O(n²) part of a prefill touches memory TileTokens times less. Zero tiles: one item per token as above.
+    private int[] _tileStart = new int[16];
+    private int[] _tileCount = new int[16];
+    private int _tiles;
+
     /// <summary>Points the next <see cref="Run"/> calls at one layer's inputs; returns the number of work items.</summary>
     /// <remarks>A large batch (prefill) makes one item per (token, KV head), so each key and value row is read once for all the
     /// query heads that share it (GQA); a small one (decode) one item per (token, head), so the threads get enough items.
@@ -43,12 +53,127 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
         // An F16/Q8_0 cache widens a KV head's rows once per item: items of all the query heads sharing it, so none is widened twice.
         bool widened = cache.KeyType != KvType.F32 || cache.ValueType != KvType.F32;
         _headsPerItem = widened || n * config.KvHeadCount >= 8 * threads ? config.HeadCount / config.KvHeadCount : 1;
+        _tiles = cache.KeyType == cache.ValueType ? Tile(batch) : 0;
+        if (_tiles > 0 && _tiles * config.KvHeadCount >= 2 * threads && _tiles < n) return _tiles * config.KvHeadCount;
+        _tiles = 0;
         return n * config.HeadCount / _headsPerItem;
+    }
+
+    /// <summary>Groups the batch's tokens into tiles; returns how many.</summary>
+    private int Tile(ForwardBatch batch)
+    {
+        int tiles = 0;
+        var positions = batch.Positions;
+        var sequences = batch.SequenceIds;
+        for (int i = 0; i < batch.Count;)
+        {
+            int count = 1;
+            while (i + count < batch.Count && count < TileTokens && sequences[i + count] == sequences[i] && positions[i + count] == positions[i + count - 1] + 1) count++;
+            if (tiles == _tileStart.Length)
+            {
+                Array.Resize(ref _tileStart, 2 * tiles);
+                Array.Resize(ref _tileCount, 2 * tiles);
+            }
+            _tileStart[tiles] = i;
+            _tileCount[tiles] = count;
+            tiles++;
+            i += count;
+        }
+        return tiles;
+    }
+
+    /// <summary>Computes tile items [start, end): item = tile · kvHeads + kvHead, every query head of that KV head for every
+    /// token of the tile. Each token's dots, softmax and weighted sums are the per-token path's, over the same runs of rows
+    /// (a token's last run is cut at its own position), so the results are the same bits.</summary>
+    private void RunTiles(int start, int end)
+    {
+        int headDim = config.HeadDim, kvHeads = config.KvHeadCount, g = config.HeadCount / kvHeads, kvLength = config.KvLength;
+        float scale = 1.0f / MathF.Sqrt(headDim);
+        var positions = _batch.Positions;
+        var sequences = _batch.SequenceIds;
+        bool f32 = _cache.KeyType == KvType.F32;
+        if (!f32 && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
+        for (int item = start; item < end; item++)
+        {
+            int tile = item / kvHeads, kvHead = item % kvHeads, kvOffset = kvHead * headDim;
+            int first = _tileStart[tile], count = _tileCount[tile], sequence = sequences[first];
+            int last = positions[first + count - 1], span = last + 1; // every token's span fits in the last one's
+            int stride = span;                                          // scores of (token k, head h) at (k·g + h)·stride
+            if (t_scores == null || t_scores.Length < count * g * stride) t_scores = new float[Math.Max(count * g * stride, 2 * (t_scores?.Length ?? 256))];
+            for (int t = 0; t <= last;)
+            {
+                // F32 rows are read where they are (row stride kvLength); others widened into t_rows (stride headDim).
+                Span<float> block;
+                int run, rowStride;
+                if (f32)
+                {
+                    block = _cache.KeyRun(_layer, sequence, t, span - t)[kvOffset..];
+                    run = (block.Length + kvOffset) / kvLength;
+                    rowStride = kvLength;
+                }
+                else
+                {
+                    run = _cache.ReadKeys(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+                    block = t_rows.AsSpan(0, run * headDim);
+                    rowStride = headDim;
+                }
+                for (int k = 0; k < count; k++)
+                {
+                    int own = positions[first + k] + 1 - t;
+                    if (own <= 0) continue;
+                    int rows = Math.Min(run, own);
+                    var keys = block[..((rows - 1) * rowStride + headDim)];
+                    var queries = _queries.AsSpan((first + k) * config.QueryLength + kvHead * g * headDim, g * headDim);
+                    for (int h = 0; h < g; h++)
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, rowStride, scale, t_scores.AsSpan((k * g + h) * stride + t, rows));
+                }
+                t += run;
+            }
+            for (int k = 0; k < count; k++)
+            {
+                int own = positions[first + k] + 1;
+                _output.AsSpan((first + k) * config.QueryLength + kvHead * g * headDim, g * headDim).Clear();
+                for (int h = 0; h < g; h++) Softmax.InPlace(t_scores.AsSpan((k * g + h) * stride, own));
+            }
+            for (int t = 0; t <= last;)
+            {
+                Span<float> block;
+                int run, rowStride;
+                if (f32)
+                {
+                    block = _cache.ValueRun(_layer, sequence, t, span - t)[kvOffset..];
+                    run = (block.Length + kvOffset) / kvLength;
+                    rowStride = kvLength;
+                }
+                else
+                {
+                    run = _cache.ReadValues(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+                    block = t_rows.AsSpan(0, run * headDim);
+                    rowStride = headDim;
+                }
+                for (int k = 0; k < count; k++)
+                {
+                    int own = positions[first + k] + 1 - t;
+                    if (own <= 0) continue;
+                    int rows = Math.Min(run, own);
+                    var values = block[..((rows - 1) * rowStride + headDim)];
+                    var outputs = _output.AsSpan((first + k) * config.QueryLength + kvHead * g * headDim, g * headDim);
+                    for (int h = 0; h < g; h++)
+                        VectorMath.MultiplyAddRows(values, rowStride, t_scores.AsSpan((k * g + h) * stride + t, rows), outputs.Slice(h * headDim, headDim));
+                }
+                t += run;
+            }
+        }
     }
 
     /// <summary>Computes work items [start, end): item = token · (heads / h) + head / h, for h query heads per item.</summary>
     public void Run(int start, int end)
     {
+        if (_tiles > 0)
+        {
+            RunTiles(start, end);
+            return;
+        }
         int headDim = config.HeadDim, heads = config.HeadCount, g = _headsPerItem;
         int group = heads / config.KvHeadCount, kvLength = config.KvLength, itemsPerToken = heads / g;
         float scale = 1.0f / MathF.Sqrt(headDim);

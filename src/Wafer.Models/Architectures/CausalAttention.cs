@@ -82,12 +82,31 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
         return tiles;
     }
 
+    /// <summary>The key (or value) rows of the run of positions from <paramref name="t"/>, for one KV head: F32 rows where they
+    /// are (<paramref name="rowStride"/> = kvLength), others widened into this thread's buffer (stride headDim). Returns the
+    /// run's length.</summary>
+    private int ReadRun(bool keys, bool f32, int sequence, int t, int span, int kvOffset, out Span<float> block, out int rowStride)
+    {
+        int headDim = config.HeadDim, kvLength = config.KvLength;
+        if (f32)
+        {
+            block = (keys ? _cache.KeyRun(_layer, sequence, t, span - t) : _cache.ValueRun(_layer, sequence, t, span - t))[kvOffset..];
+            rowStride = kvLength;
+            return (block.Length + kvOffset) / kvLength;
+        }
+        int run = keys ? _cache.ReadKeys(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows)
+            : _cache.ReadValues(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+        block = t_rows.AsSpan(0, run * headDim);
+        rowStride = headDim;
+        return run;
+    }
+
     /// <summary>Computes tile items [start, end): item = tile · kvHeads + kvHead, every query head of that KV head for every
     /// token of the tile. Each token's dots, softmax and weighted sums are the per-token path's, over the same runs of rows
     /// (a token's last run is cut at its own position), so the results are the same bits.</summary>
     private void RunTiles(int start, int end)
     {
-        int headDim = config.HeadDim, kvHeads = config.KvHeadCount, g = config.HeadCount / kvHeads, kvLength = config.KvLength;
+        int headDim = config.HeadDim, kvHeads = config.KvHeadCount, g = config.HeadCount / kvHeads;
         float scale = 1.0f / MathF.Sqrt(headDim);
         var positions = _batch.Positions;
         var sequences = _batch.SequenceIds;
@@ -102,21 +121,7 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             if (t_scores == null || t_scores.Length < count * g * stride) t_scores = new float[Math.Max(count * g * stride, 2 * (t_scores?.Length ?? 256))];
             for (int t = 0; t <= last;)
             {
-                // F32 rows are read where they are (row stride kvLength); others widened into t_rows (stride headDim).
-                Span<float> block;
-                int run, rowStride;
-                if (f32)
-                {
-                    block = _cache.KeyRun(_layer, sequence, t, span - t)[kvOffset..];
-                    run = (block.Length + kvOffset) / kvLength;
-                    rowStride = kvLength;
-                }
-                else
-                {
-                    run = _cache.ReadKeys(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
-                    block = t_rows.AsSpan(0, run * headDim);
-                    rowStride = headDim;
-                }
+                int run = ReadRun(keys: true, f32, sequence, t, span, kvOffset, out var block, out int rowStride);
                 for (int k = 0; k < count; k++)
                 {
                     int own = positions[first + k] + 1 - t;
@@ -137,20 +142,7 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             }
             for (int t = 0; t <= last;)
             {
-                Span<float> block;
-                int run, rowStride;
-                if (f32)
-                {
-                    block = _cache.ValueRun(_layer, sequence, t, span - t)[kvOffset..];
-                    run = (block.Length + kvOffset) / kvLength;
-                    rowStride = kvLength;
-                }
-                else
-                {
-                    run = _cache.ReadValues(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
-                    block = t_rows.AsSpan(0, run * headDim);
-                    rowStride = headDim;
-                }
+                int run = ReadRun(keys: false, f32, sequence, t, span, kvOffset, out var block, out int rowStride);
                 for (int k = 0; k < count; k++)
                 {
                     int own = positions[first + k] + 1 - t;

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using OpenTelemetry.Trace;
 
 namespace Wafer.Router.Hosting;
 
 /// <summary>OpenTelemetry tracing of <c>wafer route</c>, off unless the <c>OTEL_*</c> variables configure an exporter
-/// (<see cref="Wafer.OpenAi.Hosting.TracingEnvironment"/>) or a host adds one (<see cref="RouterOptions.ConfigureTracing"/>).
+/// (<see cref="Wafer.OpenAi.Hosting.HostTracing"/>) or a host adds one (<see cref="RouterOptions.ConfigureTracing"/>).
 /// Spans: the client's HTTP request (continuing its <c>traceparent</c>), one <c>cascade tier N</c> span per tier asked, and
 /// one <c>attempt BACKEND</c> client span per request sent to a backend (primary, retry or hedge, with
 /// <c>wafer.hedge</c>), whose context goes to the backend as its <c>traceparent</c>, so the replica's spans hang under it.</summary>
@@ -13,14 +12,6 @@ public static class RouterTracing
     public const string SourceName = "Wafer.Router";
 
     internal static readonly ActivitySource Source = new(SourceName);
-
-    internal static void Configure(TracerProviderBuilder tracing, RouterOptions options, bool otlp)
-    {
-        tracing.AddSource(SourceName)
-            .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics") && !http.Request.Path.StartsWithSegments("/health"));
-        if (otlp) tracing.AddOtlpExporter();
-        options.ConfigureTracing?.Invoke(tracing);
-    }
 
     /// <summary>Writes the current activity's context into <paramref name="message"/> as W3C trace context.</summary>
     internal static void Inject(HttpRequestMessage message)

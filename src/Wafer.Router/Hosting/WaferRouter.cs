@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using Wafer.OpenAi.Hosting;
 using Wafer.Router.Backends;
 using Wafer.Router.Configuration;
@@ -55,13 +54,7 @@ public sealed class WaferRouter : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(RouterMetrics.MeterName).AddPrometheusExporter());
-        bool otlp = Wafer.OpenAi.Hosting.TracingEnvironment.Configured(Environment.GetEnvironmentVariable);
-        if (otlp || options.ConfigureTracing != null)
-        {
-            if (Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is not { Length: > 0 })
-                telemetry.ConfigureResource(r => r.AddService("wafer-route"));
-            telemetry.WithTracing(t => RouterTracing.Configure(t, options, otlp));
-        }
+        Wafer.OpenAi.Hosting.HostTracing.Add(telemetry, "wafer-route", options.ConfigureTracing, RouterTracing.SourceName);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Router");
 

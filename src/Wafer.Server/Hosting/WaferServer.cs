@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using Wafer.Engine;
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Metrics;
@@ -68,13 +67,7 @@ public sealed class WaferServer : IAsyncDisposable
             .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
             .AddView(instrument => instrument.Meter.Name == ServerMetrics.MeterName && !metrics.Owns(instrument.Meter) ? MetricStreamConfiguration.Drop : null)
             .AddPrometheusExporter());
-        bool otlp = ServerTracing.Configured(Environment.GetEnvironmentVariable);
-        if (otlp || options.ConfigureTracing != null)
-        {
-            if (Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") is not { Length: > 0 })
-                telemetry.ConfigureResource(r => r.AddService("wafer-serve"));
-            telemetry.WithTracing(t => ServerTracing.Configure(t, options, otlp));
-        }
+        HostTracing.Add(telemetry, "wafer-serve", options.ConfigureTracing, ServerTracing.SourceName, Engine.Telemetry.EngineTracing.SourceName);
         WaferServer? started = null; // the MCP tool and the loader read the server once it exists
         if (options.Mcp)
             builder.Services.AddMcpServer(o => o.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "wafer", Version = typeof(WaferServer).Assembly.GetName().Version?.ToString() ?? "0" })

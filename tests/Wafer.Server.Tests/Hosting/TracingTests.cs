@@ -127,6 +127,6 @@ public sealed class TracingTests : IAsyncLifetime
     public void Configured_FollowsTheStandardVariables(string? endpoint, string? exporter, string? disabled, bool expected)
     {
         var env = new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint, ["OTEL_TRACES_EXPORTER"] = exporter, ["OTEL_SDK_DISABLED"] = disabled };
-        Assert.Equal(expected, ServerTracing.Configured(name => env.GetValueOrDefault(name)));
+        Assert.Equal(expected, Wafer.OpenAi.Hosting.HostTracing.Configured(name => env.GetValueOrDefault(name)));
     }
 }

@@ -25,7 +25,10 @@ public static class EngineTracing
     {
         var parent = active.Trace;
         if (parent == null) return;
+        // One reading of both clocks maps every timestamp, so the spans meet exactly where one ends and the next starts.
+        var wall = DateTimeOffset.UtcNow;
         long end = Stopwatch.GetTimestamp();
+        DateTimeOffset Time(long timestamp) => wall - Stopwatch.GetElapsedTime(timestamp, end);
         var request = active.Request.Spec;
         parent.SetTag("gen_ai.request.max_tokens", request.MaxTokens);
         parent.SetTag("gen_ai.request.temperature", request.Sampling.Temperature);
@@ -38,25 +41,22 @@ public static class EngineTracing
 
         long scheduled = active.FirstScheduledTimestamp != 0 ? active.FirstScheduledTimestamp : end;
         long first = active.FirstTokenTimestamp != 0 ? active.FirstTokenTimestamp : end;
-        Span("wafer.queue", parent, active.ArrivalTimestamp, scheduled, null);
-        Span("wafer.prefill", parent, scheduled, first, a =>
+        Span("wafer.queue", parent, Time(active.ArrivalTimestamp), Time(scheduled), null);
+        Span("wafer.prefill", parent, Time(scheduled), Time(first), a =>
         {
             a.SetTag("wafer.prompt_tokens", active.Request.PromptCount);
             foreach (var (at, tokens) in active.TraceChunks ?? [])
                 a.AddEvent(new ActivityEvent("chunk", Time(at), new ActivityTagsCollection { ["wafer.chunk_tokens"] = tokens }));
         });
         if (active.FirstTokenTimestamp != 0)
-            Span("wafer.decode", parent, first, end, a => a.SetTag("wafer.output_tokens", usage?.CompletionTokens ?? 0));
+            Span("wafer.decode", parent, Time(first), wall, a => a.SetTag("wafer.output_tokens", usage?.CompletionTokens ?? 0));
     }
 
-    private static void Span(string name, Activity parent, long start, long end, Action<Activity>? fill)
+    private static void Span(string name, Activity parent, DateTimeOffset start, DateTimeOffset end, Action<Activity>? fill)
     {
-        using var span = Source.StartActivity(name, ActivityKind.Internal, parent.Context, startTime: Time(start));
+        using var span = Source.StartActivity(name, ActivityKind.Internal, parent.Context, startTime: start);
         if (span == null) return;
         fill?.Invoke(span);
-        span.SetEndTime(Time(end).UtcDateTime);
+        span.SetEndTime(end.UtcDateTime);
     }
-
-    /// <summary>A Stopwatch timestamp as wall-clock time.</summary>
-    private static DateTimeOffset Time(long timestamp) => DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(timestamp);
 }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Wafer.Kernels.Ops;
 using Wafer.Models.Architectures;
 using Wafer.Models.Inference;
 
@@ -67,24 +66,8 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
     /// <inheritdoc/>
     public void Write(int layer, int sequenceId, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
     {
-        Encode(KeyType, key, new Span<byte>(Row(_keys, _keyLayerStride, _keyRowBytes, layer, sequenceId, position), _keyRowBytes));
-        Encode(ValueType, value, new Span<byte>(Row(_values, _valueLayerStride, _valueRowBytes, layer, sequenceId, position), _valueRowBytes));
-    }
-
-    private static void Encode(KvType type, ReadOnlySpan<float> row, Span<byte> destination)
-    {
-        switch (type)
-        {
-            case KvType.F16:
-                KvRowCodec.SingleToHalf(row, MemoryMarshal.Cast<byte, ushort>(destination));
-                break;
-            case KvType.Q8_0:
-                KvRowCodec.SingleToQ8_0(row, destination);
-                break;
-            default:
-                row.CopyTo(MemoryMarshal.Cast<byte, float>(destination));
-                break;
-        }
+        KeyType.Encode(key, new Span<byte>(Row(_keys, _keyLayerStride, _keyRowBytes, layer, sequenceId, position), _keyRowBytes));
+        ValueType.Encode(value, new Span<byte>(Row(_values, _valueLayerStride, _valueRowBytes, layer, sequenceId, position), _valueRowBytes));
     }
 
     /// <inheritdoc/>
@@ -112,23 +95,7 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
     {
         int n = RunLength(start, maxCount);
         byte* first = Row(baseAddress, layerStride, rowBytes, layer, sequenceId, start); // a run's rows are consecutive
-        for (int r = 0; r < n; r++)
-        {
-            byte* row = first + (long)r * rowBytes;
-            var into = destination.Slice(r * width, width);
-            switch (type)
-            {
-                case KvType.F16:
-                    KvRowCodec.HalfToSingle(new ReadOnlySpan<ushort>(row + 2 * column, width), into);
-                    break;
-                case KvType.Q8_0:
-                    KvRowCodec.Q8_0ToSingle(new ReadOnlySpan<byte>(row + column / 32 * 34, width / 32 * 34), into);
-                    break;
-                default:
-                    new ReadOnlySpan<float>(row + 4 * column, width).CopyTo(into);
-                    break;
-            }
-        }
+        for (int r = 0; r < n; r++) type.Decode(new ReadOnlySpan<byte>(first + (long)r * rowBytes, rowBytes), column, destination.Slice(r * width, width));
         return n;
     }
 

@@ -10,8 +10,7 @@ public sealed class ContiguousKvCache : IKvCache
     private readonly ModelConfig _config;
     private readonly int _capacity;
     private readonly KvType _keyRounding, _valueRounding;
-    private readonly ushort[] _half;
-    private readonly byte[] _blocks;
+    private readonly byte[] _encoded; // one row in the rounding type, reused
     private readonly Dictionary<int, float[][]> _keys = []; // sequence → [layer][capacity, kvLength]
     private readonly Dictionary<int, float[][]> _values = [];
 
@@ -24,8 +23,7 @@ public sealed class ContiguousKvCache : IKvCache
         _capacity = capacity;
         _keyRounding = keyRounding;
         _valueRounding = valueRounding;
-        _half = new ushort[config.KvLength];
-        _blocks = new byte[KvType.Q8_0.RowBytes(config.KvLength) + 34];
+        _encoded = new byte[Math.Max(keyRounding.RowBytes(config.KvLength), valueRounding.RowBytes(config.KvLength))];
     }
 
     /// <summary>Positions each sequence can hold.</summary>
@@ -46,20 +44,14 @@ public sealed class ContiguousKvCache : IKvCache
 
     private void Round(KvType type, ReadOnlySpan<float> row, Span<float> destination)
     {
-        switch (type)
+        if (type == KvType.F32)
         {
-            case KvType.F16:
-                Kernels.Ops.KvRowCodec.SingleToHalf(row, _half);
-                Kernels.Ops.KvRowCodec.HalfToSingle(_half, destination);
-                break;
-            case KvType.Q8_0:
-                Kernels.Ops.KvRowCodec.SingleToQ8_0(row, _blocks);
-                Kernels.Ops.KvRowCodec.Q8_0ToSingle(_blocks, destination);
-                break;
-            default:
-                row.CopyTo(destination);
-                break;
+            row.CopyTo(destination);
+            return;
         }
+        var encoded = _encoded.AsSpan(0, type.RowBytes(row.Length));
+        type.Encode(row, encoded);
+        type.Decode(encoded, 0, destination);
     }
 
     /// <inheritdoc/>

@@ -41,6 +41,42 @@ public static class KvTypes
         _ => 4 * length,
     };
 
+    /// <summary>Stores one row of floats as <paramref name="type"/> in <paramref name="destination"/> (<see cref="RowBytes"/> long).</summary>
+    public static void Encode(this KvType type, ReadOnlySpan<float> row, Span<byte> destination)
+    {
+        switch (type)
+        {
+            case KvType.F16:
+                Kernels.Ops.KvRowCodec.SingleToHalf(row, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(destination));
+                break;
+            case KvType.Q8_0:
+                Kernels.Ops.KvRowCodec.SingleToQ8_0(row, destination);
+                break;
+            default:
+                row.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(destination));
+                break;
+        }
+    }
+
+    /// <summary>Widens columns [<paramref name="column"/>, + <paramref name="destination"/>.Length) of a row stored as
+    /// <paramref name="type"/> (for Q8_0, multiples of 32).</summary>
+    public static void Decode(this KvType type, ReadOnlySpan<byte> row, int column, Span<float> destination)
+    {
+        int width = destination.Length;
+        switch (type)
+        {
+            case KvType.F16:
+                Kernels.Ops.KvRowCodec.HalfToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(row.Slice(2 * column, 2 * width)), destination);
+                break;
+            case KvType.Q8_0:
+                Kernels.Ops.KvRowCodec.Q8_0ToSingle(row.Slice(column / 32 * 34, width / 32 * 34), destination);
+                break;
+            default:
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row.Slice(4 * column, 4 * width)).CopyTo(destination);
+                break;
+        }
+    }
+
     /// <summary>Throws when a model with heads of <paramref name="headDim"/> values cannot use <paramref name="type"/>
     /// (Q8_0 quantizes each head's values in blocks of 32, as llama.cpp requires).</summary>
     public static void Require(this KvType type, int headDim, string option)

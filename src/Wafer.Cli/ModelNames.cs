@@ -14,6 +14,7 @@ internal static class ModelNames
     /// <summary>The file <paramref name="text"/> names; <paramref name="what"/> names the argument in errors.</summary>
     public static string Resolve(string text, string what = "MODEL")
     {
+        if (File.Exists(text)) return text; // a path needs no catalog (nor HF_* variables that parse)
         var catalog = Catalog();
         if (catalog.Resolve(text) is { } path) return path;
         bool looksLikePath = text.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && Path.GetDirectoryName(text) is var dir && (string.IsNullOrEmpty(dir) || Directory.Exists(dir));

@@ -36,12 +36,21 @@ public sealed class ModelCatalog(HubCache hub, OllamaStore ollama, string? model
         foreach (string repository in hub.Repositories()) entries.AddRange(HubModels(repository));
         foreach (var model in ollama.Models())
             entries.Add(new LocalModelEntry(model.Name, QuantOf(model.Path), model.Size, Ollama, [model.Path]));
-        if (modelsDirectory != null && Directory.Exists(modelsDirectory))
-            foreach (var group in Models(Directory.EnumerateFiles(modelsDirectory, "*.gguf", SearchOption.AllDirectories)))
-            {
-                string relative = System.IO.Path.GetRelativePath(modelsDirectory, group[0]).Replace(System.IO.Path.DirectorySeparatorChar, '/');
-                entries.Add(new LocalModelEntry(relative[..^".gguf".Length], QuantOf(group[0]), group.Sum(LengthOf), Local, group));
-            }
+        if (modelsDirectory != null) entries.AddRange(Folder(modelsDirectory));
+        return entries;
+    }
+
+    /// <summary>The models of a folder of GGUF files (its subfolders too), each named by its path there without
+    /// <c>.gguf</c>; a split model once, by its first part. None when the folder does not exist.</summary>
+    public static IReadOnlyList<LocalModelEntry> Folder(string directory)
+    {
+        if (!Directory.Exists(directory)) return [];
+        var entries = new List<LocalModelEntry>();
+        foreach (var group in Models(Directory.EnumerateFiles(directory, "*.gguf", SearchOption.AllDirectories)))
+        {
+            string relative = System.IO.Path.GetRelativePath(directory, group[0]).Replace(System.IO.Path.DirectorySeparatorChar, '/');
+            entries.Add(new LocalModelEntry(relative[..^".gguf".Length], QuantOf(group[0]), group.Sum(LengthOf), Local, group));
+        }
         return entries;
     }
 

@@ -126,8 +126,7 @@ internal static class ServeCommand
         if (modelsDir != null)
         {
             if (!Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models-dir '{modelsDir}' does not exist; pass a folder of .gguf files");
-            var found = new ModelCatalog(new HubCache(Path.Combine(modelsDir, ".no-hub-cache")), new OllamaStore(Path.Combine(modelsDir, ".no-ollama-store")), modelsDir)
-                .List().Where(m => m.Source == ModelCatalog.Local).ToList();
+            var found = ModelCatalog.Folder(modelsDir);
             if (found.Count == 0) throw new ArgumentException($"--models-dir '{modelsDir}' holds no .gguf file");
             specs.AddRange(found.Select(m => new ModelSpec(m.Name, m.Path)));
         }

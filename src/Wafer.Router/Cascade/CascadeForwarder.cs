@@ -23,6 +23,7 @@ internal sealed class CascadeForwarder(RouterContext context, HedgedSender sende
         var ct = http.RequestAborted;
         double cost = 0;
         var tiers = route.Tiers;
+        if (tiers.Count == 0) throw new UpstreamException($"no backend of model '{request.Model}' is available (its discovered groups have no replicas yet); check GET /health", 503, false, false);
         for (int i = 0; i < tiers.Count; i++)
         {
             var tier = tiers[i];

@@ -6,8 +6,11 @@ public sealed record BackendConfig
     /// <summary>Unique name routes refer to, e.g. "r0".</summary>
     public string Name { get; init; } = "";
 
-    /// <summary>Base address, e.g. http://127.0.0.1:8081 (paths /v1/... and /health are appended).</summary>
+    /// <summary>Base address, e.g. http://127.0.0.1:8081 (paths /v1/... and /health are appended); empty when <see cref="Discover"/> finds the addresses.</summary>
     public string Url { get; init; } = "";
+
+    /// <summary>Instead of <see cref="Url"/>: a group whose replicas are discovered (Kubernetes EndpointSlices or DNS).</summary>
+    public DiscoveryConfig? Discover { get; init; }
 
     /// <summary>Model names this backend serves.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];

@@ -2,12 +2,12 @@ using Wafer.Router.Hosting;
 
 namespace Wafer.Router.Configuration;
 
-/// <summary>Reloads router.json when its time stamp or size changes; a file that fails to load or build, for any reason, is logged and the previous configuration stays.</summary>
+/// <summary>Reloads router.json when its time stamp or size changes and hands it to <c>apply</c>; a file that fails to load or apply, for any reason, is logged and the previous configuration stays.</summary>
 /// <remarks>
 /// Every reload attempt is counted (<see cref="Reloads"/>, <see cref="Rejections"/>) and completes the task
 /// <see cref="NextAttemptAsync"/> handed out, so tests wait for the watcher instead of sleeping.
 /// </remarks>
-internal sealed class ConfigWatcher(string path, TimeSpan interval, RouterContext context, Func<RouterConfig, RouterState> build, Func<string, RouterConfig>? load = null)
+internal sealed class ConfigWatcher(string path, TimeSpan interval, RouterContext context, Action<RouterConfig> apply, Func<string, RouterConfig>? load = null)
 {
     private readonly Func<string, RouterConfig> _load = load ?? RouterConfigLoader.Load;
     private (DateTime, long) _seen = Stamp(path);
@@ -53,7 +53,7 @@ internal sealed class ConfigWatcher(string path, TimeSpan interval, RouterContex
         try
         {
             var config = _load(path);
-            context.State = build(config);
+            apply(config);
             RouterLog.Reloaded(context.Logger, path, config.Routes.Count, config.Backends.Count);
             ok = true;
         }

@@ -32,7 +32,7 @@ public static class RouterConfigLoader
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"router config '{source}': {e.Message} (field names: backends[].name/url/models/apiKey/weight/tier/costPer1kInput/costPer1kOutput, routes[].model/backends/policy/…)", e);
+            throw new InvalidDataException($"router config '{source}': {e.Message} (field names: backends[].name/url/discover/models/apiKey/weight/tier/costPer1kInput/costPer1kOutput, routes[].model/backends/policy/…)", e);
         }
         if (config == null) throw new InvalidDataException($"router config '{source}' is empty; expected {{\"backends\": [...], \"routes\": [...]}}");
         Validate(config, source);
@@ -51,8 +51,14 @@ public static class RouterConfigLoader
             string at = $"backends[{i}]";
             if (string.IsNullOrWhiteSpace(b.Name)) Fail($"{at}.name is missing; give each backend a unique name");
             if (!names.Add(b.Name)) Fail($"{at}.name '{b.Name}' is used twice; backend names must be unique");
-            if (!Uri.TryCreate(b.Url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-                Fail($"{at}.url '{b.Url}' is not an absolute http(s) address; write e.g. \"http://127.0.0.1:8081\"");
+            if (b.Discover is { } discover)
+            {
+                if (b.Url.Length > 0) Fail($"{at} has both 'url' and 'discover'; a backend is one address or a discovered group, not both");
+                if (b.Name.Contains('/', StringComparison.Ordinal)) Fail($"{at}.name '{b.Name}' contains '/'; discovered replicas are named GROUP/ADDRESS:PORT, so a group's name cannot");
+                ValidateDiscovery(discover, $"{at}.discover", Fail);
+            }
+            else if (!Uri.TryCreate(b.Url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                Fail($"{at}.url '{b.Url}' is not an absolute http(s) address; write e.g. \"http://127.0.0.1:8081\" (or \"discover\": {{\"kubernetes\": {{\"service\": \"wafer-serve\"}}}} for replicas found in a cluster)");
             if (b.Weight <= 0) Fail($"{at}.weight is {Num(b.Weight)}; it must be > 0");
             if (b.CostPer1kInput < 0 || b.CostPer1kOutput < 0) Fail($"{at}: costs must be >= 0");
         }
@@ -95,6 +101,28 @@ public static class RouterConfigLoader
             if (limits.RequestsPerMinute < 0 || limits.TokensPerMinute < 0) Fail("rateLimits values must be >= 0 (0 = unlimited)");
             foreach (var (key, l) in limits.Keys)
                 if (l.RequestsPerMinute < 0 || l.TokensPerMinute < 0) Fail($"rateLimits.keys['{key}'] values must be >= 0");
+        }
+    }
+
+    private static void ValidateDiscovery(DiscoveryConfig d, string at, Action<string> fail)
+    {
+        if ((d.Kubernetes == null) == (d.Dns == null))
+            fail($"{at} needs exactly one of 'kubernetes' ({{\"service\": \"wafer-serve\", \"portName\": \"http\"}}) or 'dns' ({{\"host\": \"wafer-serve-headless\", \"port\": 8080}})");
+        if (d.Scheme is not ("http" or "https")) fail($"{at}.scheme '{d.Scheme}' is not http or https");
+        if (d.Kubernetes is { } k)
+        {
+            if (string.IsNullOrWhiteSpace(k.Service)) fail($"{at}.kubernetes.service is missing; name the Service whose endpoints are the replicas");
+            if (k.PortName != null && k.Port != null) fail($"{at}.kubernetes has both 'portName' and 'port'; give one");
+            if (k.Port is < 1 or > 65535) fail($"{at}.kubernetes.port {k.Port} is not a port; use 1–65535");
+            if (k.Namespace is { Length: 0 }) fail($"{at}.kubernetes.namespace is empty; leave it out for the router's own namespace");
+            if (k.ApiServer != null && (!Uri.TryCreate(k.ApiServer, UriKind.Absolute, out var api) || (api.Scheme != "http" && api.Scheme != "https")))
+                fail($"{at}.kubernetes.apiServer '{k.ApiServer}' is not an absolute http(s) address; leave it out inside a cluster");
+        }
+        if (d.Dns is { } dns)
+        {
+            if (string.IsNullOrWhiteSpace(dns.Host)) fail($"{at}.dns.host is missing; name the host to resolve, e.g. a headless Service");
+            if (dns.Port is < 1 or > 65535) fail($"{at}.dns.port {dns.Port} is not a port; use 1–65535");
+            if (dns.IntervalMs < 100) fail($"{at}.dns.intervalMs is {Num(dns.IntervalMs)}; use >= 100");
         }
     }
 

@@ -30,6 +30,23 @@ internal static class InfoEndpoints
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (context.Discovery?.Status() is { Count: > 0 } groups)
+        {
+            w.WriteStartArray("discovery");
+            foreach (var g in groups)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", g.Name);
+                w.WriteString("source", g.Source);
+                w.WriteBoolean("known", g.Known);
+                w.WriteNumber("replicas", g.Replicas);
+                w.WriteNumber("changes", g.Changes);
+                if (g.LastError != null) w.WriteString("error", g.LastError);
+                else w.WriteNull("error");
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
         await w.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }

@@ -12,6 +12,9 @@ internal sealed class RouterContext(HttpClient client, TimeProvider time, Router
     public RouterMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = logger;
 
+    /// <summary>The discovered groups (for /health); null before the router finished starting.</summary>
+    public Discovery.ReplicaDiscovery? Discovery { get; set; }
+
     /// <summary>The configuration in force; swapped atomically on reload.</summary>
     public RouterState State
     {

@@ -37,4 +37,13 @@ internal static partial class RouterLog
 
     [LoggerMessage(11, LogLevel.Warning, "Could not check {Path} for changes (will try again): {Message}")]
     public static partial void WatchFailed(ILogger logger, string path, string message);
+
+    [LoggerMessage(12, LogLevel.Information, "Discovered {Count} replica(s) of '{Group}' (added: {Added}; removed: {Removed})")]
+    public static partial void Discovered(ILogger logger, string group, int count, string added, string removed);
+
+    [LoggerMessage(13, LogLevel.Warning, "Discovery of '{Group}': {Reason}")]
+    public static partial void DiscoveryFailed(ILogger logger, string group, string reason);
+
+    [LoggerMessage(14, LogLevel.Error, "Rebuilding the routes after a discovery change failed with {ExceptionType}: {Message}")]
+    public static partial void RebuildFailed(ILogger logger, Exception exception, string exceptionType, string message);
 }

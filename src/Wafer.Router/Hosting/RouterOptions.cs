@@ -21,11 +21,14 @@ public sealed record RouterOptions
     /// <summary>Random source for policies (tests fix the seed).</summary>
     public Random Random { get; init; } = Random.Shared;
 
-    /// <summary>Throws when an option is out of range.</summary>
+    /// <summary>Makes the replica source of a discovered group (tests inject fakes); null = Kubernetes or DNS as configured.</summary>
+    public Func<Configuration.DiscoveryConfig, Discovery.IReplicaSource>? ReplicaSources { get; init; }
+
     /// <summary>Adds to the tracer provider (a host's exporter, e.g. tests' in-memory one); with it, tracing is on whatever
     /// the environment says. Null: tracing follows the <c>OTEL_*</c> variables.</summary>
     public Action<OpenTelemetry.Trace.TracerProviderBuilder>? ConfigureTracing { get; init; }
 
+    /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException($"--port {Port} is not a port; use 0–65535");

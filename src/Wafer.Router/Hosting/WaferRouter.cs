@@ -17,7 +17,7 @@ namespace Wafer.Router.Hosting;
 /// Step 1: load and validate router.json (errors name the field and the fix).
 /// Step 2: build live state (backends with breakers, routes with policies and budgets).
 /// Step 3: start Kestrel: /health, /v1/models, /metrics answered here; generation requests forwarded.
-/// Step 4: in the background, probe backends and reload the config file when it changes.
+/// Step 4: in the background, probe backends, reload the config file when it changes and follow discovered replicas (<see cref="LiveConfig"/>).
 /// </remarks>
 public sealed class WaferRouter : IAsyncDisposable
 {
@@ -40,6 +40,8 @@ public sealed class WaferRouter : IAsyncDisposable
     internal RouterContext Context { get; private set; } = null!;
 
     internal ConfigWatcher Watcher { get; private set; } = null!;
+
+    internal LiveConfig Live { get; private set; } = null!;
 
     /// <summary>Validates the configuration and starts listening.</summary>
     public static async Task<WaferRouter> StartAsync(RouterOptions options, Action<ILoggingBuilder>? logging = null)
@@ -79,11 +81,13 @@ public sealed class WaferRouter : IAsyncDisposable
             RouterLog.Ejected(logger, b.Name);
         }
         void Recovered(Backend b) => RouterLog.Recovered(logger, b.Name);
-        var context = new RouterContext(client, options.Time, metrics, logger,
-            RouterState.Build(config, null, options.Time, options.Random, Ejected, Recovered));
+        RouterState Build(RouterConfig c, RouterState? previous, IReadOnlyDictionary<string, IReadOnlyList<Discovery.Replica>> discovered) =>
+            RouterState.Build(c, previous, options.Time, options.Random, Ejected, Recovered, discovered);
+        var context = new RouterContext(client, options.Time, metrics, logger, Build(config, null, new Dictionary<string, IReadOnlyList<Discovery.Replica>>()));
         router.Context = context;
-        router.Watcher = new ConfigWatcher(options.ConfigPath, options.ReloadInterval, context,
-            c => RouterState.Build(c, context.State, options.Time, options.Random, Ejected, Recovered));
+        router.Live = new LiveConfig(context, config, Build, options.ReplicaSources ?? (spec => Discovery.ReplicaDiscovery.CreateSource(spec, options.Time)));
+        context.Discovery = router.Live.Discovery;
+        router.Watcher = new ConfigWatcher(options.ConfigPath, options.ReloadInterval, context, router.Live.Apply);
 
         // Step 3
         MapEndpoints(app, context, logger);
@@ -142,6 +146,7 @@ public sealed class WaferRouter : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
+        await Live.DisposeAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _client.Dispose();

@@ -76,6 +76,77 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Discovery_ReplicaAddedAndOneKilledWhileRequestsFlow_NoRequestThatHadNotStartedStreamingFails()
+    {
+        // The router finds the replicas in a loopback fake of the Kubernetes EndpointSlice API: two at first, a third
+        // added under load, then one killed with kill -9 and marked not ready, as the endpoints controller would.
+        Fixtures.Path("models/stories260K.gguf");
+        var replicas = (await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WaferServerProcess.ServeAsync("--alias", "stories")))).ToList();
+        await using var api = await FakeKubernetesApi.StartAsync("wafer", "wafer-serve");
+        api.SetSlice("s0", replicas[0].Url.Port, ("127.0.0.1", true));
+        api.SetSlice("s1", replicas[1].Url.Port, ("127.0.0.1", true));
+        string config = """
+            {"backends": [{"name": "serve", "models": ["stories"], "discover": {"kubernetes": {"service": "wafer-serve", "namespace": "wafer", "portName": "http", "apiServer": "API"}}}],
+             "routes": [{"model": "stories", "backends": ["serve"], "policy": "least-outstanding"}],
+             "health": {"probeIntervalMs": 200, "probeTimeoutMs": 500}}
+            """.Replace("API", api.Url.ToString(), StringComparison.Ordinal);
+        string path = Path.Combine(Path.GetTempPath(), $"wafer-router-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, config);
+        WaferServerProcess? router = null;
+        try
+        {
+            router = await WaferServerProcess.RouteAsync(path);
+            string Name(int i) => $"serve/127.0.0.1:{replicas[i].Url.Port}";
+            await Wait.UntilAsync(() => router.Http.GetStringAsync("health").Result.Contains("\"replicas\":2", StringComparison.Ordinal), "the router never discovered the two replicas");
+
+            var outcomes = new System.Collections.Concurrent.ConcurrentBag<(LoadClient.Outcome Outcome, bool Stream, bool AfterKill)>();
+            int ok = 0, okAfter = 0, killed = 0;
+            int wantBefore = BenchScale.Requests(8), wantAfter = BenchScale.Requests(12);
+            using var bound = new CancellationTokenSource(Wait.Generous);
+            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                for (int i = 0; Volatile.Read(ref okAfter) < wantAfter && !bound.IsCancellationRequested; i++)
+                {
+                    bool stream = (i + w) % 2 == 0;
+                    string body = $"{{\"model\":\"stories\",\"prompt\":\"Once upon a time {w} {i}\",\"max_tokens\":24,\"stream\":{(stream ? "true" : "false")}}}";
+                    var outcome = await LoadClient.SendAsync(router.Http, "v1/completions", body, stream);
+                    bool late = Volatile.Read(ref killed) == 1;
+                    outcomes.Add((outcome, stream, late));
+                    if (outcome.Ok) Interlocked.Increment(ref ok);
+                    if (outcome.Ok && late) Interlocked.Increment(ref okAfter);
+                }
+            })).ToList();
+            await Wait.UntilAsync(() => Volatile.Read(ref ok) >= wantBefore || workers.Any(t => t.IsCompleted), "the cluster never answered its first requests");
+            Assert.DoesNotContain(outcomes, o => o.Outcome.Backend == Name(2));
+            api.SetSlice("s2", replicas[2].Url.Port, ("127.0.0.1", true));
+            await Wait.UntilAsync(() => outcomes.Any(o => o.Outcome.Ok && o.Outcome.Backend == Name(2)) || workers.Any(t => t.IsCompleted), "the added replica never served a request");
+            replicas[1].KillHard();
+            Volatile.Write(ref killed, 1);
+            api.SetSlice("s1", replicas[1].Url.Port, ("127.0.0.1", false));
+            await Task.WhenAll(workers);
+
+            var failed = outcomes.Where(o => !o.Outcome.Ok).ToList();
+            var byBackend = outcomes.Where(o => o.Outcome.Ok).GroupBy(o => o.Outcome.Backend).ToDictionary(g => g.Key ?? "?", g => g.Count());
+            string health = await router.Http.GetStringAsync("health");
+            Report.Line(output, $"discovery under load: {outcomes.Count} requests, {failed.Count} failed (all after streaming had started: {failed.All(f => f.Outcome.Started)}); answered by {string.Join(", ", byBackend.Select(kv => $"{kv.Key} {kv.Value}"))}; discovery lists {api.Lists}, watches {api.WatchesOpened}");
+            Assert.All(failed, f => Assert.True(f.Stream && f.Outcome.Started, $"a request failed before anything was streamed to it: {f.Outcome.Body}"));
+            Assert.True(failed.Count <= 4, $"{failed.Count} streams broke; at most the 4 in flight on the killed replica may");
+            Assert.True(byBackend.ContainsKey(Name(2)), "the replica added by discovery served requests");
+            Assert.True(outcomes.Count(o => o.AfterKill && o.Outcome.Ok) >= wantAfter, "requests succeeded after the kill");
+            await Wait.UntilAsync(() => !router.Http.GetStringAsync("health").Result.Contains(Name(1), StringComparison.Ordinal), "the killed replica stayed in the router's backends after it was marked not ready");
+            health = await router.Http.GetStringAsync("health");
+            Assert.Contains(Name(0), health, StringComparison.Ordinal);
+            Assert.Contains(Name(2), health, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (router != null) await router.DisposeAsync();
+            foreach (var r in replicas) await r.DisposeAsync();
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task PrefixAffinity_SharedSystemPrompt_OneReplicaServesAndHitsItsPrefixCache()
     {
         var (replicas, router, path) = await StartAsync(Configs.Route("stories", ["r0", "r1", "r2"], "prefix-affinity", "\"prefixChars\": 200"));

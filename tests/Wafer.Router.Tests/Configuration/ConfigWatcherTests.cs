@@ -28,7 +28,7 @@ public sealed class ConfigWatcherTests : IDisposable
     {
         var context = Context();
         var before = context.State;
-        var watcher = new ConfigWatcher(_path, TimeSpan.FromSeconds(1), context, c => Build(c, context.State),
+        var watcher = new ConfigWatcher(_path, TimeSpan.FromSeconds(1), context, c => context.State = Build(c, context.State),
             _ => throw new InvalidOperationException("loader bug"));
 
         Assert.False(watcher.TryReload());
@@ -61,7 +61,7 @@ public sealed class ConfigWatcherTests : IDisposable
         var context = Context();
         var before = context.State;
         // Any file naming "unloadable" fails the way no loader check expects; a half-written file is never valid JSON.
-        var watcher = new ConfigWatcher(_path, TimeSpan.FromMilliseconds(10), context, c => Build(c, context.State),
+        var watcher = new ConfigWatcher(_path, TimeSpan.FromMilliseconds(10), context, c => context.State = Build(c, context.State),
             path => File.ReadAllText(path).Contains("unloadable", StringComparison.Ordinal) ? throw new InvalidOperationException("unexpected") : RouterConfigLoader.Load(path));
         using var stop = new CancellationTokenSource();
         var running = watcher.RunAsync(stop.Token);

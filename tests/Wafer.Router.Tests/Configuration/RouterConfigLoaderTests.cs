@@ -56,4 +56,42 @@ public sealed class RouterConfigLoaderTests
         var e = Assert.Throws<FileNotFoundException>(() => RouterConfigLoader.Load("/nonexistent/router.json"));
         Assert.Contains("--config", e.Message);
     }
+
+    private static RouterConfig Group(string discover) =>
+        RouterConfigLoader.Parse("{\"backends\": [{\"name\": \"serve\", \"models\": [\"stories\"], \"discover\": " + discover + "}], \"routes\": [{\"model\": \"stories\", \"backends\": [\"serve\"]}]}", "t.json");
+
+    [Fact]
+    public void Parse_DiscoveredGroups_KubernetesAndDns()
+    {
+        var k = Group("{\"kubernetes\": {\"service\": \"wafer-serve\", \"portName\": \"http\"}}").Backends[0].Discover!;
+        Assert.Equal("wafer-serve", k.Kubernetes!.Service);
+        Assert.Null(k.Kubernetes.Namespace);
+        Assert.Equal("http", k.Scheme);
+        var d = Group("{\"dns\": {\"host\": \"wafer-serve-headless\", \"port\": 8080}}").Backends[0].Discover!;
+        Assert.Equal(8080, d.Dns!.Port);
+        Assert.Equal(5000, d.Dns.IntervalMs);
+    }
+
+    [Theory]
+    [InlineData("{}", "exactly one of 'kubernetes'")]
+    [InlineData("{\"kubernetes\": {\"service\": \"a\"}, \"dns\": {\"host\": \"b\", \"port\": 1}}", "exactly one of 'kubernetes'")]
+    [InlineData("{\"kubernetes\": {}}", "kubernetes.service is missing")]
+    [InlineData("{\"kubernetes\": {\"service\": \"a\", \"port\": 8080, \"portName\": \"http\"}}", "both 'portName' and 'port'")]
+    [InlineData("{\"kubernetes\": {\"service\": \"a\", \"apiServer\": \"kube\"}}", "apiServer 'kube' is not an absolute")]
+    [InlineData("{\"dns\": {\"host\": \"b\"}}", "dns.port 0 is not a port")]
+    [InlineData("{\"dns\": {\"port\": 80}}", "dns.host is missing")]
+    [InlineData("{\"dns\": {\"host\": \"b\", \"port\": 80}, \"scheme\": \"ftp\"}", "scheme 'ftp'")]
+    public void Parse_BadDiscovery_ErrorNamesTheField(string discover, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Group(discover));
+        Assert.Contains("backends[0].discover", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UrlAndDiscover_ErrorSaysOneOrTheOther()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => RouterConfigLoader.Parse("{\"backends\": [{\"name\": \"s\", \"url\": \"http://a:1\", \"discover\": {\"dns\": {\"host\": \"b\", \"port\": 1}}}], \"routes\": [{\"model\": \"m\", \"backends\": [\"s\"]}]}", "t.json"));
+        Assert.Contains("both 'url' and 'discover'", e.Message, StringComparison.Ordinal);
+    }
 }

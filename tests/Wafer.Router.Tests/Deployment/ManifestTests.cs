@@ -27,7 +27,7 @@ public class ManifestTests
     public void Base_EveryManifestParses_IntoTypedObjects()
     {
         var objects = Load("base");
-        Assert.Equal(["ConfigMap", "ConfigMap", "Deployment", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service", "Service"],
+        Assert.Equal(["ConfigMap", "ConfigMap", "Deployment", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Role", "RoleBinding", "Service", "Service", "ServiceAccount"],
             objects.Select(o => o.Kind).Order());
         Assert.All(objects.OfType<V1Deployment>(), d => Assert.Equal("apps/v1", d.ApiVersion));
     }
@@ -109,7 +109,7 @@ public class ManifestTests
     }
 
     [Fact]
-    public void Router_ItsConfigIsValid_AndPointsAtTheServeService()
+    public void Router_ItsConfigIsValid_DiscoversTheServeService_AndMayWatchItsEndpointSlices()
     {
         var objects = Load("base");
         var deployment = One<V1Deployment>(objects, "wafer-router");
@@ -122,7 +122,19 @@ public class ManifestTests
         var configMap = One<V1ConfigMap>(objects, "wafer-router");
         var config = RouterConfigLoader.Parse(configMap.Data[Path.GetFileName(configPath)], "router.json");
         var serveService = One<V1Service>(objects, "wafer-serve");
-        Assert.All(config.Backends, b => Assert.StartsWith($"http://{serveService.Metadata.Name}:{serveService.Spec.Ports[0].Port}", b.Url));
+        var group = Assert.Single(config.Backends);
+        Assert.Equal(serveService.Metadata.Name, group.Discover!.Kubernetes!.Service);
+        Assert.Contains(serveService.Spec.Ports, p => p.Name == group.Discover.Kubernetes.PortName);
+        Assert.Null(group.Discover.Kubernetes.ApiServer); // in-cluster configuration
+
+        // The router's service account may list and watch EndpointSlices, and is bound to that role.
+        Assert.Equal("wafer-router", deployment.Spec.Template.Spec.ServiceAccountName);
+        Assert.Equal("wafer-router", One<V1ServiceAccount>(objects, "wafer-router").Metadata.Name);
+        var role = One<V1Role>(objects, "wafer-router");
+        Assert.Contains(role.Rules, r => r.ApiGroups.Contains("discovery.k8s.io") && r.Resources.Contains("endpointslices") && r.Verbs.Contains("list") && r.Verbs.Contains("watch"));
+        var binding = One<V1RoleBinding>(objects, "wafer-router");
+        Assert.Equal(("Role", role.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
+        Assert.Contains(binding.Subjects, s => s.Kind == "ServiceAccount" && s.Name == deployment.Spec.Template.Spec.ServiceAccountName);
         Assert.Equal("/health", router.ReadinessProbe.HttpGet.Path);
     }
 

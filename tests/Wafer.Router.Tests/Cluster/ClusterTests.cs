@@ -31,6 +31,54 @@ public sealed class ClusterTests(ITestOutputHelper output)
         File.Delete(path);
     }
 
+    /// <summary>Four workers sending streaming and non-streaming completions through the router until
+    /// <c>wantAfter</c> requests succeeded after <see cref="MarkKilled"/> (or the generous bound passed).</summary>
+    /// <remarks>Steps wait for counts of answered requests, not for time, so a busy machine only makes the test slower.</remarks>
+    private sealed class SteadyLoad
+    {
+        private readonly CancellationTokenSource _bound = new(Wait.Generous);
+        private List<Task> _workers = [];
+        private int _ok;
+        private int _okAfter;
+        private int _killed;
+
+        public System.Collections.Concurrent.ConcurrentBag<(LoadClient.Outcome Outcome, bool Stream, bool AfterKill)> Outcomes { get; } = [];
+
+        /// <summary>Requests answered so far.</summary>
+        public int Ok => Volatile.Read(ref _ok);
+
+        /// <summary>Whether a worker stopped (the bound passed, or enough requests succeeded after the kill).</summary>
+        public bool Ended => _workers.Any(t => t.IsCompleted);
+
+        public static SteadyLoad Start(WaferServerProcess router, int wantAfter)
+        {
+            var load = new SteadyLoad();
+            load._workers = [.. Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+            {
+                for (int i = 0; Volatile.Read(ref load._okAfter) < wantAfter && !load._bound.IsCancellationRequested; i++)
+                {
+                    bool stream = (i + w) % 2 == 0;
+                    string body = $"{{\"model\":\"stories\",\"prompt\":\"Once upon a time {w} {i}\",\"max_tokens\":24,\"stream\":{(stream ? "true" : "false")}}}";
+                    var outcome = await LoadClient.SendAsync(router.Http, "v1/completions", body, stream);
+                    bool late = Volatile.Read(ref load._killed) == 1;
+                    load.Outcomes.Add((outcome, stream, late));
+                    if (outcome.Ok) Interlocked.Increment(ref load._ok);
+                    if (outcome.Ok && late) Interlocked.Increment(ref load._okAfter);
+                }
+            }))];
+            return load;
+        }
+
+        /// <summary>From now on, answers count as after the kill.</summary>
+        public void MarkKilled() => Volatile.Write(ref _killed, 1);
+
+        public async Task EndAsync()
+        {
+            await Task.WhenAll(_workers);
+            _bound.Dispose();
+        }
+    }
+
     [Fact]
     public async Task KillNine_OneReplicaUnderSteadyLoad_NoRequestThatHadNotStartedStreamingFails()
     {
@@ -39,27 +87,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
         {
             // Steps wait for counts of answered requests, not for time: the kill comes once the cluster has served
             // some traffic, and the load stops once enough requests succeeded after it (or at the generous bound).
-            var outcomes = new System.Collections.Concurrent.ConcurrentBag<(LoadClient.Outcome Outcome, bool Stream, bool AfterKill)>();
-            int okBefore = 0, okAfter = 0, killed = 0;
             int wantBefore = BenchScale.Requests(8), wantAfter = BenchScale.Requests(12);
-            using var bound = new CancellationTokenSource(Wait.Generous);
-            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
-            {
-                for (int i = 0; Volatile.Read(ref okAfter) < wantAfter && !bound.IsCancellationRequested; i++)
-                {
-                    bool stream = (i + w) % 2 == 0;
-                    string body = $"{{\"model\":\"stories\",\"prompt\":\"Once upon a time {w} {i}\",\"max_tokens\":24,\"stream\":{(stream ? "true" : "false")}}}";
-                    var outcome = await LoadClient.SendAsync(router.Http, "v1/completions", body, stream);
-                    bool late = Volatile.Read(ref killed) == 1;
-                    outcomes.Add((outcome, stream, late));
-                    if (outcome.Ok && late) Interlocked.Increment(ref okAfter);
-                    else if (outcome.Ok) Interlocked.Increment(ref okBefore);
-                }
-            })).ToList();
-            await Wait.UntilAsync(() => Volatile.Read(ref okBefore) >= wantBefore || workers.Any(t => t.IsCompleted), "the cluster never answered its first requests");
+            var load = SteadyLoad.Start(router, wantAfter);
+            await Wait.UntilAsync(() => load.Ok >= wantBefore || load.Ended, "the cluster never answered its first requests");
             replicas[1].KillHard();
-            Volatile.Write(ref killed, 1);
-            await Task.WhenAll(workers);
+            load.MarkKilled();
+            await load.EndAsync();
+            var outcomes = load.Outcomes;
 
             var failed = outcomes.Where(o => !o.Outcome.Ok).ToList();
             var afterKill = outcomes.Count(o => o.AfterKill && o.Outcome.Ok);
@@ -99,31 +133,17 @@ public sealed class ClusterTests(ITestOutputHelper output)
             string Name(int i) => $"serve/127.0.0.1:{replicas[i].Url.Port}";
             await Wait.UntilAsync(() => router.Http.GetStringAsync("health").Result.Contains("\"replicas\":2", StringComparison.Ordinal), "the router never discovered the two replicas");
 
-            var outcomes = new System.Collections.Concurrent.ConcurrentBag<(LoadClient.Outcome Outcome, bool Stream, bool AfterKill)>();
-            int ok = 0, okAfter = 0, killed = 0;
             int wantBefore = BenchScale.Requests(8), wantAfter = BenchScale.Requests(12);
-            using var bound = new CancellationTokenSource(Wait.Generous);
-            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
-            {
-                for (int i = 0; Volatile.Read(ref okAfter) < wantAfter && !bound.IsCancellationRequested; i++)
-                {
-                    bool stream = (i + w) % 2 == 0;
-                    string body = $"{{\"model\":\"stories\",\"prompt\":\"Once upon a time {w} {i}\",\"max_tokens\":24,\"stream\":{(stream ? "true" : "false")}}}";
-                    var outcome = await LoadClient.SendAsync(router.Http, "v1/completions", body, stream);
-                    bool late = Volatile.Read(ref killed) == 1;
-                    outcomes.Add((outcome, stream, late));
-                    if (outcome.Ok) Interlocked.Increment(ref ok);
-                    if (outcome.Ok && late) Interlocked.Increment(ref okAfter);
-                }
-            })).ToList();
-            await Wait.UntilAsync(() => Volatile.Read(ref ok) >= wantBefore || workers.Any(t => t.IsCompleted), "the cluster never answered its first requests");
+            var load = SteadyLoad.Start(router, wantAfter);
+            var outcomes = load.Outcomes;
+            await Wait.UntilAsync(() => load.Ok >= wantBefore || load.Ended, "the cluster never answered its first requests");
             Assert.DoesNotContain(outcomes, o => o.Outcome.Backend == Name(2));
             api.SetSlice("s2", replicas[2].Url.Port, ("127.0.0.1", true));
-            await Wait.UntilAsync(() => outcomes.Any(o => o.Outcome.Ok && o.Outcome.Backend == Name(2)) || workers.Any(t => t.IsCompleted), "the added replica never served a request");
+            await Wait.UntilAsync(() => outcomes.Any(o => o.Outcome.Ok && o.Outcome.Backend == Name(2)) || load.Ended, "the added replica never served a request");
             replicas[1].KillHard();
-            Volatile.Write(ref killed, 1);
+            load.MarkKilled();
             api.SetSlice("s1", replicas[1].Url.Port, ("127.0.0.1", false));
-            await Task.WhenAll(workers);
+            await load.EndAsync();
 
             var failed = outcomes.Where(o => !o.Outcome.Ok).ToList();
             var byBackend = outcomes.Where(o => o.Outcome.Ok).GroupBy(o => o.Outcome.Backend).ToDictionary(g => g.Key ?? "?", g => g.Count());

@@ -60,7 +60,7 @@ internal static class FuzzRunner
             string file = Path.Combine(dir, $"{report.Target}-{seed}-{index++}.bin");
             File.WriteAllBytes(file, input);
             string preview = input.Length <= 160 ? Convert.ToBase64String(input) : $"{input.Length} bytes";
-            lines.Add($"{e.GetType().Name}: {e.Message} (input {file}: {preview})\n{e.StackTrace}");
+            lines.Add($"{e.GetType().Name}: {e.Message} (input {file}: {preview})\n{string.Join("\n", (e.StackTrace ?? "").Split('\n').Take(6))}");
         }
         return string.Join("\n", lines);
     }

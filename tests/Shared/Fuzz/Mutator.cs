@@ -70,6 +70,8 @@ internal static class Mutator
         }
     }
 
+    private const string Separators = " \t\n\r▁Ġ<|>";
+
     /// <summary>Text from random code points, including unpaired surrogates, controls, combining marks and U+FFFD.</summary>
     public static string RandomText(Random random, int maxLength)
     {
@@ -83,7 +85,7 @@ internal static class Mutator
                 case 1: sb.Append((char)random.Next(0, 0x20)); break;
                 case 2: sb.Append(char.ConvertFromUtf32(random.Next(0x10000, 0x110000))); break; // outside the BMP: a surrogate pair
                 case 3: sb.Append((char)random.Next(0x300, 0x370)); break;
-                case 4: sb.Append(" \t\n\r▁Ġ<|>"[random.Next(11)]); break;
+                case 4: sb.Append(Separators[random.Next(Separators.Length)]); break;
                 case 5: sb.Append((char)random.Next(0xE000, 0x10000)); break;
                 default: sb.Append((char)random.Next(0x20, 0x800)); break;
             }

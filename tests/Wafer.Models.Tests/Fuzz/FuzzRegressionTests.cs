@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Wafer.Models.ChatTemplates;
 using Wafer.Models.Gguf;
 using Wafer.Models.Tokenization;
 
@@ -32,5 +34,66 @@ public sealed class FuzzRegressionTests : IDisposable
 
         Assert.Equal(new byte[] { 0 }, tokenizer.TokenBytes(id));
         Assert.Equal("\0", tokenizer.Decode([id]));
+    }
+
+    private static string Render(string source) => ChatTemplate.Parse(source).Render(new ChatTemplateContext
+    {
+        Messages = JsonSerializer.SerializeToElement(new[] { new { role = "user", content = "hi" } }),
+    });
+
+    [Theory]
+    [InlineData("(", ")")]
+    [InlineData("[", "]")]
+    [InlineData("not ", "")]
+    [InlineData("-", "")]
+    public void Parse_ExpressionNested10000Deep_TemplateExceptionNotStackOverflow(string open, string close)
+    {
+        string source = "{{ " + string.Concat(Enumerable.Repeat(open, 10_000)) + "1" + string.Concat(Enumerable.Repeat(close, 10_000)) + " }}";
+
+        var e = Assert.Throws<TemplateException>(() => ChatTemplate.Parse(source));
+        Assert.Contains("deeper than", e.Message);
+    }
+
+    [Fact]
+    public void Parse_Blocks5000Deep_TemplateExceptionNotStackOverflow()
+    {
+        string source = string.Concat(Enumerable.Repeat("{% if true %}", 5_000)) + "x" + string.Concat(Enumerable.Repeat("{% endif %}", 5_000));
+
+        Assert.Contains("deeper than", Assert.Throws<TemplateException>(() => ChatTemplate.Parse(source)).Message);
+    }
+
+    [Fact]
+    public void Parse_Nested100Deep_StillParses()
+    {
+        string source = "{{ " + new string('(', 100) + "1" + new string(')', 100) + " }}";
+
+        Assert.Equal("1", Render(source));
+    }
+
+    [Fact]
+    public void Render_MacroCallingItselfForever_TemplateExceptionNotStackOverflow()
+    {
+        var e = Assert.Throws<TemplateException>(() => Render("{% macro r(n) %}{{ r(n) }}{% endmacro %}{{ r(1) }}"));
+
+        Assert.Contains("macro 'r' calls nest deeper than", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{{ 'x'|items }}", "expected a dict, got a str")]
+    [InlineData("{{ range('a') }}", "expected a int, got a str")]
+    [InlineData("{{ 'ab' * 99999999999 }}", "would exceed")]
+    [InlineData("{{ [1] * 99999999999 }}", "would exceed")]
+    [InlineData("{{ range(99999999999)|length }}", "more than 1048576 items")]
+    [InlineData("{{ 99999999999999999999 }}", "integer literal 99999999999999999999 is outside the 64-bit range")]
+    [InlineData("{{ x.99999999999999999999 }}", "outside the 64-bit range")]
+    public void Render_HostileValue_TemplateExceptionNotCastOverflowOrMemory(string source, string message)
+    {
+        Assert.Contains(message, Assert.Throws<TemplateException>(() => Render(source)).Message);
+    }
+
+    [Fact]
+    public void Render_RangeUpToLongMaxValue_EndsInsteadOfOverflowing()
+    {
+        Assert.Equal("[9223372036854775800, 9223372036854775805]", Render("{{ range(9223372036854775800, 9223372036854775807, 5)|list }}"));
     }
 }

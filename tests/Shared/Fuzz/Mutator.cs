@@ -52,7 +52,7 @@ internal static class Mutator
                 if (b.Length - at >= 8) BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), LyingValues[random.Next(LyingValues.Length)]);
                 return b;
             case 5: // splice: our head, another input's tail
-                var other = others[random.Next(others.Count)];
+                var other = others.Count == 0 ? b : others[random.Next(others.Count)];
                 int from = other.Length == 0 ? 0 : random.Next(other.Length);
                 return [.. b.AsSpan(0, at), .. other.AsSpan(from)];
             case 6: // invalid UTF-8 inserted

@@ -38,11 +38,23 @@ internal static class Globals
         var items = new List<Value>();
         for (var i = start; step > 0 ? i < stop : i > stop; i += step)
         {
+            if (items.Count == MaxRangeLength)
+            {
+                throw new TemplateRuntimeException($"range({start}, {stop}, {step}) has more than {MaxRangeLength} items");
+            }
+
             items.Add(Value.FromInt(i));
+            if (step > 0 ? i > long.MaxValue - step : i < long.MinValue - step)
+            {
+                break; // the next value would overflow, so it is past stop
+            }
         }
 
         return Value.FromList(items);
     }
+
+    /// <summary>The most items <c>range()</c> builds; a loop over more is a broken template, not a prompt.</summary>
+    internal const int MaxRangeLength = 1 << 20;
 
     // namespace(a=1) and dict(a=1): a mutable mapping built from keyword arguments (and an optional dict to copy).
     private static Value Namespace(Arguments arguments)

@@ -140,6 +140,11 @@ internal sealed partial class Interpreter
         }
     }
 
+    /// <summary>How deep macro calls may nest at render time (recursive macros render nested JSON schemas a few levels deep).</summary>
+    private const int MaxMacroDepth = 100;
+
+    private int macroDepth;
+
     private Value DefineMacro(string name, List<MacroParameter> parameters, List<Stmt> body, Scope definitionScope)
     {
         return Value.FromFunction(arguments =>
@@ -179,9 +184,21 @@ internal sealed partial class Interpreter
             }
 
             macroScope.Set("kwargs", extra);
-            var output = new StringBuilder();
-            Execute(body, macroScope, output);
-            return Value.FromString(output.ToString());
+            if (++macroDepth > MaxMacroDepth)
+            {
+                throw new TemplateRuntimeException($"macro '{name}' calls nest deeper than {MaxMacroDepth} levels (a macro that calls itself without end?)");
+            }
+
+            try
+            {
+                var output = new StringBuilder();
+                Execute(body, macroScope, output);
+                return Value.FromString(output.ToString());
+            }
+            finally
+            {
+                macroDepth--;
+            }
         });
     }
 

@@ -342,7 +342,12 @@ internal sealed class Lexer
                 case 'f': builder.Append('\f'); break;
                 case '0': builder.Append('\0'); break;
                 case 'u' when position + 4 <= source.Length:
-                    builder.Append((char)Convert.ToInt32(source.Substring(position, 4), 16));
+                    if (!int.TryParse(source.AsSpan(position, 4), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out int code))
+                    {
+                        throw Error($"'\\u' must be followed by four hex digits, got '{source.Substring(position, 4)}'", position - 2);
+                    }
+
+                    builder.Append((char)code);
                     position += 4;
                     break;
                 case '\\' or '\'' or '"': builder.Append(escaped); break;

@@ -164,11 +164,22 @@ internal static class Operators
     private static double NonZero(double divisor) =>
         divisor == 0 ? throw new TemplateRuntimeException("division by zero") : divisor;
 
+    /// <summary>The most characters (or items) <c>*</c> repetition may build: a prompt is far smaller, and a template that
+    /// multiplies by a huge number fails with a message instead of exhausting memory.</summary>
+    internal const long MaxRepeatLength = 1 << 24;
+
     private static Value Repeat(Value sequence, long count)
     {
+        count = Math.Max(0, count);
+        long unit = sequence.IsString ? sequence.AsString.Length : sequence.AsList.Count;
+        if (unit > 0 && count > MaxRepeatLength / unit)
+        {
+            throw new TemplateRuntimeException($"repeating a {sequence.TypeName} of length {unit} {count} times would exceed {MaxRepeatLength} elements");
+        }
+
         if (sequence.IsString)
         {
-            return Value.FromString(string.Concat(Enumerable.Repeat(sequence.AsString, (int)Math.Max(0, count))));
+            return Value.FromString(string.Concat(Enumerable.Repeat(sequence.AsString, (int)count)));
         }
 
         var items = new List<Value>();

@@ -9,6 +9,14 @@ internal sealed partial class Parser
 
     private Expr ParseExpression()
     {
+        Descend(Current);
+        var expression = ParseConditional();
+        depth--;
+        return expression;
+    }
+
+    private Expr ParseConditional()
+    {
         var start = Current;
         var expression = ParseOr();
         if (!Current.IsName("if"))
@@ -60,7 +68,10 @@ internal sealed partial class Parser
         {
             var op = Current;
             index++;
-            return new UnaryExpr("not", ParseNot(), op.Line, op.Column);
+            Descend(op);
+            var operand = ParseNot();
+            depth--;
+            return new UnaryExpr("not", operand, op.Line, op.Column);
         }
 
         return ParseComparison();
@@ -156,7 +167,10 @@ internal sealed partial class Parser
         if (start.IsOperator("-") || start.IsOperator("+"))
         {
             index++;
-            expression = new UnaryExpr(start.Text, ParseUnary(withFilters: false), start.Line, start.Column);
+            Descend(start);
+            var operand = ParseUnary(withFilters: false);
+            depth--;
+            expression = new UnaryExpr(start.Text, operand, start.Line, start.Column);
         }
         else
         {
@@ -248,7 +262,7 @@ internal sealed partial class Parser
 
                 index++;
                 expression = name.Kind == TokenKind.Integer
-                    ? new IndexExpr(expression, new LiteralExpr(Value.FromInt(long.Parse(name.Text, CultureInfo.InvariantCulture)), name.Line, name.Column), token.Line, token.Column)
+                    ? new IndexExpr(expression, new LiteralExpr(Value.FromInt(IntegerOf(name)), name.Line, name.Column), token.Line, token.Column)
                     : new AttributeExpr(expression, name.Text, token.Line, token.Column);
             }
             else if (token.IsOperator("["))
@@ -341,7 +355,7 @@ internal sealed partial class Parser
 
                 return new LiteralExpr(Value.FromString(text), token.Line, token.Column);
             case TokenKind.Integer:
-                return new LiteralExpr(Value.FromInt(long.Parse(token.Text, CultureInfo.InvariantCulture)), token.Line, token.Column);
+                return new LiteralExpr(Value.FromInt(IntegerOf(token)), token.Line, token.Column);
             case TokenKind.Float:
                 return new LiteralExpr(Value.FromDouble(double.Parse(token.Text, CultureInfo.InvariantCulture)), token.Line, token.Column);
             case TokenKind.Name:
@@ -431,4 +445,10 @@ internal sealed partial class Parser
         ExpectOperator("}");
         return new DictExpr(entries, open.Line, open.Column);
     }
+
+    /// <summary>An integer literal's value; one past the 64-bit range is a template error (Jinja's are unbounded, ours are not).</summary>
+    private static long IntegerOf(Token token) =>
+        long.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long value)
+            ? value
+            : throw Error($"integer literal {token.Text} is outside the 64-bit range", token);
 }

@@ -3,8 +3,13 @@ namespace Wafer.Models.ChatTemplates;
 /// <summary>Recursive-descent parser from tokens to statement trees; statement tags live here, expressions in the other part.</summary>
 internal sealed partial class Parser
 {
+    /// <summary>How deep blocks and expressions may nest: far past any real template, far short of the stack (each level is
+    /// a dozen recursive calls here and as many when it renders).</summary>
+    internal const int MaxNestingDepth = 200;
+
     private readonly List<Token> tokens;
     private int index;
+    private int depth;
 
     private Parser(List<Token> tokens) => this.tokens = tokens;
 
@@ -24,6 +29,14 @@ internal sealed partial class Parser
 
     // Parses statements until a block tag whose name is in stopTags (left unconsumed, positioned at its name).
     private List<Stmt> ParseBody(HashSet<string> stopTags)
+    {
+        Descend(Current);
+        var body = ParseBodyCore(stopTags);
+        depth--;
+        return body;
+    }
+
+    private List<Stmt> ParseBodyCore(HashSet<string> stopTags)
     {
         var body = new List<Stmt>();
         while (true)
@@ -331,4 +344,13 @@ internal sealed partial class Parser
     }
 
     private static TemplateException Error(string problem, Token at) => new(problem, at.Line, at.Column);
+
+    /// <summary>One level deeper (undone by the caller on success; a failed parse is thrown away whole).</summary>
+    private void Descend(Token at)
+    {
+        if (++depth > MaxNestingDepth)
+        {
+            throw Error($"the template nests blocks and expressions deeper than {MaxNestingDepth} levels", at);
+        }
+    }
 }

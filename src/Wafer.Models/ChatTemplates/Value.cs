@@ -49,25 +49,29 @@ internal sealed class Value
 
     public bool IsNumber => Kind is ValueKind.Int or ValueKind.Float;
 
-    public bool AsBool => (bool)payload!;
+    // The accessors check the kind: a template that uses a value as what it is not (a string's items, a list as a number)
+    // fails with a template error naming both types, never an InvalidCastException.
+    public bool AsBool => payload is bool b ? b : throw WrongKind("bool");
 
-    public long AsInt => Kind == ValueKind.Bool ? (AsBool ? 1 : 0) : (long)payload!;
+    public long AsInt => Kind == ValueKind.Bool ? (AsBool ? 1 : 0) : payload is long l ? l : throw WrongKind("int");
 
     public double AsDouble => Kind switch
     {
         ValueKind.Float => (double)payload!,
         ValueKind.Int => (long)payload!,
         ValueKind.Bool => AsBool ? 1 : 0,
-        _ => throw new InvalidOperationException($"a {TypeName} is not a number"),
+        _ => throw new TemplateRuntimeException($"a {TypeName} is not a number"),
     };
 
-    public string AsString => (string)payload!;
+    public string AsString => payload as string ?? throw WrongKind("str");
 
-    public List<Value> AsList => (List<Value>)payload!;
+    public List<Value> AsList => payload as List<Value> ?? throw WrongKind("list");
 
-    public OrderedDictionary<Value, Value> AsDict => (OrderedDictionary<Value, Value>)payload!;
+    public OrderedDictionary<Value, Value> AsDict => payload as OrderedDictionary<Value, Value> ?? throw WrongKind("dict");
 
-    public TemplateFunction AsCallable => (TemplateFunction)payload!;
+    public TemplateFunction AsCallable => payload as TemplateFunction ?? throw WrongKind("function");
+
+    private TemplateRuntimeException WrongKind(string expected) => new($"expected a {expected}, got a {TypeName}");
 
     /// <summary>Python-style type name for error messages.</summary>
     public string TypeName => Kind switch

@@ -56,7 +56,16 @@ public sealed class JsonSchemaGrammar
     public static string ToGbnf(JsonElement schema)
     {
         var converter = new JsonSchemaGrammar(schema);
-        string root = converter.Visit(schema, "root-value", "");
+        string root;
+        try
+        {
+            root = converter.Visit(schema, "root-value", "");
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A keyword of the wrong JSON type ("type": 5, "required": "x", "maxLength": 1.5): JsonElement's own message says which.
+            throw new GrammarException($"the JSON schema is malformed: {e.Message}");
+        }
         converter._rules.Insert(0, $"root ::= {root}\n");
         return converter._rules + Primitives;
     }

@@ -198,7 +198,10 @@ public sealed unsafe class GgufFile : IDisposable
         int blockSize = TensorTypes.BlockSize(type);
         if (rowLength % blockSize != 0)
             throw cursor.Error($"tensor '{name}' has rows of {rowLength} elements, not a multiple of the {type} block size {blockSize}");
-        return elements / blockSize * TensorTypes.BlockBytes(type);
+        long blocks = elements / blockSize;
+        int blockBytes = TensorTypes.BlockBytes(type);
+        if (blocks > long.MaxValue / blockBytes) throw cursor.Error($"tensor '{name}' shape [{string.Join(", ", dims)}] of {type} is more than 2^63 bytes");
+        return blocks * blockBytes;
     }
 
     private static void ValidateTensors(GgufCursor cursor, List<GgufTensorInfo> tensors, Part part)

@@ -145,8 +145,11 @@ public abstract class Tokenizer
     /// <summary>The output bytes of a normal token's text.</summary>
     private protected abstract byte[] NormalPiece(string text);
 
+    /// <summary>The byte a byte token ("&lt;0x0A&gt;") stands for; a byte token spelled otherwise (a corrupt vocabulary) is 0, as
+    /// llama.cpp's <c>strtol</c> reads it, rather than an exception on every decode.</summary>
     private protected static byte ByteTokenValue(string text) =>
-        text.Length >= 5 ? byte.Parse(text.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) : (byte)0;
+        text.Length >= 5 && byte.TryParse(text.AsSpan(3, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out byte value)
+            ? value : (byte)0;
 
     private void CheckId(int id)
     {

@@ -13,6 +13,8 @@ public static class RouterConfigLoader
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true, // "routes": null is an error naming the field, not a NullReferenceException later
+        AllowDuplicateProperties = false, // two "routes" in one object is a mistake, not "the last one wins"
     };
 
     /// <summary>Loads and validates the file; throws FileNotFoundException or InvalidDataException.</summary>
@@ -41,6 +43,7 @@ public static class RouterConfigLoader
 
     private static void Validate(RouterConfig config, string source)
     {
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
         void Fail(string message) => throw new InvalidDataException($"router config '{source}': {message}");
         if (config.Backends.Count == 0) Fail("'backends' is empty; add at least one {\"name\": \"r0\", \"url\": \"http://127.0.0.1:8081\", \"models\": [\"m\"]}");
         if (config.Routes.Count == 0) Fail("'routes' is empty; add at least one {\"model\": \"m\", \"backends\": [\"r0\"]}");
@@ -49,6 +52,7 @@ public static class RouterConfigLoader
         {
             var b = config.Backends[i];
             string at = $"backends[{i}]";
+            if (b is null) Fail($"{at} is null; each backend is an object such as {{\"name\": \"r0\", \"url\": \"http://127.0.0.1:8081\"}}");
             if (string.IsNullOrWhiteSpace(b.Name)) Fail($"{at}.name is missing; give each backend a unique name");
             if (!names.Add(b.Name)) Fail($"{at}.name '{b.Name}' is used twice; backend names must be unique");
             if (b.Discover is { } discover)
@@ -67,6 +71,7 @@ public static class RouterConfigLoader
         {
             var r = config.Routes[i];
             string at = $"routes[{i}]";
+            if (r is null) Fail($"{at} is null; each route is an object such as {{\"model\": \"m\", \"backends\": [\"r0\"]}}");
             if (string.IsNullOrWhiteSpace(r.Model)) Fail($"{at}.model is missing; name the model clients send");
             if (!models.Add(r.Model)) Fail($"{at}.model '{r.Model}' has two routes; merge them");
             if (r.Backends.Count == 0) Fail($"{at}.backends is empty; list backend names, e.g. [\"r0\", \"r1\"]");
@@ -100,7 +105,8 @@ public static class RouterConfigLoader
         {
             if (limits.RequestsPerMinute < 0 || limits.TokensPerMinute < 0) Fail("rateLimits values must be >= 0 (0 = unlimited)");
             foreach (var (key, l) in limits.Keys)
-                if (l.RequestsPerMinute < 0 || l.TokensPerMinute < 0) Fail($"rateLimits.keys['{key}'] values must be >= 0");
+                if (l is null) Fail($"rateLimits.keys['{key}'] is null; give it {{\"requestsPerMinute\": N}} or remove it");
+                else if (l.RequestsPerMinute < 0 || l.TokensPerMinute < 0) Fail($"rateLimits.keys['{key}'] values must be >= 0");
         }
     }
 

@@ -89,7 +89,7 @@ internal static class EmbeddingEndpoints
     }
 
     /// <summary>The inputs as token lists, each checked: not empty, within the context, ids inside the vocabulary.</summary>
-    private static List<IReadOnlyList<int>> Inputs(JsonElement root, Tokenizer tokenizer, int context, int vocabulary)
+    internal static List<IReadOnlyList<int>> Inputs(JsonElement root, Tokenizer tokenizer, int context, int vocabulary)
     {
         if (!root.TryGetProperty("input", out var input) || input.ValueKind == JsonValueKind.Null)
             throw ApiException.BadParameter("input", "'input' is required: a string, an array of strings, an array of token ids, or an array of such arrays");

@@ -49,6 +49,16 @@ internal static class RequestBody
         JsonDocument document;
         try
         {
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowDuplicateProperties = false });
+        }
+        catch (JsonException) when (DuplicateKey(bytes) is string key)
+        {
+            throw new ApiException(400, $"the request body has the key {key} twice; send each key once", code: "duplicate_key");
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check reads every key, and a key whose \u escape is no character throws; the syntax is
+            // valid by then, so read it leniently and let the check below name that key.
             document = JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
@@ -62,6 +72,44 @@ internal static class RequestBody
             throw new ApiException(400, $"the request body's {where} holds a \\u escape that is no character (an unpaired UTF-16 surrogate)", code: "invalid_encoding");
         }
         return document;
+    }
+
+    /// <summary>Where a key appears twice in one object, e.g. "'messages[0].role'"; null when the body has no duplicate key.
+    /// Runs only after the strict parse failed, so valid bodies are read once.</summary>
+    private static string? DuplicateKey(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            return FirstDuplicate(document.RootElement, "");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null; // not JSON at all, or a key that is no text: the caller's message says so
+        }
+    }
+
+    private static string? FirstDuplicate(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (var item in element.EnumerateArray())
+                    if (FirstDuplicate(item, $"{path}[{index++}]") is string found) return found;
+                return null;
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string at = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (!names.Add(property.Name)) return $"'{at}'";
+                    if (FirstDuplicate(property.Value, at) is string found) return found;
+                }
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Offset of the first byte that is not valid UTF-8, or −1.</summary>

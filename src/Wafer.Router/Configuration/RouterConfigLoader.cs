@@ -61,7 +61,7 @@ public static class RouterConfigLoader
                 if (b.Name.Contains('/', StringComparison.Ordinal)) Fail($"{at}.name '{b.Name}' contains '/'; discovered replicas are named GROUP/ADDRESS:PORT, so a group's name cannot");
                 ValidateDiscovery(discover, $"{at}.discover", Fail);
             }
-            else if (!Uri.TryCreate(b.Url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            else if (!IsHttpUrl(b.Url))
                 Fail($"{at}.url '{b.Url}' is not an absolute http(s) address; write e.g. \"http://127.0.0.1:8081\" (or \"discover\": {{\"kubernetes\": {{\"service\": \"wafer-serve\"}}}} for replicas found in a cluster)");
             if (b.Weight <= 0) Fail($"{at}.weight is {Num(b.Weight)}; it must be > 0");
             if (b.CostPer1kInput < 0 || b.CostPer1kOutput < 0) Fail($"{at}: costs must be >= 0");
@@ -121,7 +121,7 @@ public static class RouterConfigLoader
             if (k.PortName != null && k.Port != null) fail($"{at}.kubernetes has both 'portName' and 'port'; give one");
             if (k.Port is < 1 or > 65535) fail($"{at}.kubernetes.port {k.Port} is not a port; use 1–65535");
             if (k.Namespace is { Length: 0 }) fail($"{at}.kubernetes.namespace is empty; leave it out for the router's own namespace");
-            if (k.ApiServer != null && (!Uri.TryCreate(k.ApiServer, UriKind.Absolute, out var api) || (api.Scheme != "http" && api.Scheme != "https")))
+            if (k.ApiServer != null && !IsHttpUrl(k.ApiServer))
                 fail($"{at}.kubernetes.apiServer '{k.ApiServer}' is not an absolute http(s) address; leave it out inside a cluster");
         }
         if (d.Dns is { } dns)
@@ -131,6 +131,9 @@ public static class RouterConfigLoader
             if (dns.IntervalMs < 100) fail($"{at}.dns.intervalMs is {Num(dns.IntervalMs)}; use >= 100");
         }
     }
+
+    private static bool IsHttpUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     private static string Num(double v) => v.ToString(CultureInfo.InvariantCulture);
 }

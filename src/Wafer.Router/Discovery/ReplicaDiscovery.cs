@@ -10,7 +10,7 @@ namespace Wafer.Router.Discovery;
 /// with them) and keeps the rest running, so a reload that does not touch a group keeps its replicas and their live state.
 /// Each change of a set calls the change callback, which rebuilds the router's state.
 /// </remarks>
-internal sealed class ReplicaDiscovery(Func<DiscoveryConfig, IReplicaSource> create, Action changed, ILogger logger) : IAsyncDisposable
+internal sealed class ReplicaDiscovery(TimeProvider time, Action changed, ILogger logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
@@ -22,7 +22,6 @@ internal sealed class ReplicaDiscovery(Func<DiscoveryConfig, IReplicaSource> cre
         public CancellationTokenSource Stop { get; } = new();
         public Task Run { get; set; } = Task.CompletedTask;
         public IReadOnlyList<Replica> Replicas { get; set; } = [];
-        public bool Known { get; set; }
         public string? LastError { get; set; }
         public long Changes { get; set; }
     }
@@ -39,7 +38,7 @@ internal sealed class ReplicaDiscovery(Func<DiscoveryConfig, IReplicaSource> cre
     public IReadOnlyList<GroupStatus> Status()
     {
         lock (_lock)
-            return [.. _groups.Select(g => new GroupStatus(g.Key, g.Value.Source.Describe(), g.Value.Known, g.Value.Replicas.Count, g.Value.Changes, g.Value.LastError))];
+            return [.. _groups.Select(g => new GroupStatus(g.Key, g.Value.Source.Describe(), g.Value.Changes > 0, g.Value.Replicas.Count, g.Value.Changes, g.Value.LastError))];
     }
 
     /// <summary>Makes the running sources match the groups of <paramref name="config"/>.</summary>
@@ -58,7 +57,7 @@ internal sealed class ReplicaDiscovery(Func<DiscoveryConfig, IReplicaSource> cre
             foreach (var (name, spec) in wanted)
             {
                 if (_groups.ContainsKey(name)) continue;
-                var group = new Group(spec, create(spec));
+                var group = new Group(spec, CreateSource(spec, time));
                 _groups[name] = group;
                 group.Run = Task.Run(() => RunAsync(name, group));
             }
@@ -82,7 +81,6 @@ internal sealed class ReplicaDiscovery(Func<DiscoveryConfig, IReplicaSource> cre
                     if (!_groups.TryGetValue(name, out var current) || current != group) return; // stopped meanwhile
                     before = group.Replicas;
                     group.Replicas = replicas;
-                    group.Known = true;
                     group.LastError = null;
                     group.Changes++;
                 }

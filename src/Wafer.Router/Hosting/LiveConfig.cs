@@ -17,13 +17,12 @@ internal sealed class LiveConfig : IAsyncDisposable
     private readonly Func<RouterConfig, RouterState?, IReadOnlyDictionary<string, IReadOnlyList<Replica>>, RouterState> _build;
     private RouterConfig _file;
 
-    public LiveConfig(RouterContext context, RouterConfig file, Func<RouterConfig, RouterState?, IReadOnlyDictionary<string, IReadOnlyList<Replica>>, RouterState> build,
-        Func<DiscoveryConfig, IReplicaSource> createSource)
+    public LiveConfig(RouterContext context, RouterConfig file, Func<RouterConfig, RouterState?, IReadOnlyDictionary<string, IReadOnlyList<Replica>>, RouterState> build)
     {
         _context = context;
         _build = build;
         _file = file;
-        Discovery = new ReplicaDiscovery(createSource, Rebuild, context.Logger);
+        Discovery = new ReplicaDiscovery(context.Time, Rebuild, context.Logger);
         Discovery.Sync(file);
     }
 

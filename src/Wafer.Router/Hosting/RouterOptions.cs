@@ -21,9 +21,6 @@ public sealed record RouterOptions
     /// <summary>Random source for policies (tests fix the seed).</summary>
     public Random Random { get; init; } = Random.Shared;
 
-    /// <summary>Makes the replica source of a discovered group (tests inject fakes); null = Kubernetes or DNS as configured.</summary>
-    public Func<Configuration.DiscoveryConfig, Discovery.IReplicaSource>? ReplicaSources { get; init; }
-
     /// <summary>Adds to the tracer provider (a host's exporter, e.g. tests' in-memory one); with it, tracing is on whatever
     /// the environment says. Null: tracing follows the <c>OTEL_*</c> variables.</summary>
     public Action<OpenTelemetry.Trace.TracerProviderBuilder>? ConfigureTracing { get; init; }

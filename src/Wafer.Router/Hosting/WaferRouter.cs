@@ -85,7 +85,7 @@ public sealed class WaferRouter : IAsyncDisposable
             RouterState.Build(c, previous, options.Time, options.Random, Ejected, Recovered, discovered);
         var context = new RouterContext(client, options.Time, metrics, logger, Build(config, null, new Dictionary<string, IReadOnlyList<Discovery.Replica>>()));
         router.Context = context;
-        router.Live = new LiveConfig(context, config, Build, options.ReplicaSources ?? (spec => Discovery.ReplicaDiscovery.CreateSource(spec, options.Time)));
+        router.Live = new LiveConfig(context, config, Build);
         context.Discovery = router.Live.Discovery;
         router.Watcher = new ConfigWatcher(options.ConfigPath, options.ReloadInterval, context, router.Live.Apply);
 

@@ -55,7 +55,8 @@ public sealed class WaferRouter : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });
-        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(RouterMetrics.MeterName).AddPrometheusExporter());
+        Wafer.OpenAi.Hosting.ProcessMetrics.EnsureCreated();
+        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(RouterMetrics.MeterName, Wafer.OpenAi.Hosting.ProcessMetrics.MeterName).AddPrometheusExporter());
         Wafer.OpenAi.Hosting.HostTracing.Add(telemetry, "wafer-route", options.ConfigureTracing, RouterTracing.SourceName);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Wafer.Router");

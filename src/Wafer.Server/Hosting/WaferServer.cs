@@ -63,8 +63,9 @@ public sealed class WaferServer : IAsyncDisposable
         // The meter exists before the exporter, so the view can keep to it: OpenTelemetry subscribes to meters by name, and
         // another server in the same process (tests) has a meter of the same name whose counts must not show up here.
         var metrics = new ServerMetrics();
+        ProcessMetrics.EnsureCreated();
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName)
+            .AddMeter(EngineMetrics.MeterName, ServerMetrics.MeterName, ProcessMetrics.MeterName)
             .AddView(instrument => instrument.Meter.Name == ServerMetrics.MeterName && !metrics.Owns(instrument.Meter) ? MetricStreamConfiguration.Drop : null)
             .AddPrometheusExporter());
         HostTracing.Add(telemetry, "wafer-serve", options.ConfigureTracing, ServerTracing.SourceName, Engine.Telemetry.EngineTracing.SourceName);

@@ -14,6 +14,15 @@ internal sealed class ManualClock : TimeProvider
         lock (_gate) return _ticks;
     }
 
+    /// <summary>Timers waiting for the clock (a <c>Task.Delay</c> registered and not yet due).</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (_gate) return _timers.Count;
+        }
+    }
+
     public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(GetTimestamp());
 
     /// <summary>Moves the clock on and runs, on this thread, the callbacks of the timers that came due.</summary>

@@ -249,8 +249,11 @@ public sealed class ForwardingTests
             await Task.Delay(100);
             text = await router.Http.GetStringAsync("metrics");
         }
-        foreach (var name in (string[])["wafer_router_requests_total", "wafer_router_upstream_requests_total", "wafer_router_added_latency_milliseconds_bucket", "wafer_router_time_to_first_token_milliseconds_bucket"])
+        foreach (var name in (string[])["wafer_router_requests_total", "wafer_router_upstream_requests_total", "wafer_router_added_latency_milliseconds_bucket", "wafer_router_time_to_first_token_milliseconds_bucket",
+                     "wafer_process_resident_memory_bytes", "wafer_process_gc_heap_bytes", "wafer_process_threads", "wafer_process_open_fds", "wafer_process_open_sockets"])
             Assert.Contains(name, text);
+        Assert.True(Metrics.Sum(text, "wafer_process_resident_memory_bytes") > 1 << 20, "the router's resident memory is not on /metrics");
+        Assert.True(Metrics.Sum(text, "wafer_process_open_sockets") >= 1, "the router has a listening socket at least");
         Assert.Equal(1, Metrics.Sum(text, "wafer_router_requests_total"));
     }
 }

@@ -21,6 +21,7 @@ internal static class BenchCommand
         yield return BenchGrammarCommand.Create();
         yield return BenchRetrievalCommand.Create();
         yield return BenchServeCommand.Create();
+        yield return BenchSoakCommand.Create();
         yield return BenchReportCommand.Create();
         yield return BenchFakeServerCommand.Create();
     }

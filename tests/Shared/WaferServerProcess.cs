@@ -57,8 +57,8 @@ internal sealed class WaferServerProcess : IAsyncDisposable
     }
 
     /// <summary><c>wafer route --config FILE</c>.</summary>
-    public static Task<WaferServerProcess> RouteAsync(string configPath) =>
-        StartAsync(port => ["route", "--config", configPath, "--port", $"{port}"]);
+    public static Task<WaferServerProcess> RouteAsync(string configPath, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartAsync(port => ["route", "--config", configPath, "--port", $"{port}"], environment);
 
     /// <summary><c>wafer bench fake-server EXTRA…</c>: a fake OpenAI-compatible backend (known token schedule, injected stragglers).</summary>
     public static Task<WaferServerProcess> FakeServerAsync(params string[] extraArgs) =>

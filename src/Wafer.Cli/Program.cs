@@ -18,6 +18,7 @@ public static class Program
             InspectCommand.Create(),
             LogitsCommand.Create(),
             PerplexityCommand.Create(),
+            EvalCommand.Create(),
             FidelityCommand.Create(),
             BenchCommand.Create(),
             QuantizeCommand.Create(),

@@ -46,6 +46,11 @@ internal static class ChartImages
             line.LegendText = series.Name;
             line.LineWidth = series.Dashed && !dashes ? 1 : 2;
             line.MarkerSize = 6;
+            if (series.MarkersOnly)
+            {
+                line.LineWidth = 0;
+                line.MarkerSize = 10;
+            }
             if (series.Dashed && dashes) line.LinePattern = LinePattern.Dashed;
             if (series.Dashed && !dashes) line.MarkerShape = MarkerShape.OpenCircle;
         }

@@ -20,6 +20,32 @@ public static class Rope
         }
     }
 
+    /// <summary>As <see cref="Angles(int, int, float, float, ReadOnlySpan{float}, Span{float})"/> with YaRN scaling (ggml's
+    /// rope_yarn): each pair's angle mixes the interpolated angle (× freqScale) with the extrapolated one by the ramp, and cos and
+    /// sin are scaled by the magnitude.</summary>
+    public static void Angles(int position, int dims, float freqBase, float freqScale, ReadOnlySpan<float> freqFactors, RopeYarn yarn, Span<float> cosSin)
+    {
+        float thetaScale = MathF.Pow(freqBase, -2.0f / dims);
+        float mscale = yarn.Magnitude;
+        if (yarn.ExtrapolationFactor != 0) mscale *= 1.0f + 0.1f * MathF.Log(1.0f / freqScale);
+        float theta = position;
+        for (int i = 0; i < dims / 2; i++)
+        {
+            float factor = freqFactors.IsEmpty ? 1.0f : freqFactors[i];
+            float extrapolated = theta / factor;
+            float interpolated = freqScale * extrapolated;
+            float angle = interpolated;
+            if (yarn.ExtrapolationFactor != 0)
+            {
+                float mix = yarn.Ramp(2 * i);
+                angle = interpolated * (1 - mix) + extrapolated * mix;
+            }
+            cosSin[2 * i] = MathF.Cos(angle) * mscale;
+            cosSin[2 * i + 1] = MathF.Sin(angle) * mscale;
+            theta *= thetaScale;
+        }
+    }
+
     /// <summary>Rotates each head of <paramref name="heads"/> [headCount, headDim]; <paramref name="neox"/> pairs
     /// element i with i + dims/2 (GPT-NeoX, Qwen), otherwise adjacent elements (Llama).</summary>
     public static void Apply(Span<float> heads, int headDim, int dims, ReadOnlySpan<float> cosSin, bool neox)

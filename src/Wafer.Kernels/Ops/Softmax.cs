@@ -17,7 +17,15 @@ public static class Softmax
             InPlaceScalar(values);
             return;
         }
-        float max = VectorMath.Max(values);
+        double sum = ExpInPlace(values, VectorMath.Max(values));
+        VectorMath.Scale(values, (float)(1.0 / sum));
+    }
+
+    /// <summary>values ← exp(values − <paramref name="max"/>); returns their sum (the unnormalized half of <see cref="InPlace"/>, for
+    /// softmax taken a chunk at a time). <see cref="ExpInPlaceScalar"/> is the twin, bit for bit.</summary>
+    public static double ExpInPlace(Span<float> values, float max)
+    {
+        if (!Fma.IsSupported) return ExpInPlaceScalar(values, max);
         ref float p = ref MemoryMarshal.GetReference(values);
         int n = values.Length, i = 0;
         var shift = Vector256.Create(max);
@@ -37,13 +45,20 @@ public static class Softmax
             values[i] = e;
             sum += e;
         }
-        VectorMath.Scale(values, (float)(1.0 / sum));
+        return sum;
     }
 
     /// <summary>The scalar twin of <see cref="InPlace"/>: the same exp and the same double lanes.</summary>
     public static void InPlaceScalar(Span<float> values)
     {
-        float max = VectorMath.MaxScalar(values);
+        double sum = ExpInPlaceScalar(values, VectorMath.MaxScalar(values));
+        float scale = (float)(1.0 / sum);
+        for (int i = 0; i < values.Length; i++) values[i] *= scale;
+    }
+
+    /// <summary>The scalar twin of <see cref="ExpInPlace"/>: the same exp and the same double lanes.</summary>
+    public static double ExpInPlaceScalar(Span<float> values, float max)
+    {
         int n = values.Length, vectorized = n & ~7;
         Span<double> lanes = stackalloc double[8];
         lanes.Clear();
@@ -58,8 +73,7 @@ public static class Softmax
             values[i] = VectorExp.ExpScalar(values[i] - max);
             sum += values[i];
         }
-        float scale = (float)(1.0 / sum);
-        for (int i = 0; i < n; i++) values[i] *= scale;
+        return sum;
     }
 
     /// <summary>destination[i] = log-softmax(source)[i], computed in double then rounded.</summary>

@@ -12,8 +12,10 @@ namespace Wafer.Models.Architectures;
 /// for all the query heads of the item; the arithmetic after that is the F32 path's.
 /// One instance per model, rebound per layer by <see cref="Bind"/>; work items are (token, head) pairs, or (token, KV head) for large batches;
 /// each worker thread keeps its own score buffer, so a forward pass allocates nothing once buffers have grown.
+/// A token that sees more than <see cref="Chunk"/> positions takes the online softmax instead (<see cref="RunOnline"/>): its
+/// buffers are one chunk long whatever the context.
 /// </remarks>
-internal sealed class CausalAttention(ModelConfig config) : IRangeWork
+internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
 {
     [ThreadStatic] private static float[]? t_scores; // [heads of one item, max position + 1] of the current batch
     [ThreadStatic] private static float[]? t_rows;   // [RunRows, headDim]: widened keys or values of one run (F16/Q8_0 caches)
@@ -117,6 +119,11 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             int tile = item / kvHeads, kvHead = item % kvHeads, kvOffset = kvHead * headDim;
             int first = _tileStart[tile], count = _tileCount[tile], sequence = sequences[first];
             int last = positions[first + count - 1], span = last + 1; // every token's span fits in the last one's
+            if (span > Chunk)
+            {
+                RunOnline(first, count, kvHead * g, g);
+                continue;
+            }
             int stride = span;                                          // scores of (token k, head h) at (k·g + h)·stride
             if (t_scores == null || t_scores.Length < count * g * stride) t_scores = new float[Math.Max(count * g * stride, 2 * (t_scores?.Length ?? 256))];
             for (int t = 0; t <= last;)
@@ -176,6 +183,11 @@ internal sealed class CausalAttention(ModelConfig config) : IRangeWork
             int token = item / itemsPerToken, firstHead = item % itemsPerToken * g;
             int kvOffset = firstHead / group * headDim;
             int last = positions[token], sequence = sequences[token], span = last + 1;
+            if (span > Chunk)
+            {
+                RunOnline(token, 1, firstHead, g);
+                continue;
+            }
             if (t_scores == null || t_scores.Length < g * span) t_scores = new float[Math.Max(g * span, 2 * (t_scores?.Length ?? 256))];
             var queries = _queries.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
             bool widen = _cache.KeyType != KvType.F32 || _cache.ValueType != KvType.F32;

@@ -24,6 +24,8 @@ public sealed record ModelConfig
     public required float RopeFreqScale { get; init; }
     /// <summary>Leading dimensions of each head that rope rotates.</summary>
     public required int RopeDimensions { get; init; }
+    /// <summary>YaRN scaling (or a rope magnitude other than 1) as llama.cpp derives it from the GGUF; null for plain rope.</summary>
+    public Kernels.Ops.RopeYarn? RopeYarn { get; init; }
     /// <summary>True for GPT-NeoX-style rope (pairs i, i + d/2: Qwen), false for adjacent pairs (Llama).</summary>
     public required bool RopeNeox { get; init; }
     /// <summary>True when the model has per-head RMSNorm on q and k (Qwen3).</summary>
@@ -58,10 +60,17 @@ public sealed record ModelConfig
         int kvHeads = m.Contains(Key(GgufNames.HeadCountKv)) ? Required(GgufNames.HeadCountKv) : heads;
         if (heads % kvHeads != 0) throw new GgufFormatException($"model file '{fileName}': head count {heads} is not a multiple of kv head count {kvHeads}");
         int headDim = (int)m.GetInt64OrDefault(Key(GgufNames.KeyLength), embedding / heads);
-        string scaling = m.GetStringOrDefault(Key(GgufNames.RopeScalingType), "none")!;
-        float scaleFactor = (float)m.GetDoubleOrDefault(Key(GgufNames.RopeScalingFactor), m.GetDoubleOrDefault(Key(GgufNames.RopeScaleLinear), 1.0));
-        if (scaling is not ("none" or "linear") && scaleFactor != 1.0f)
-            throw new NotSupportedException($"model file '{fileName}' uses rope scaling '{scaling}', which Wafer does not support yet; supported: none, linear");
+        // As llama.cpp reads them (llama-model.cpp, llama-context.cpp): the type defaults to linear; "none" never scales.
+        string scaling = m.GetStringOrDefault(Key(GgufNames.RopeScalingType), "linear")!;
+        float scaleFactor = (float)m.GetDoubleOrDefault(Key(GgufNames.RopeScalingFactor), m.GetDoubleOrDefault(Key(GgufNames.RopeScaleLinear), 0.0));
+        if (scaling is not ("none" or "linear" or "yarn"))
+            throw new NotSupportedException($"model file '{fileName}' uses rope scaling '{scaling}', which Wafer does not support yet; supported: none, linear, yarn");
+        float freqScale = scaling == "none" || scaleFactor == 0 ? 1.0f : 1.0f / scaleFactor;
+        int contextLength = Required(GgufNames.ContextLength);
+        int ropeDims = (int)m.GetInt64OrDefault(Key(GgufNames.RopeDimensionCount), headDim);
+        float freqBase = (float)m.GetDoubleOrDefault(Key(GgufNames.RopeFreqBase), 10000.0);
+        var yarn = Yarn(scaling, freqScale, ropeDims, freqBase, (int)m.GetInt64OrDefault(Key(GgufNames.RopeScalingOriginalContext), contextLength),
+            (float)m.GetDoubleOrDefault(Key(GgufNames.RopeScalingAttentionFactor), 1.0));
 
         int vocab = (int)m.GetInt64OrDefault(Key(GgufNames.VocabSize), 0);
         if (vocab == 0) vocab = m.GetArrayOrDefault<string>(GgufNames.TokenizerTokens)?.Length ?? (int)file.GetTensor(GgufNames.TokenEmbedding).RowCount;
@@ -76,14 +85,29 @@ public sealed record ModelConfig
             HeadCount = heads,
             KvHeadCount = kvHeads,
             HeadDim = headDim,
-            ContextLength = Required(GgufNames.ContextLength),
+            ContextLength = contextLength,
             VocabSize = vocab,
             RmsEpsilon = (float)m.GetDoubleOrDefault(Key(GgufNames.RmsEpsilon), 1e-5),
-            RopeFreqBase = (float)m.GetDoubleOrDefault(Key(GgufNames.RopeFreqBase), 10000.0),
-            RopeFreqScale = scaleFactor > 0 ? 1.0f / scaleFactor : 1.0f,
-            RopeDimensions = (int)m.GetInt64OrDefault(Key(GgufNames.RopeDimensionCount), headDim),
+            RopeFreqBase = freqBase,
+            RopeFreqScale = freqScale,
+            RopeYarn = yarn,
+            RopeDimensions = ropeDims,
             RopeNeox = arch is "qwen2" or "qwen3",
             HasQkNorm = arch == "qwen3",
         };
+    }
+
+    /// <summary>llama.cpp's YaRN parameters for llama, qwen2 and qwen3 (ext_factor 1, beta_fast 32, beta_slow 1, the magnitude
+    /// get_mscale(factor) / (1 + 0.1·ln factor) × attn_factor, which ggml multiplies by 1 + 0.1·ln(1/freqScale) again); for other
+    /// scaling types only a rope attn_factor other than 1 needs them (a magnitude, no ramp).</summary>
+    private static Kernels.Ops.RopeYarn? Yarn(string scaling, float freqScale, int dims, float freqBase, int originalContext, float attentionFactor)
+    {
+        if (scaling != "yarn") return attentionFactor == 1.0f ? null : new Kernels.Ops.RopeYarn(0, 0, 0, attentionFactor);
+        float factor = 1.0f / freqScale;
+        float magnitude = factor <= 1.0f ? 1.0f : 0.1f * MathF.Log(factor) + 1.0f;
+        magnitude *= 1.0f / (1.0f + 0.1f * MathF.Log(factor));
+        magnitude *= attentionFactor;
+        var (low, high) = Kernels.Ops.RopeYarn.CorrectionDims(dims, originalContext, freqBase, 32.0f, 1.0f);
+        return new Kernels.Ops.RopeYarn(low, high, 1.0f, magnitude);
     }
 }

@@ -161,7 +161,8 @@ public sealed class TransformerModel : IDisposable
             if (w.ValueBias != null) Activations.Add(w.ValueBias, v);
             if (w.QueryNorm != null) NormalizeHeads(q, w.QueryNorm);
             if (w.KeyNorm != null) NormalizeHeads(k, w.KeyNorm);
-            Rope.Angles(positions[i], c.RopeDimensions, c.RopeFreqBase, c.RopeFreqScale, _ropeFactors, b.CosSin);
+            if (c.RopeYarn is { } yarn) Rope.Angles(positions[i], c.RopeDimensions, c.RopeFreqBase, c.RopeFreqScale, _ropeFactors, yarn, b.CosSin);
+            else Rope.Angles(positions[i], c.RopeDimensions, c.RopeFreqBase, c.RopeFreqScale, _ropeFactors, b.CosSin);
             Rope.Apply(q, c.HeadDim, c.RopeDimensions, b.CosSin, c.RopeNeox);
             Rope.Apply(k, c.HeadDim, c.RopeDimensions, b.CosSin, c.RopeNeox);
             cache.Write(layer, sequences[i], positions[i], k, v);

@@ -29,30 +29,32 @@ public static class EngineBenchmark
         }
     }
 
-    /// <summary>Runs pp<paramref name="promptTokens"/> <paramref name="repetitions"/> times (after one warm-up).</summary>
-    public static Result PromptProcessing(TransformerModel model, int promptTokens, int repetitions)
+    /// <summary>Runs pp<paramref name="promptTokens"/> <paramref name="repetitions"/> times (after one warm-up); with a
+    /// <paramref name="depth"/>, as llama-bench's <c>-d</c>: the prompt follows that many tokens already in the cache.</summary>
+    public static Result PromptProcessing(TransformerModel model, int promptTokens, int repetitions, int depth = 0)
     {
         var tokens = RandomTokens(model, promptTokens);
-        var cache = new ContiguousKvCache(model.Config, promptTokens);
+        var cache = Filled(model, depth, depth + promptTokens);
         var batch = new ForwardBatch();
         var logits = new float[model.Config.VocabSize];
-        for (int i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, i == tokens.Length - 1);
+        for (int i = 0; i < tokens.Length; i++) batch.Add(tokens[i], depth + i, 0, i == tokens.Length - 1);
         var rates = new List<double>();
         for (int r = 0; r <= repetitions; r++)
         {
             long start = Stopwatch.GetTimestamp();
-            model.Forward(batch, cache, logits);
+            model.Forward(batch, cache, logits); // rewrites the same positions each time
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             if (r > 0) rates.Add(promptTokens / seconds);
         }
-        return new Result($"pp{promptTokens}", 1, rates);
+        return new Result(Name("pp", promptTokens, depth), 1, rates);
     }
 
-    /// <summary>Runs tg<paramref name="generatedTokens"/> <paramref name="repetitions"/> times (after one warm-up).</summary>
-    public static Result TokenGeneration(TransformerModel model, int generatedTokens, int repetitions)
+    /// <summary>Runs tg<paramref name="generatedTokens"/> <paramref name="repetitions"/> times (after one warm-up), after
+    /// <paramref name="depth"/> tokens of context (llama-bench's <c>-d</c>).</summary>
+    public static Result TokenGeneration(TransformerModel model, int generatedTokens, int repetitions, int depth = 0)
     {
         var tokens = RandomTokens(model, generatedTokens);
-        var cache = new ContiguousKvCache(model.Config, generatedTokens);
+        var cache = Filled(model, depth, depth + generatedTokens);
         var batch = new ForwardBatch();
         var logits = new float[model.Config.VocabSize];
         var rates = new List<double>();
@@ -62,18 +64,41 @@ public static class EngineBenchmark
             for (int i = 0; i < generatedTokens; i++)
             {
                 batch.Clear();
-                batch.Add(tokens[i], i, 0, true);
+                batch.Add(tokens[i], depth + i, 0, true);
                 model.Forward(batch, cache, logits);
             }
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             if (r > 0) rates.Add(generatedTokens / seconds);
         }
-        return new Result($"tg{generatedTokens}", 1, rates);
+        return new Result(Name("tg", generatedTokens, depth), 1, rates);
     }
 
-    private static int[] RandomTokens(TransformerModel model, int count)
+    private static string Name(string test, int tokens, int depth) => depth == 0 ? $"{test}{tokens}" : $"{test}{tokens} @ d{depth}";
+
+    /// <summary>A cache of <paramref name="capacity"/> positions whose first <paramref name="depth"/> hold random tokens' keys and
+    /// values, written 512 at a time (untimed).</summary>
+    private static ContiguousKvCache Filled(TransformerModel model, int depth, int capacity)
     {
-        var random = new Random(1234);
+        if (depth < 0) throw new ArgumentException($"-d {depth} must be 0 or more");
+        if (capacity > model.Config.ContextLength)
+            throw new ArgumentException($"depth {depth} + {capacity - depth} tokens exceeds the model's context of {model.Config.ContextLength}");
+        var cache = new ContiguousKvCache(model.Config, capacity);
+        var prefix = RandomTokens(model, depth, seed: 99);
+        var batch = new ForwardBatch();
+        var logits = new float[model.Config.VocabSize];
+        for (int start = 0; start < depth; start += 512)
+        {
+            batch.Clear();
+            int end = Math.Min(depth, start + 512);
+            for (int i = start; i < end; i++) batch.Add(prefix[i], i, 0, i == end - 1);
+            model.Forward(batch, cache, logits);
+        }
+        return cache;
+    }
+
+    private static int[] RandomTokens(TransformerModel model, int count, int seed = 1234)
+    {
+        var random = new Random(seed);
         var tokens = new int[count];
         for (int i = 0; i < count; i++) tokens[i] = random.Next(model.Config.VocabSize);
         return tokens;

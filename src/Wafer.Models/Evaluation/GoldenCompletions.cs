@@ -5,6 +5,9 @@ namespace Wafer.Models.Evaluation;
 /// <summary>One llama.cpp golden completions file (golden/completions/MODEL.json).</summary>
 public sealed record GoldenCompletions(string ModelFile, IReadOnlyDictionary<string, int> TensorTypes, IReadOnlyList<GoldenCase> Cases)
 {
+    /// <summary>The SHA-256 (lower-case hex) of the model file llama.cpp ran on, when the file records it.</summary>
+    public string? Sha256 { get; init; }
+
     /// <summary>Parses a golden completions file.</summary>
     public static GoldenCompletions Load(string path)
     {
@@ -13,7 +16,8 @@ public sealed record GoldenCompletions(string ModelFile, IReadOnlyDictionary<str
         var model = root.GetProperty("model");
         var types = model.GetProperty("tensor_types").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
         var cases = root.GetProperty("cases").EnumerateArray().Select(GoldenCase.Parse).ToList();
-        return new GoldenCompletions(model.GetProperty("file").GetString()!, types, cases);
+        string? sha = model.TryGetProperty("sha256", out var hash) ? hash.GetString() : null;
+        return new GoldenCompletions(model.GetProperty("file").GetString()!, types, cases) { Sha256 = sha };
     }
 }
 

@@ -23,6 +23,8 @@ public static class GgufNames
     public const string RopeScalingType = "rope.scaling.type";
     public const string RopeScalingFactor = "rope.scaling.factor";
     public const string RopeScaleLinear = "rope.scale_linear";
+    public const string RopeScalingOriginalContext = "rope.scaling.original_context_length";
+    public const string RopeScalingAttentionFactor = "rope.scaling.attn_factor";
     public const string VocabSize = "vocab_size";
 
     public const string TokenizerModel = "tokenizer.ggml.model";

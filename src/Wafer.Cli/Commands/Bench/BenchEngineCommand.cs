@@ -17,6 +17,7 @@ internal static class BenchEngineCommand
         var model = CommonOptions.Model();
         var prompt = new Option<int>("--n-prompt", "-p") { Description = "Prompt tokens for the pp test (0 skips it)", DefaultValueFactory = _ => 512 };
         var generate = new Option<int>("--n-gen", "-n") { Description = "Generated tokens for the tg test (0 skips it)", DefaultValueFactory = _ => 128 };
+        var depth = new Option<string>("--n-depth", "-d") { Description = "Tokens already in the cache before each test, as llama-bench's -d; several as 0,4096,16384", DefaultValueFactory = _ => "0" };
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions per test", DefaultValueFactory = _ => 5 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
         var threads = CommonOptions.Threads();
@@ -29,12 +30,12 @@ internal static class BenchEngineCommand
         var specPrompt = new Option<string>("--spec-prompt") { Description = "With --spec: the prompt of the speculation workloads", DefaultValueFactory = _ => "Once upon a time" };
         var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench; with --spec, batch-1 decode with and without speculative decoding")
         {
-            model, prompt, generate, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, draft, specPrompt,
+            model, prompt, generate, depth, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, draft, specPrompt,
         };
         command.SetAction(r => r.GetValue(spec) != "none" || r.GetValue(draft) != null
             ? RunSpeculation(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
                 CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)), r.GetValue(specPrompt)!, !r.GetValue(noRepack))
-            : Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
+            : Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt), r.GetValue(generate), Depths(r.GetValue(depth)!), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
                 EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
         return command;
     }
@@ -67,15 +68,24 @@ internal static class BenchEngineCommand
         return rows.All(r => r.SameTokens) ? 0 : 1;
     }
 
-    private static int Run(string path, int promptTokens, int generatedTokens, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack)
+    private static int[] Depths(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d =>
+            int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : throw new FormatException($"-d '{d}' is not a whole number of tokens; write e.g. 0,4096,16384"))];
+
+    private static int Run(string path, int promptTokens, int generatedTokens, int[] depths, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack)
     {
+        if (depths.Length == 0) throw new ArgumentException("-d needs at least one depth, e.g. 0");
+        if (depths.Any(d => d > 0) && parallelLevels.Length > 0) throw new ArgumentException("-d and --parallel cannot be combined yet; measure depth with one sequence");
         if (promptTokens < 0 || generatedTokens < 0) throw new ArgumentException("-p and -n must be 0 or more");
         if (repetitions < 1) throw new ArgumentException($"-r {repetitions}: need at least one repetition");
         using var pool = new WorkerPool(threads);
         using var model = TransformerModel.Load(path, pool, repack);
         var results = new List<EngineBenchmark.Result>();
-        if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions));
-        if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions));
+        foreach (int d in depths)
+        {
+            if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions, d));
+            if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions, d));
+        }
         if (generatedTokens > 0 && parallelLevels.Length > 0) results.AddRange(EngineLoadOptions.ParallelDecode(model, parallelLevels, generatedTokens, repetitions));
         var ttftResults = ttft ? EngineLoadOptions.TimeToFirstToken(model) : null;
 

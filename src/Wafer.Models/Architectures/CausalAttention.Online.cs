@@ -1,0 +1,113 @@
+using Wafer.Kernels.Ops;
+using Wafer.Models.Inference;
+
+namespace Wafer.Models.Architectures;
+
+/// <summary>Attention over long sequences with an online (flash-style) softmax: a chunk of positions at a time, so a thread's
+/// buffers do not grow with the context.</summary>
+internal sealed partial class CausalAttention
+{
+    /// <summary>Positions per chunk. A token that sees at most this many positions keeps the one-pass softmax (so short contexts,
+    /// and every golden comparison, are computed exactly as before).</summary>
+    internal const int Chunk = 256;
+
+    [ThreadStatic] private static float[]? t_chunk; // [tokens·heads, Chunk]: one chunk's scores, then its weights
+    [ThreadStatic] private static float[]? t_max;   // [tokens·heads]: running maximum score
+    [ThreadStatic] private static double[]? t_sum;  // [tokens·heads]: running Σ exp(score − max)
+
+    /// <summary>Attention of <paramref name="count"/> consecutive batch tokens (one sequence, consecutive positions) for the
+    /// <paramref name="heads"/> query heads from <paramref name="firstHead"/>, which share one KV head.</summary>
+    /// <remarks>
+    /// Chunks start at multiples of <see cref="Chunk"/> from position 0, whatever the cache's blocks, so the paged and the
+    /// contiguous cache, and a token alone or in a tile, compute the same bits. Per chunk and (token, head): scores of the
+    /// chunk's rows; a new maximum m' = max(m, chunk's max); weights exp(s − m'); the running sum and the output so far scaled by
+    /// exp(m − m') before the chunk's weighted values are added. After the last chunk the output is divided by the sum. A token
+    /// that sees no more than one chunk takes the one-pass softmax of the short path instead, so it matches that path.
+    /// </remarks>
+    private void RunOnline(int firstToken, int count, int firstHead, int heads)
+    {
+        int headDim = config.HeadDim, group = config.HeadCount / config.KvHeadCount;
+        int kvOffset = firstHead / group * headDim, items = count * heads;
+        float scale = 1.0f / MathF.Sqrt(headDim);
+        var positions = _batch.Positions;
+        int sequence = _batch.SequenceIds[firstToken], span = positions[firstToken + count - 1] + 1;
+        bool keysF32 = _cache.KeyType == KvType.F32, valuesF32 = _cache.ValueType == KvType.F32;
+        if ((!keysF32 || !valuesF32) && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
+        if (t_chunk == null || t_chunk.Length < items * Chunk) t_chunk = new float[items * Chunk];
+        if (t_max == null || t_sum == null || t_max.Length < items)
+        {
+            t_max = new float[items];
+            t_sum = new double[items];
+        }
+        t_max.AsSpan(0, items).Fill(float.NegativeInfinity);
+        t_sum.AsSpan(0, items).Clear();
+        for (int k = 0; k < count; k++) Output(firstToken + k, firstHead, heads).Clear();
+        for (int c0 = 0; c0 < span; c0 += Chunk)
+        {
+            int c1 = Math.Min(span, c0 + Chunk);
+            for (int t = c0; t < c1;)
+            {
+                int run = ReadRun(keys: true, keysF32, sequence, t, c1, kvOffset, out var block, out int rowStride);
+                for (int k = 0; k < count; k++)
+                {
+                    int rows = Math.Min(run, positions[firstToken + k] + 1 - t);
+                    if (rows <= 0) continue;
+                    var keys = block[..((rows - 1) * rowStride + headDim)];
+                    var queries = _queries.AsSpan((firstToken + k) * config.QueryLength + firstHead * headDim, heads * headDim);
+                    for (int h = 0; h < heads; h++)
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, rowStride, scale, t_chunk.AsSpan((k * heads + h) * Chunk + t - c0, rows));
+                }
+                t += run;
+            }
+            for (int k = 0; k < count; k++)
+            {
+                int own = positions[firstToken + k] + 1, rows = Math.Min(own, c1) - c0;
+                if (rows <= 0) continue;
+                var outputs = Output(firstToken + k, firstHead, heads);
+                for (int h = 0; h < heads; h++)
+                {
+                    int i = k * heads + h;
+                    var weights = t_chunk.AsSpan(i * Chunk, rows);
+                    if (own <= Chunk)
+                    {
+                        Softmax.InPlace(weights);
+                        continue;
+                    }
+                    float max = MathF.Max(t_max[i], VectorMath.Max(weights));
+                    double sum = Softmax.ExpInPlace(weights, max);
+                    if (t_max[i] != float.NegativeInfinity && t_max[i] != max)
+                    {
+                        float correction = MathF.Exp(t_max[i] - max);
+                        t_sum[i] *= correction;
+                        VectorMath.Scale(outputs.Slice(h * headDim, headDim), correction);
+                    }
+                    t_sum[i] += sum;
+                    t_max[i] = max;
+                }
+            }
+            for (int t = c0; t < c1;)
+            {
+                int run = ReadRun(keys: false, valuesF32, sequence, t, c1, kvOffset, out var block, out int rowStride);
+                for (int k = 0; k < count; k++)
+                {
+                    int rows = Math.Min(run, positions[firstToken + k] + 1 - t);
+                    if (rows <= 0) continue;
+                    var values = block[..((rows - 1) * rowStride + headDim)];
+                    var outputs = Output(firstToken + k, firstHead, heads);
+                    for (int h = 0; h < heads; h++)
+                        VectorMath.MultiplyAddRows(values, rowStride, t_chunk.AsSpan((k * heads + h) * Chunk + t - c0, rows), outputs.Slice(h * headDim, headDim));
+                }
+                t += run;
+            }
+        }
+        for (int k = 0; k < count; k++)
+        {
+            if (positions[firstToken + k] + 1 <= Chunk) continue;
+            var outputs = Output(firstToken + k, firstHead, heads);
+            for (int h = 0; h < heads; h++) VectorMath.Scale(outputs.Slice(h * headDim, headDim), (float)(1.0 / t_sum[k * heads + h]));
+        }
+    }
+
+    private Span<float> Output(int token, int firstHead, int heads) =>
+        _output.AsSpan(token * config.QueryLength + firstHead * config.HeadDim, heads * config.HeadDim);
+}

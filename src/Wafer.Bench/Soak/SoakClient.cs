@@ -74,6 +74,11 @@ internal sealed class SoakClient(HttpClient http, HttpClient fresh, Uri baseAddr
         {
             return new(new(kind, status == 0 ? "connection_error" : "stream_error", status, Truncate(e.Message), status != 0));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else a misbehaving server provokes is one failed request, never the end of the soak.
+            return new(new(kind, "client_error", status, Truncate($"{e.GetType().Name}: {e.Message}"), status != 0));
+        }
     }
 
     private static async Task<SoakOutcome> ReadAsync(SoakRequestKind kind, HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace Wafer.Cli.Tests.Commands.Bench;
+
+/// <summary><c>wafer bench engine -d</c> as llama-bench's depth: each test again after that many tokens of context; a depth past
+/// the model's context is one line.</summary>
+public sealed class BenchEngineDepthTests
+{
+    [Fact]
+    public void BenchEngine_TwoDepths_PpAndTgAtEach()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"wafer-depth-{Guid.NewGuid():N}.json");
+        try
+        {
+            var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "16", "-n", "4", "-d", "0,300", "-r", "1", "-t", "1", "--json", json);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            var tests = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("results").EnumerateArray()
+                .ToDictionary(e => e.GetProperty("test").GetString()!, e => e.GetProperty("tokens_per_second").GetDouble());
+            Assert.Equal(["pp16", "tg4", "pp16 @ d300", "tg4 @ d300"], tests.Keys);
+            Assert.All(tests.Values, v => Assert.True(v > 0));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void BenchEngine_DepthPastTheContext_OneLine()
+    {
+        var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "16", "-n", "4", "-d", "2100", "-r", "1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("exceeds the model's context of 2048", r.StdErr);
+        Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}

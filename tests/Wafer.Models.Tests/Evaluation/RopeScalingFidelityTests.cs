@@ -31,6 +31,11 @@ public sealed class RopeScalingFidelityTests(ITestOutputHelper output)
     internal static string Write(string name, string folder)
     {
         var (_, source, keys) = Models.Single(m => m.Name == name);
+        return Write(name, source, keys, folder);
+    }
+
+    private static string Write(string name, string source, (string Key, GgufValueType Type, object Value)[] keys, string folder)
+    {
         using var input = GgufFile.Open(Fixtures.Path(source));
         string arch = input.Metadata.GetStringOrDefault(GgufNames.Architecture)!;
         var writer = new GgufWriter { Alignment = input.Alignment };
@@ -64,6 +69,24 @@ public sealed class RopeScalingFidelityTests(ITestOutputHelper output)
         finally
         {
             if (Environment.GetEnvironmentVariable("WAFER_WRITE_ROPE_MODELS") == null) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Load_LongRopeScaling_RefusedNamingTheTypeAndWhatIsSupported()
+    {
+        string folder = Directory.CreateTempSubdirectory("wafer-rope-").FullName;
+        try
+        {
+            string path = Write("stories260K-longrope", "models/stories260K.gguf",
+                [("rope.scaling.type", GgufValueType.String, "longrope"), ("rope.scaling.factor", GgufValueType.Float32, 4.0f)], folder);
+            using var file = GgufFile.Open(path);
+            var e = Assert.Throws<NotSupportedException>(() => ModelConfig.FromGguf(file));
+            Assert.Equal("model file 'stories260K-longrope.gguf' uses rope scaling 'longrope', which Wafer does not support yet; supported: none, linear, yarn", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 model="${1:?usage: bench/long-context.sh MODEL [DEPTHS] [P] [N] [REPS] [OUT]}"
 depths="${2:-0,4096,16384}"; p="${3:-512}"; n="${4:-32}"; reps="${5:-1}"; out="${6:-$(mktemp -d)}"
-bin="${LLAMA_BIN:?set LLAMA_BIN to llama.cpp's bin folder (../shared/tools/build_llama_cpp.sh prints it)}"
+bin="${LLAMA_BIN:?set LLAMA_BIN to the llama.cpp bin folder that ../shared/tools/build_llama_cpp.sh prints}"
 ./wafer --help >/dev/null
 mkdir -p "$out"
 echo "## wafer bench engine -p $p -n $n -d $depths -r $reps -t 2 (F32 KV cache)"

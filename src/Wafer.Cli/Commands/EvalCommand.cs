@@ -85,6 +85,13 @@ internal static class EvalCommand
         return 0;
     }
 
+    // "+0.00;-0.00" prints "-+0.00" for a small negative value that rounds to zero.
+    private static string Percent(double value)
+    {
+        double rounded = Math.Round(value, 2);
+        return rounded == 0 ? "0.00 %" : $"{rounded.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)} %";
+    }
+
     private static Table Table(EvalResult result)
     {
         var reference = result.Rows[0].Quality.Perplexity;
@@ -95,7 +102,7 @@ internal static class EvalCommand
             var q = row.Quality;
             string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
             table.AddRow(Markup.Escape(row.Name), F(row.WeightBytes / 1048576.0, "0.0"), $"{F(q.Perplexity, "0.000")} ± {F(q.PerplexityError, "0.000")}",
-                row.IsReference ? "-" : $"{F(100 * (q.Perplexity / reference - 1), "+0.00;-0.00")} %", EvalReport.Small(q.MeanKl), EvalReport.Small(q.P99Kl),
+                row.IsReference ? "-" : Percent(100 * (q.Perplexity / reference - 1)), EvalReport.Small(q.MeanKl), EvalReport.Small(q.P99Kl),
                 EvalReport.Small(q.MaxKl), $"{F(100 * q.Top1Agreement, "0.0")} %", F(row.PrefillTokensPerSecond, "0"), F(row.DecodeTokensPerSecond, "0.0"),
                 F(row.KvBytesPer1kTokens / 1024.0, "0"), row.JoulesPerToken is double j ? F(j, "0.000") : "-");
         }

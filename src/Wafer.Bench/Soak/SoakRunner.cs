@@ -53,7 +53,7 @@ internal sealed class SoakRunner(SoakOptions options, HttpClient http, HttpClien
 
     private async Task WorkAsync(SoakClient client, long start, int worker, CancellationToken cancellationToken)
     {
-        var random = new Random(HashCode.Combine(options.Seed, worker));
+        var random = new Random(unchecked(options.Seed * 1_000_003 + worker)); // not HashCode.Combine: it is salted per process
         while (time.GetElapsedTime(start) < options.Duration)
         {
             cancellationToken.ThrowIfCancellationRequested();

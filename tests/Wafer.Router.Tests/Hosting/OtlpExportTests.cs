@@ -35,13 +35,17 @@ public sealed class OtlpExportTests
             using var response = await router.Http.SendAsync(request);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
 
-            // Wait (bounded) until both processes have exported the request's spans.
+            // Wait (bounded) until both processes have exported every span of the request: they come in separate batches (a span
+            // is exported when it ends; the HTTP spans end after the engine's).
             using var bound = new CancellationTokenSource(Wait.Generous);
             List<OtlpSpan> spans;
             while (true)
             {
                 spans = [.. receiver.Spans().Where(s => s.TraceId == traceId)];
-                if (spans.Any(s => s.Name == "wafer.decode") && spans.Any(s => s.Service == "wafer-route" && s.Kind == 2)) break;
+                bool complete = spans.Any(s => s.Service == "wafer-route" && s.Kind == 2) && spans.Any(s => s.Name == "attempt r0")
+                    && spans.Any(s => s.Service == "wafer-serve" && s.Kind == 2) && spans.Any(s => s.Name == "chat stories")
+                    && ((string[])["wafer.queue", "wafer.prefill", "wafer.decode"]).All(n => spans.Any(s => s.Name == n));
+                if (complete) break;
                 await Task.Delay(50, bound.Token);
             }
 

@@ -27,6 +27,30 @@ public class SoftmaxTests
         Assert.Equal(1.0, values.Sum(v => (double)v), 1e-5);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(15)]
+    [InlineData(256)]
+    [InlineData(257)]
+    public void ExpInPlace_MatchesScalarTwin_SumIsTheSumOfTheExps(int length)
+    {
+        var values = TestData.Gaussian(length, seed: 100 + length, scale: 4f);
+        var twin = (float[])values.Clone();
+        float shift = length == 0 ? 0 : values.Max() + 0.5f; // a running maximum above this chunk's, as the online softmax passes
+        var exact = values.Select(v => Math.Exp(v - shift)).ToArray();
+
+        double sum = Softmax.ExpInPlace(values, shift);
+        double twinSum = Softmax.ExpInPlaceScalar(twin, shift);
+
+        Assert.Equal(twin, values);
+        Assert.Equal(twinSum, sum);
+        Assert.Equal(values.Sum(v => (double)v), sum, 1e-9 * (1 + sum));
+        for (int i = 0; i < length; i++) Assert.Equal(exact[i], values[i], 1e-6 * (1 + exact[i]));
+    }
+
     [Fact]
     public void InPlace_VeryNegativeScores_GetZeroNotGarbage()
     {

@@ -38,8 +38,8 @@ internal static class BenchResultJson
         json.WriteNumber("prefix_groups", o.Workload.PrefixGroupCount);
         json.WriteNumber("prefix_tokens", o.Workload.PrefixTokens);
         json.WriteNumber("seed", o.Seed);
-        NumberOrNull(json, "slo_ttft_ms", o.Slo.TtftMs);
-        NumberOrNull(json, "slo_itl_ms", o.Slo.ItlMs);
+        JsonWriting.NumberOrNull(json, "slo_ttft_ms", o.Slo.TtftMs);
+        JsonWriting.NumberOrNull(json, "slo_itl_ms", o.Slo.ItlMs);
         json.WriteBoolean("ignore_eos", o.IgnoreEos);
         json.WriteBoolean("greedy", o.Greedy || o.Predicted);
         json.WriteBoolean("predicted", o.Predicted);
@@ -63,7 +63,7 @@ internal static class BenchResultJson
         json.WriteNumber("request_throughput", Round(run.RequestThroughput));
         json.WriteNumber("output_token_throughput", Round(run.OutputTokenThroughput));
         json.WriteNumber("input_token_throughput", Round(run.InputTokenThroughput));
-        NumberOrNull(json, "goodput", run.Goodput is double g ? Round(g) : null);
+        JsonWriting.NumberOrNull(json, "goodput", run.Goodput is double g ? Round(g) : null);
         Summary(json, "ttft_ms", run.TtftMs);
         Summary(json, "itl_ms", run.ItlMs);
         Summary(json, "e2e_ms", run.E2eMs);
@@ -84,7 +84,7 @@ internal static class BenchResultJson
         else json.WriteString("error", r.ErrorKind);
         if (r.ErrorMessage != null) json.WriteString("error_message", r.ErrorMessage);
         json.WriteBoolean("reconnected", r.Reconnected);
-        NumberOrNull(json, "ttft_ms", r.TtftMs is double t ? Round(t) : null);
+        JsonWriting.NumberOrNull(json, "ttft_ms", r.TtftMs is double t ? Round(t) : null);
         json.WriteNumber("e2e_ms", Round(r.E2eMs));
         json.WriteNumber("prompt_tokens", r.PromptTokens);
         json.WriteNumber("output_tokens", r.OutputTokens);
@@ -98,18 +98,12 @@ internal static class BenchResultJson
     private static void Summary(Utf8JsonWriter json, string name, LatencySummary s)
     {
         json.WriteStartObject(name);
-        NumberOrNull(json, "mean", s.Count > 0 ? Round(s.Mean) : null);
-        NumberOrNull(json, "p50", s.Count > 0 ? Round(s.P50) : null);
-        NumberOrNull(json, "p90", s.Count > 0 ? Round(s.P90) : null);
-        NumberOrNull(json, "p99", s.Count > 0 ? Round(s.P99) : null);
-        NumberOrNull(json, "max", s.Count > 0 ? Round(s.Max) : null);
+        JsonWriting.NumberOrNull(json, "mean", s.Count > 0 ? Round(s.Mean) : null);
+        JsonWriting.NumberOrNull(json, "p50", s.Count > 0 ? Round(s.P50) : null);
+        JsonWriting.NumberOrNull(json, "p90", s.Count > 0 ? Round(s.P90) : null);
+        JsonWriting.NumberOrNull(json, "p99", s.Count > 0 ? Round(s.P99) : null);
+        JsonWriting.NumberOrNull(json, "max", s.Count > 0 ? Round(s.Max) : null);
         json.WriteEndObject();
-    }
-
-    private static void NumberOrNull(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is double v) json.WriteNumber(name, v);
-        else json.WriteNull(name);
     }
 
     // Microsecond resolution is all a network benchmark can honestly claim.

@@ -49,8 +49,7 @@ internal static class EvalReport
             json.WriteNumber("prefill_tokens_per_second", Math.Round(r.PrefillTokensPerSecond, 1));
             json.WriteNumber("decode_tokens_per_second", Math.Round(r.DecodeTokensPerSecond, 1));
             json.WriteNumber("kv_bytes_per_1k_tokens", r.KvBytesPer1kTokens);
-            if (r.JoulesPerToken is double j) json.WriteNumber("joules_per_token", j);
-            else json.WriteNull("joules_per_token");
+            JsonWriting.NumberOrNull(json, "joules_per_token", r.JoulesPerToken);
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -73,13 +73,13 @@ internal static class SoakResultJson
         json.WriteStartObject();
         json.WriteString("name", m.Metric.Name);
         json.WriteString("series", m.Metric.Series);
-        NumberOrNull(json, "idle_start", m.IdleStart);
-        NumberOrNull(json, "idle_end", m.IdleEnd);
-        NumberOrNull(json, "min", m.Min);
-        NumberOrNull(json, "max", m.Max);
-        NumberOrNull(json, "early_median", m.EarlyMedian);
-        NumberOrNull(json, "late_median", m.LateMedian);
-        NumberOrNull(json, "limit", m.Limit);
+        JsonWriting.NumberOrNull(json, "idle_start", m.IdleStart);
+        JsonWriting.NumberOrNull(json, "idle_end", m.IdleEnd);
+        JsonWriting.NumberOrNull(json, "min", m.Min);
+        JsonWriting.NumberOrNull(json, "max", m.Max);
+        JsonWriting.NumberOrNull(json, "early_median", m.EarlyMedian);
+        JsonWriting.NumberOrNull(json, "late_median", m.LateMedian);
+        JsonWriting.NumberOrNull(json, "limit", m.Limit);
         json.WriteString("problem", m.Problem);
         json.WriteEndObject();
     }
@@ -91,11 +91,5 @@ internal static class SoakResultJson
         foreach (var (series, value) in sample.Values) json.WriteNumber(series, value);
         if (sample.Error != null) json.WriteString("error", sample.Error);
         json.WriteEndObject();
-    }
-
-    private static void NumberOrNull(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is double v) json.WriteNumber(name, v);
-        else json.WriteNull(name);
     }
 }

@@ -6,6 +6,11 @@ internal sealed record ServerSample(double Seconds, IReadOnlyDictionary<string, 
 {
     public double? this[string series] => Values.TryGetValue(series, out double v) ? v : null;
 
+    /// <summary>Requests the server counted (<c>wafer_requests_total</c>) since <paramref name="before"/>, or null when it does not
+    /// export the counter. A counter appears with its first increment: absent before is zero on a server that has it now.</summary>
+    public long? CountedSince(ServerSample before) =>
+        this[SoakMetric.RequestsTotal] is double now ? (long)Math.Round(now - (before[SoakMetric.RequestsTotal] ?? 0)) : null;
+
     /// <summary>The series a soak reads from Prometheus text.</summary>
     public static ServerSample Parse(double seconds, string text)
     {

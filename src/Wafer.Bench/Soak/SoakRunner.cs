@@ -97,7 +97,7 @@ internal sealed class SoakRunner(SoakOptions options, HttpClient http, HttpClien
     private bool Settled(ServerSample now, ServerSample idleStart) =>
         now[SoakMetric.Running] is null or 0 && now[SoakMetric.Waiting] is null or 0
         && (now[SoakMetric.KvBlocksUsed] is not double used || idleStart[SoakMetric.KvBlocksUsed] is not double before || used <= before)
-        && (now[SoakMetric.RequestsTotal] is not double after || (long)Math.Round(after - (idleStart[SoakMetric.RequestsTotal] ?? 0)) >= Tally.ReachedServer);
+        && (now.CountedSince(idleStart) is not long counted || counted >= Tally.ReachedServer);
 
     private async Task<ServerSample> ScrapeAsync(long start, CancellationToken cancellationToken)
     {

@@ -40,9 +40,7 @@ internal sealed record SoakVerdict(bool Passed, IReadOnlyList<string> Problems, 
     // Every request that reached the server (a status line came back) must show in its wafer_requests_total.
     private static void CheckCounted(SoakTally tally, ServerSample idleStart, ServerSample idleEnd, List<string> problems)
     {
-        // A counter appears with its first increment: absent before the run is zero on a server that has it after.
-        if (idleEnd[SoakMetric.RequestsTotal] is not double after) return;
-        long counted = (long)Math.Round(after - (idleStart[SoakMetric.RequestsTotal] ?? 0));
+        if (idleEnd.CountedSince(idleStart) is not long counted) return;
         if (counted != tally.ReachedServer)
             problems.Add($"the server counted {counted} request(s) in {SoakMetric.RequestsTotal}, the client had answers to {tally.ReachedServer}"
                 + (counted < tally.ReachedServer ? " (requests missing from the server's count)" : " (more than sent: another client, or requests the client never saw answered)"));

@@ -37,19 +37,22 @@ internal sealed class EvalRunner(EvalOptions options)
                 progress?.Report(("quantizing", ++done, weights.Count));
             }
             // Step 2
-            var kvTypes = options.KvTypes.Contains(KvType.F32) ? options.KvTypes : [KvType.F32, .. options.KvTypes];
+            // The reference first, whether or not it was asked for; then every setting asked for.
             var settings = new List<(string Weights, KvType Kv)> { ("source", KvType.F32) };
-            foreach (string w in weights)
-                foreach (var kv in kvTypes)
-                    if (!(EvalOptions.IsSource(w) && kv == KvType.F32) && (options.Weights.Contains(w, StringComparer.OrdinalIgnoreCase) && options.KvTypes.Contains(kv)))
-                        settings.Add((w, kv));
+            foreach (string w in options.Weights)
+                foreach (var kv in options.KvTypes)
+                    if (!(EvalOptions.IsSource(w) && kv == KvType.F32)) settings.Add((w, kv));
             IReadOnlyList<DistributionComparison.Row> quality;
+            ModelConfig config;
+            string sourceType;
             var models = new Dictionary<string, TransformerModel>(StringComparer.OrdinalIgnoreCase);
             using var pool = new WorkerPool(options.Threads);
             try
             {
                 foreach (string w in weights) models[w] = TransformerModel.Load(files[w], pool);
                 var reference = models["source"];
+                config = reference.Config;
+                sourceType = MainWeightType(reference.File);
                 var tokenizer = Tokenizer.FromMetadata(reference.File.Metadata, Path.GetFileName(options.ModelPath));
                 var tokens = tokenizer.Encode(File.ReadAllText(options.TextPath), addSpecial: true, parseSpecial: false);
                 int chunks = Math.Min(options.MaxChunks, tokens.Count / options.Context);
@@ -64,7 +67,6 @@ internal sealed class EvalRunner(EvalOptions options)
             // Step 3
             var energy = EnergyCounter.TryOpen(options.PowercapRoot, out string? noEnergy);
             var rows = new List<EvalRow>();
-            var config = ModelConfigOf(options.ModelPath);
             for (int i = 0; i < settings.Count; i++)
             {
                 progress?.Report(("speed", i, settings.Count));
@@ -72,7 +74,7 @@ internal sealed class EvalRunner(EvalOptions options)
                 var speed = await EvalSpeed.MeasureAsync(files[w], kv, kv, options, energy).ConfigureAwait(false);
                 // Step 4
                 long kvBytes = 1000L * config.LayerCount * 2 * kv.RowBytes(config.KvLength);
-                rows.Add(new EvalRow(EvalOptions.IsSource(w) ? $"source ({SourceType()})" : w.ToUpperInvariant(), kv.Name(), kv.Name(), i == 0, new FileInfo(files[w]).Length,
+                rows.Add(new EvalRow(EvalOptions.IsSource(w) ? $"source ({sourceType})" : w.ToUpperInvariant(), kv.Name(), kv.Name(), i == 0, new FileInfo(files[w]).Length,
                     quality[i], speed.PrefillTokensPerSecond, speed.DecodeTokensPerSecond, kvBytes, speed.JoulesPerToken));
                 progress?.Report(("speed", i + 1, settings.Count));
             }
@@ -93,15 +95,7 @@ internal sealed class EvalRunner(EvalOptions options)
 
     private static string Label(string weights, KvType kv) => $"{weights} / KV {kv.Name()}";
 
-    private string SourceType()
-    {
-        using var file = Models.Gguf.GgufFile.Open(options.ModelPath);
-        return file.Tensors.Where(t => t.Dimensions.Length == 2).GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteCount)).First().Key.ToString();
-    }
-
-    private static ModelConfig ModelConfigOf(string path)
-    {
-        using var file = Models.Gguf.GgufFile.Open(path);
-        return ModelConfig.FromGguf(file);
-    }
+    /// <summary>The tensor type that holds most of the model's matrix bytes (what "source" is).</summary>
+    private static string MainWeightType(Models.Gguf.GgufFile file) =>
+        file.Tensors.Where(t => t.Dimensions.Length == 2).GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteCount)).First().Key.ToString();
 }

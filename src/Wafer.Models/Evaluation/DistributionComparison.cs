@@ -32,10 +32,8 @@ public static class DistributionComparison
         foreach (var s in settings)
             if (s.Model.Config.VocabSize != config.VocabSize)
                 throw new ArgumentException($"setting '{s.Name}' has a vocabulary of {s.Model.Config.VocabSize} tokens, the reference {config.VocabSize}: compare settings of one model");
-        if (context < 4) throw new ArgumentException($"context must be at least 4 tokens, got {context}");
-        if (context > config.ContextLength) throw new ArgumentException($"context {context} exceeds the model's training context of {config.ContextLength}");
-        int chunks = Math.Min(maxChunks, tokens.Count / context);
-        if (chunks == 0) throw new ArgumentException($"the text has {tokens.Count} tokens, fewer than one chunk of {context}; use a longer text or a smaller -c");
+        if (maxChunks < 1) throw new ArgumentException($"at most {maxChunks} chunks: score at least one");
+        int chunks = Math.Min(maxChunks, Perplexity.ChunkCount(config, tokens.Count, context));
         int vocab = config.VocabSize, first = context / 2, scored = context - 1 - first;
         var reference = new float[scored * vocab]; // [scored, vocab] log-probabilities of the reference
         var logits = new float[scored * vocab];

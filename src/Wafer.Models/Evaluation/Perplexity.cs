@@ -14,14 +14,22 @@ public static class Perplexity
     /// <summary>Result: perplexity after each chunk, the final value and its standard error.</summary>
     public sealed record Result(int ChunkCount, int ScoredTokens, double[] RunningPerplexity, double[] RunningMeanNll, double FinalPerplexity, double StandardError);
 
+    /// <summary>How many whole chunks of <paramref name="context"/> tokens the text holds; throws, naming the fix, when the context
+    /// is too short or too long for the model, or the text shorter than one chunk.</summary>
+    internal static int ChunkCount(ModelConfig config, int tokenCount, int context)
+    {
+        if (context < 4) throw new ArgumentException($"context must be at least 4 tokens, got {context}");
+        if (context > config.ContextLength) throw new ArgumentException($"context {context} exceeds the model's training context of {config.ContextLength}");
+        int chunks = tokenCount / context;
+        if (chunks == 0) throw new ArgumentException($"the text has {tokenCount} tokens, fewer than one chunk of {context}; use a longer text or a smaller -c");
+        return chunks;
+    }
+
     /// <summary>Computes the perplexity of <paramref name="tokens"/> (which should start with BOS).</summary>
     /// <param name="progress">Told the number of chunks done after each chunk.</param>
     public static Result Compute(TransformerModel model, IReadOnlyList<int> tokens, int context, int bosTokenId, IProgress<int>? progress = null)
     {
-        if (context < 4) throw new ArgumentException($"context must be at least 4 tokens, got {context}");
-        if (context > model.Config.ContextLength) throw new ArgumentException($"context {context} exceeds the model's training context of {model.Config.ContextLength}");
-        int chunks = tokens.Count / context;
-        if (chunks == 0) throw new ArgumentException($"the text has {tokens.Count} tokens, fewer than one chunk of {context}; use a longer text or a smaller -c");
+        int chunks = ChunkCount(model.Config, tokens.Count, context);
         int vocab = model.Config.VocabSize, first = context / 2;
         var running = new double[chunks];
         var runningNll = new double[chunks];

@@ -133,7 +133,8 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
         return ReferenceEquals(innermost, e) ? e.Message : $"{e.Message} ({innermost.Message})";
     }
 
-    private static string Truncate(string text) => text.Length <= MaxErrorBodyChars ? text : text[..MaxErrorBodyChars] + "…";
+    /// <summary>An error text as a record keeps it: at most 300 characters, an ellipsis where it was cut (also the soak's).</summary>
+    internal static string Truncate(string text) => text.Length <= MaxErrorBodyChars ? text : text[..MaxErrorBodyChars] + "…";
 
     /// <summary>The record of one try, and whether it failed because the server had closed the connection before answering.</summary>
     private readonly record struct Attempt(RequestRecord Record, bool ClosedBeforeResponse = false);

@@ -11,8 +11,6 @@ namespace Wafer.Bench.Soak;
 /// (as <see cref="OpenAiStreamingSender"/> does) and marked <see cref="SoakOutcome.Reconnected"/>.</remarks>
 internal sealed class SoakClient(HttpClient http, HttpClient fresh, Uri baseAddress, string model, string? apiKey, TimeSpan timeout)
 {
-    private const int MaxMessageChars = 300;
-
     public async Task<SoakOutcome> SendAsync(SoakRequestKind kind, Random random, int maxTokens, int maxPromptWords, CancellationToken cancellationToken)
     {
         var (path, body) = kind == SoakRequestKind.Bad ? Bad(random) : Good(kind, random, maxTokens, maxPromptWords);
@@ -169,5 +167,5 @@ internal sealed class SoakClient(HttpClient http, HttpClient fresh, Uri baseAddr
         }
     }
 
-    private static string Truncate(string text) => text.Length <= MaxMessageChars ? text : text[..MaxMessageChars] + "…";
+    private static string Truncate(string text) => OpenAiStreamingSender.Truncate(text);
 }

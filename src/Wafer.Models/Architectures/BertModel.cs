@@ -1,3 +1,4 @@
+using Wafer.Kernels.Ops;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Gguf;
 
@@ -200,7 +201,7 @@ public sealed class BertModel : IDisposable
             for (int i = 0; i < n; i++) LayerNorm(x.AsSpan(i * d, d), l.AttnNormWeight, l.AttnNormBias);
             // The feed-forward block, post-norm too.
             Linear(l.Up, l.UpBias, x, n, up, scratch);
-            for (int i = 0; i < up.Length; i++) up[i] = Gelu(up[i]);
+            for (int i = 0; i < up.Length; i++) up[i] = Activations.Gelu(up[i]);
             Linear(l.Down, l.DownBias, up, n, projected, scratch);
             for (int i = 0; i < n * d; i++) x[i] += projected[i];
             for (int i = 0; i < n; i++) LayerNorm(x.AsSpan(i * d, d), l.OutNormWeight, l.OutNormBias);
@@ -247,17 +248,6 @@ public sealed class BertModel : IDisposable
         variance /= x.Length;
         float inverse = 1 / MathF.Sqrt(variance + _eps);
         for (int c = 0; c < x.Length; c++) x[c] = (x[c] - mean) * inverse * weight[c] + bias[c];
-    }
-
-    // ggml's GELU on F32: exact tails, and in between the tanh form looked up by the half-precision input, stored in half.
-    private static float Gelu(float x)
-    {
-        if (x <= -10) return 0;
-        if (x >= 10) return x;
-        float h = (float)(Half)x;
-        const float s = 0.7978845608028654f; // √(2/π)
-        float g = 0.5f * h * (1 + MathF.Tanh(s * h * (1 + 0.044715f * h * h)));
-        return (float)(Half)g;
     }
 
     public void Dispose() => _file.Dispose();

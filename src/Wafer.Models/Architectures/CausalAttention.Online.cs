@@ -23,14 +23,17 @@ internal sealed partial class CausalAttention
     /// chunk's rows; a new maximum m' = max(m, chunk's max); weights exp(s − m'); the running sum and the output so far scaled by
     /// exp(m − m') before the chunk's weighted values are added. After the last chunk the output is divided by the sum. A token
     /// that sees no more than one chunk takes the one-pass softmax of the short path instead, so it matches that path.
+    /// With a sliding window the chunks before the earliest window are skipped, and a token's rows before its own window get
+    /// weight 0 (they are read for the tile's other tokens).
     /// </remarks>
     private void RunOnline(int firstToken, int count, int firstHead, int heads)
     {
         int headDim = config.HeadDim, group = config.HeadCount / config.KvHeadCount;
         int kvOffset = firstHead / group * headDim, items = count * heads;
-        float scale = 1.0f / MathF.Sqrt(headDim);
+        float scale = config.AttentionScale;
         var positions = _batch.Positions;
         int sequence = _batch.SequenceIds[firstToken], span = positions[firstToken + count - 1] + 1;
+        int lo = WindowStart(positions[firstToken]); // the earliest position any of the tokens sees
         bool keysF32 = _cache.KeyType == KvType.F32, valuesF32 = _cache.ValueType == KvType.F32;
         if ((!keysF32 || !valuesF32) && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
         if (t_chunk == null || t_chunk.Length < items * Chunk) t_chunk = new float[items * Chunk];
@@ -42,10 +45,10 @@ internal sealed partial class CausalAttention
         t_max.AsSpan(0, items).Fill(float.NegativeInfinity);
         t_sum.AsSpan(0, items).Clear();
         for (int k = 0; k < count; k++) Output(firstToken + k, firstHead, heads).Clear();
-        for (int c0 = 0; c0 < span; c0 += Chunk)
+        for (int c0 = lo / Chunk * Chunk; c0 < span; c0 += Chunk)
         {
-            int c1 = Math.Min(span, c0 + Chunk);
-            for (int t = c0; t < c1;)
+            int c1 = Math.Min(span, c0 + Chunk), from = Math.Max(c0, lo); // rows [from, c1) of this chunk are read
+            for (int t = from; t < c1;)
             {
                 int run = ReadRun(keys: true, keysF32, sequence, t, c1, kvOffset, out var block, out int rowStride);
                 for (int k = 0; k < count; k++)
@@ -61,18 +64,23 @@ internal sealed partial class CausalAttention
             }
             for (int k = 0; k < count; k++)
             {
-                int own = positions[firstToken + k] + 1, rows = Math.Min(own, c1) - c0;
-                if (rows <= 0) continue;
+                int own = positions[firstToken + k] + 1, end = Math.Min(own, c1) - c0;
+                if (end <= from - c0) continue;
+                int seen = Math.Max(from, WindowStart(own - 1)) - c0; // this chunk's rows the token sees: [seen, end)
                 var outputs = Output(firstToken + k, firstHead, heads);
                 for (int h = 0; h < heads; h++)
                 {
                     int i = k * heads + h;
-                    var weights = t_chunk.AsSpan(i * Chunk, rows);
+                    var row = t_chunk.AsSpan(i * Chunk, end);
+                    row[(from - c0)..Math.Max(from - c0, Math.Min(seen, end))].Clear(); // weight 0 before the token's window
+                    if (seen >= end) continue;
+                    var weights = row[seen..];
                     if (own <= Chunk)
                     {
-                        Softmax.InPlace(weights);
+                        SoftmaxVisible(weights);
                         continue;
                     }
+                    if (config.AttentionSoftCap > 0) Activations.SoftCap(weights, config.AttentionSoftCap);
                     float max = MathF.Max(t_max[i], VectorMath.Max(weights));
                     double sum = Softmax.ExpInPlace(weights, max);
                     if (t_max[i] != float.NegativeInfinity && t_max[i] != max)
@@ -85,7 +93,7 @@ internal sealed partial class CausalAttention
                     t_max[i] = max;
                 }
             }
-            for (int t = c0; t < c1;)
+            for (int t = from; t < c1;)
             {
                 int run = ReadRun(keys: false, valuesF32, sequence, t, c1, kvOffset, out var block, out int rowStride);
                 for (int k = 0; k < count; k++)

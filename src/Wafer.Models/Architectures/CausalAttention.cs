@@ -6,7 +6,8 @@ namespace Wafer.Models.Architectures;
 
 /// <summary>Causal multi-head attention (GQA) of each batch token over its own sequence's cached keys and values.</summary>
 /// <remarks>
-/// Plain F32 math as ggml without flash attention: scores = q·k · 1/√headDim, softmax, Σ p·v. Keys and values are read
+/// Plain F32 math as ggml without flash attention: scores = q·k · 1/√headDim (or the model's own scale), soft-capped where the
+/// model asks (gemma2), softmax over the positions the token sees (all before it, or a sliding window of them), Σ p·v. Keys and values are read
 /// run by run (<see cref="IKvCache.KeyRun"/>: a whole paged block at a time), not looked up row by row. An F16 or Q8_0 cache
 /// widens each run's columns of the item's KV head into a per-thread F32 buffer first (<see cref="IKvCache.ReadKeys"/>), once
 /// for all the query heads of the item; the arithmetic after that is the F32 path's.
@@ -29,6 +30,17 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
     private float[] _output = [];    // [n, heads·headDim]
     private ForwardBatch _batch = null!;
     private int _headsPerItem = 1;
+    private int _window;             // the layer's sliding window (positions a token sees, itself included); 0: the whole sequence
+
+    /// <summary>The first position a token at <paramref name="position"/> sees in this layer.</summary>
+    private int WindowStart(int position) => _window == 0 ? 0 : Math.Max(0, position - _window + 1);
+
+    /// <summary>Soft-caps (gemma2) then normalises one token's scores over the positions it sees.</summary>
+    private void SoftmaxVisible(Span<float> scores)
+    {
+        if (config.AttentionSoftCap > 0) Activations.SoftCap(scores, config.AttentionSoftCap);
+        Softmax.InPlace(scores);
+    }
 
     /// <summary>Query tokens a tile holds at most (prefill over an F16/Q8_0 cache).</summary>
     private const int TileTokens = 16;
@@ -48,6 +60,7 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
     {
         _cache = cache;
         _layer = layer;
+        _window = config.WindowOf(layer);
         _queries = queries;
         _output = output;
         _batch = batch;
@@ -109,7 +122,7 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
     private void RunTiles(int start, int end)
     {
         int headDim = config.HeadDim, kvHeads = config.KvHeadCount, g = config.HeadCount / kvHeads;
-        float scale = 1.0f / MathF.Sqrt(headDim);
+        float scale = config.AttentionScale;
         var positions = _batch.Positions;
         var sequences = _batch.SequenceIds;
         bool f32 = _cache.KeyType == KvType.F32;
@@ -119,14 +132,15 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
             int tile = item / kvHeads, kvHead = item % kvHeads, kvOffset = kvHead * headDim;
             int first = _tileStart[tile], count = _tileCount[tile], sequence = sequences[first];
             int last = positions[first + count - 1], span = last + 1; // every token's span fits in the last one's
-            if (span > Chunk)
+            int lo = WindowStart(positions[first]);                     // and every token's window starts at or after the first one's
+            if (span - lo > Chunk)
             {
                 RunOnline(first, count, kvHead * g, g);
                 continue;
             }
-            int stride = span;                                          // scores of (token k, head h) at (k·g + h)·stride
+            int stride = span - lo;                                     // score of (token k, head h) at position t: (k·g + h)·stride + t − lo
             if (t_scores == null || t_scores.Length < count * g * stride) t_scores = new float[Math.Max(count * g * stride, 2 * (t_scores?.Length ?? 256))];
-            for (int t = 0; t <= last;)
+            for (int t = lo; t <= last;)
             {
                 int run = ReadRun(keys: true, f32, sequence, t, span, kvOffset, out var block, out int rowStride);
                 for (int k = 0; k < count; k++)
@@ -137,17 +151,22 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
                     var keys = block[..((rows - 1) * rowStride + headDim)];
                     var queries = _queries.AsSpan((first + k) * config.QueryLength + kvHead * g * headDim, g * headDim);
                     for (int h = 0; h < g; h++)
-                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, rowStride, scale, t_scores.AsSpan((k * g + h) * stride + t, rows));
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, rowStride, scale, t_scores.AsSpan((k * g + h) * stride + t - lo, rows));
                 }
                 t += run;
             }
             for (int k = 0; k < count; k++)
             {
-                int own = positions[first + k] + 1;
+                int own = positions[first + k] + 1, skipped = WindowStart(own - 1) - lo; // positions before this token's window
                 _output.AsSpan((first + k) * config.QueryLength + kvHead * g * headDim, g * headDim).Clear();
-                for (int h = 0; h < g; h++) Softmax.InPlace(t_scores.AsSpan((k * g + h) * stride, own));
+                for (int h = 0; h < g; h++)
+                {
+                    var row = t_scores.AsSpan((k * g + h) * stride, own - lo);
+                    SoftmaxVisible(row[skipped..]);
+                    row[..skipped].Clear(); // weight 0: the rows before the window add nothing below
+                }
             }
-            for (int t = 0; t <= last;)
+            for (int t = lo; t <= last;)
             {
                 int run = ReadRun(keys: false, f32, sequence, t, span, kvOffset, out var block, out int rowStride);
                 for (int k = 0; k < count; k++)
@@ -158,7 +177,7 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
                     var values = block[..((rows - 1) * rowStride + headDim)];
                     var outputs = _output.AsSpan((first + k) * config.QueryLength + kvHead * g * headDim, g * headDim);
                     for (int h = 0; h < g; h++)
-                        VectorMath.MultiplyAddRows(values, rowStride, t_scores.AsSpan((k * g + h) * stride + t, rows), outputs.Slice(h * headDim, headDim));
+                        VectorMath.MultiplyAddRows(values, rowStride, t_scores.AsSpan((k * g + h) * stride + t - lo, rows), outputs.Slice(h * headDim, headDim));
                 }
                 t += run;
             }
@@ -175,61 +194,62 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
         }
         int headDim = config.HeadDim, heads = config.HeadCount, g = _headsPerItem;
         int group = heads / config.KvHeadCount, kvLength = config.KvLength, itemsPerToken = heads / g;
-        float scale = 1.0f / MathF.Sqrt(headDim);
+        float scale = config.AttentionScale;
         var positions = _batch.Positions;
         var sequences = _batch.SequenceIds;
         for (int item = start; item < end; item++)
         {
             int token = item / itemsPerToken, firstHead = item % itemsPerToken * g;
             int kvOffset = firstHead / group * headDim;
-            int last = positions[token], sequence = sequences[token], span = last + 1;
+            int last = positions[token], sequence = sequences[token], lo = WindowStart(last), span = last + 1 - lo;
             if (span > Chunk)
             {
                 RunOnline(token, 1, firstHead, g);
                 continue;
             }
+            // Scores of head h at position t: h·span + t − lo, over the positions the token sees (lo = 0 without a window).
             if (t_scores == null || t_scores.Length < g * span) t_scores = new float[Math.Max(g * span, 2 * (t_scores?.Length ?? 256))];
             var queries = _queries.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
             bool widen = _cache.KeyType != KvType.F32 || _cache.ValueType != KvType.F32;
             if (widen && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
-            for (int t = 0; t <= last;)
+            for (int t = lo; t <= last;)
             {
                 int run;
                 if (_cache.KeyType == KvType.F32)
                 {
-                    var keys = _cache.KeyRun(_layer, sequence, t, span - t)[kvOffset..];
+                    var keys = _cache.KeyRun(_layer, sequence, t, last + 1 - t)[kvOffset..];
                     run = (keys.Length + kvOffset) / kvLength;
                     for (int h = 0; h < g; h++)
-                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, kvLength, scale, t_scores.AsSpan(h * span + t, run));
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, kvLength, scale, t_scores.AsSpan(h * span + t - lo, run));
                 }
                 else
                 {
-                    run = _cache.ReadKeys(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+                    run = _cache.ReadKeys(_layer, sequence, t, Math.Min(RunRows, last + 1 - t), kvOffset, headDim, t_rows);
                     var keys = t_rows.AsSpan(0, run * headDim);
                     for (int h = 0; h < g; h++)
-                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, headDim, scale, t_scores.AsSpan(h * span + t, run));
+                        VectorMath.DotRows(queries.Slice(h * headDim, headDim), keys, headDim, scale, t_scores.AsSpan(h * span + t - lo, run));
                 }
                 t += run;
             }
             var outputs = _output.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
             outputs.Clear();
-            for (int h = 0; h < g; h++) Softmax.InPlace(t_scores.AsSpan(h * span, span));
-            for (int t = 0; t <= last;)
+            for (int h = 0; h < g; h++) SoftmaxVisible(t_scores.AsSpan(h * span, span));
+            for (int t = lo; t <= last;)
             {
                 int run;
                 if (_cache.ValueType == KvType.F32)
                 {
-                    var values = _cache.ValueRun(_layer, sequence, t, span - t)[kvOffset..];
+                    var values = _cache.ValueRun(_layer, sequence, t, last + 1 - t)[kvOffset..];
                     run = (values.Length + kvOffset) / kvLength;
                     for (int h = 0; h < g; h++)
-                        VectorMath.MultiplyAddRows(values, kvLength, t_scores.AsSpan(h * span + t, run), outputs.Slice(h * headDim, headDim));
+                        VectorMath.MultiplyAddRows(values, kvLength, t_scores.AsSpan(h * span + t - lo, run), outputs.Slice(h * headDim, headDim));
                 }
                 else
                 {
-                    run = _cache.ReadValues(_layer, sequence, t, Math.Min(RunRows, span - t), kvOffset, headDim, t_rows);
+                    run = _cache.ReadValues(_layer, sequence, t, Math.Min(RunRows, last + 1 - t), kvOffset, headDim, t_rows);
                     var values = t_rows!.AsSpan(0, run * headDim);
                     for (int h = 0; h < g; h++)
-                        VectorMath.MultiplyAddRows(values, headDim, t_scores.AsSpan(h * span + t, run), outputs.Slice(h * headDim, headDim));
+                        VectorMath.MultiplyAddRows(values, headDim, t_scores.AsSpan(h * span + t - lo, run), outputs.Slice(h * headDim, headDim));
                 }
                 t += run;
             }

@@ -3,8 +3,8 @@ using Wafer.Kernels.Parallelism;
 
 namespace Wafer.Models.Architectures;
 
-/// <summary>SwiGLU over a batch, split over the worker pool (one exp per element makes it worth spreading for prompt batches).</summary>
-internal sealed class SwiGluWork : IRangeWork
+/// <summary>SwiGLU (or GeGLU) over a batch, split over the worker pool (one exp per element makes it worth spreading for prompt batches).</summary>
+internal sealed class SwiGluWork(FeedForwardActivation activation = FeedForwardActivation.SwiGlu) : IRangeWork
 {
     private float[] _gate = [];  // [n, ff], becomes silu(gate)·up
     private float[] _up = [];    // [n, ff]
@@ -17,6 +17,9 @@ internal sealed class SwiGluWork : IRangeWork
     }
 
     /// <summary>Elements [start, end).</summary>
-    public void Run(int start, int end) =>
-        Activations.SwiGlu(_gate.AsSpan(start, end - start), _up.AsSpan(start, end - start));
+    public void Run(int start, int end)
+    {
+        if (activation == FeedForwardActivation.GeGlu) Activations.GeGlu(_gate.AsSpan(start, end - start), _up.AsSpan(start, end - start));
+        else Activations.SwiGlu(_gate.AsSpan(start, end - start), _up.AsSpan(start, end - start));
+    }
 }

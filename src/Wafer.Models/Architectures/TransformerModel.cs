@@ -5,14 +5,14 @@ using Wafer.Models.Inference;
 
 namespace Wafer.Models.Architectures;
 
-/// <summary>A decoder-only transformer (llama, qwen2, qwen3) running batched forward passes over GGUF weights.</summary>
+/// <summary>A decoder-only transformer (llama, qwen2, qwen3, gemma2, gemma3, phi3) running batched forward passes over GGUF weights.</summary>
 /// <remarks>
 /// One <see cref="Forward"/> call:
-/// Step 1: embed every token of the ragged batch.
-/// Step 2: per layer, RMSNorm → q/k/v projections (+bias, +q/k norm) → rope → write k/v to the cache →
-/// causal attention of each token over its own sequence → output projection → residual;
-/// RMSNorm → SwiGLU feed-forward → residual.
-/// Step 3: final RMSNorm and the vocabulary projection, only for entries that want logits (or, for
+/// Step 1: embed every token of the ragged batch (× √embd for gemma).
+/// Step 2: per layer, RMSNorm → q/k/v projections (+bias, +q/k norm) → rope (the layer's base and scale) → write k/v to the
+/// cache → causal attention of each token over its own sequence (or its sliding window; scores soft-capped for gemma2) →
+/// output projection (→ RMSNorm for gemma) → residual; RMSNorm → SwiGLU or GeGLU feed-forward (→ RMSNorm for gemma) → residual.
+/// Step 3: final RMSNorm and the vocabulary projection (soft-capped for gemma2), only for entries that want logits (or, for
 /// <see cref="ForwardHidden(ForwardBatch, IKvCache, Span{float})"/>, the normalised hidden states).
 /// Numerics follow ggml's order of operations so results agree with llama.cpp.
 /// </remarks>
@@ -27,7 +27,7 @@ public sealed class TransformerModel : IDisposable
     private readonly float[] _ropeFactors;          // [ropeDims/2] or empty
     private readonly CausalAttention _attention;
     private readonly RepackedWeights? _repacked;    // interleaved copies of the Q8_0/Q4_0/Q5_0 matrices, or null
-    private readonly SwiGluWork _swiGlu = new();
+    private readonly SwiGluWork _swiGlu;
     private ForwardBuffers _buffers = new(0, null!);
 
     /// <summary>The model's hyper-parameters.</summary>
@@ -46,6 +46,7 @@ public sealed class TransformerModel : IDisposable
         Config = ModelConfig.FromGguf(file);
         var c = Config;
         _attention = new CausalAttention(c);
+        _swiGlu = new SwiGluWork(c.Activation);
         _embedding = WeightMatrix.Load(file, GgufNames.TokenEmbedding, c.EmbeddingLength, c.VocabSize);
         _outputNorm = VectorLoader.Load(file, GgufNames.OutputNorm, c.EmbeddingLength);
         _output = file.TryGetTensor(GgufNames.Output, out _)
@@ -89,6 +90,7 @@ public sealed class TransformerModel : IDisposable
         int o = ForwardHidden(batch, cache);
         // Step 3b: the vocabulary projection of the normalised hidden states.
         if (o > 0) _output.Multiply(_buffers.H.AsSpan(0, o * c.EmbeddingLength), o, _buffers.Scratch, logits[..(o * c.VocabSize)], _pool);
+        if (o > 0 && c.FinalSoftCap > 0) Activations.SoftCap(logits[..(o * c.VocabSize)], c.FinalSoftCap);
     }
 
     /// <summary>Runs <paramref name="batch"/> and writes the final normalised hidden states [batch.OutputCount, embd]
@@ -116,6 +118,7 @@ public sealed class TransformerModel : IDisposable
             if ((uint)tokens[i] >= (uint)c.VocabSize)
                 throw new ArgumentOutOfRangeException(nameof(batch), $"token id {tokens[i]} is outside the vocabulary of {c.VocabSize}");
             _embedding.ReadRow(tokens[i], b.X.AsSpan(i * c.EmbeddingLength, c.EmbeddingLength));
+            if (c.EmbeddingScale != 1.0f) VectorMath.Scale(b.X.AsSpan(i * c.EmbeddingLength, c.EmbeddingLength), c.EmbeddingScale);
         }
 
         // Step 2: layers.
@@ -151,6 +154,7 @@ public sealed class TransformerModel : IDisposable
 
         var positions = batch.Positions;
         var sequences = batch.SequenceIds;
+        float ropeBase = c.RopeFreqBaseOf(layer), ropeScale = c.RopeFreqScaleOf(layer);
         for (int i = 0; i < n; i++)
         {
             var q = b.Q.AsSpan(i * c.QueryLength, c.QueryLength);
@@ -161,8 +165,8 @@ public sealed class TransformerModel : IDisposable
             if (w.ValueBias != null) Activations.Add(w.ValueBias, v);
             if (w.QueryNorm != null) NormalizeHeads(q, w.QueryNorm);
             if (w.KeyNorm != null) NormalizeHeads(k, w.KeyNorm);
-            if (c.RopeYarn is { } yarn) Rope.Angles(positions[i], c.RopeDimensions, c.RopeFreqBase, c.RopeFreqScale, _ropeFactors, yarn, b.CosSin);
-            else Rope.Angles(positions[i], c.RopeDimensions, c.RopeFreqBase, c.RopeFreqScale, _ropeFactors, b.CosSin);
+            if (c.RopeYarn is { } yarn) Rope.Angles(positions[i], c.RopeDimensions, ropeBase, ropeScale, _ropeFactors, yarn, b.CosSin);
+            else Rope.Angles(positions[i], c.RopeDimensions, ropeBase, ropeScale, _ropeFactors, b.CosSin);
             Rope.Apply(q, c.HeadDim, c.RopeDimensions, b.CosSin, c.RopeNeox);
             Rope.Apply(k, c.HeadDim, c.RopeDimensions, b.CosSin, c.RopeNeox);
             cache.Write(layer, sequences[i], positions[i], k, v);
@@ -171,7 +175,15 @@ public sealed class TransformerModel : IDisposable
         _pool.For(_attention.Bind(cache, layer, b.Q, b.Attn, batch, _pool.ThreadCount), 1, _attention);
 
         w.Output.Multiply(b.Attn.AsSpan(0, n * c.QueryLength), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);
+        if (w.PostAttentionNorm != null) NormalizeRows(b.H, n, w.PostAttentionNorm);
         Activations.Add(b.H.AsSpan(0, n * e), b.X.AsSpan(0, n * e));
+    }
+
+    /// <summary>RMSNorm of each of the first <paramref name="n"/> rows of <paramref name="rows"/> in place (gemma's post-norms).</summary>
+    private void NormalizeRows(float[] rows, int n, float[] weight)
+    {
+        int e = Config.EmbeddingLength;
+        for (int i = 0; i < n; i++) RmsNorm.Apply(rows.AsSpan(i * e, e), weight, Config.RmsEpsilon, rows.AsSpan(i * e, e));
     }
 
     private void NormalizeHeads(Span<float> heads, float[] weight)
@@ -192,6 +204,7 @@ public sealed class TransformerModel : IDisposable
         _swiGlu.Bind(b.Gate, b.Up);
         _pool.For(n * f, 8192, _swiGlu);
         w.Down.Multiply(b.Gate.AsSpan(0, n * f), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);
+        if (w.PostFeedForwardNorm != null) NormalizeRows(b.H, n, w.PostFeedForwardNorm);
         Activations.Add(b.H.AsSpan(0, n * e), b.X.AsSpan(0, n * e));
     }
 

@@ -38,6 +38,16 @@ public sealed unsafe class WeightMatrix
     /// <summary>Whether <see cref="RepackInto"/> can give this matrix a faster layout on this machine.</summary>
     public bool CanRepack => Interleaved8.CanRepack(Type, Rows, Columns);
 
+    private WeightMatrix(WeightMatrix whole, int firstRow, int rows)
+    {
+        Type = whole.Type;
+        Columns = whole.Columns;
+        Rows = rows;
+        RowBytes = whole.RowBytes;
+        Kernels = whole.Kernels;
+        _data = whole._data + firstRow * whole.RowBytes;
+    }
+
     private WeightMatrix(GgufTensorInfo info, byte* data, string fileName)
     {
         if (info.Dimensions.Length != 2)
@@ -60,6 +70,15 @@ public sealed unsafe class WeightMatrix
         if (matrix.Columns != columns || matrix.Rows != rows)
             throw new GgufFormatException($"model file '{System.IO.Path.GetFileName(file.Path)}': tensor '{name}' has shape [{matrix.Columns}, {matrix.Rows}], expected [{columns}, {rows}]");
         return matrix;
+    }
+
+    /// <summary>Binds rows [<paramref name="firstRow"/>, firstRow + <paramref name="rows"/>) of a fused tensor (Phi-3's attn_qkv and
+    /// ffn_up) as a matrix of its own: the rows are independent, so a block of them is a matrix in the same layout.</summary>
+    public static WeightMatrix LoadRows(GgufFile file, string name, int columns, int totalRows, int firstRow, int rows)
+    {
+        var whole = Load(file, name, columns, totalRows);
+        if (firstRow < 0 || rows <= 0 || firstRow + rows > totalRows) throw new ArgumentOutOfRangeException(nameof(rows), $"rows [{firstRow}, {firstRow + rows}) of '{name}' with {totalRows} rows");
+        return new WeightMatrix(whole, firstRow, rows);
     }
 
     /// <summary>Scratch bytes <see cref="Multiply"/> needs for <paramref name="batch"/> input rows.</summary>

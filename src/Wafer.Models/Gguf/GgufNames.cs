@@ -26,6 +26,11 @@ public static class GgufNames
     public const string RopeScalingOriginalContext = "rope.scaling.original_context_length";
     public const string RopeScalingAttentionFactor = "rope.scaling.attn_factor";
     public const string VocabSize = "vocab_size";
+    public const string SlidingWindow = "attention.sliding_window";
+    public const string SlidingWindowPattern = "attention.sliding_window_pattern";
+    public const string AttentionLogitSoftCap = "attn_logit_softcapping";
+    public const string FinalLogitSoftCap = "final_logit_softcapping";
+    public const string RopeFreqBaseSliding = "rope.freq_base_swa";
 
     public const string TokenizerModel = "tokenizer.ggml.model";
     public const string TokenizerTokens = "tokenizer.ggml.tokens";
@@ -35,6 +40,8 @@ public static class GgufNames
     public const string OutputNorm = "output_norm.weight";
     public const string Output = "output.weight";
     public const string RopeFrequencies = "rope_freqs.weight";
+    public const string RopeFactorsLong = "rope_factors_long.weight";
+    public const string RopeFactorsShort = "rope_factors_short.weight";
 
     /// <summary>Name of a per-layer tensor, e.g. <c>Block(3, "attn_q.weight")</c> = <c>blk.3.attn_q.weight</c>.</summary>
     public static string Block(int layer, string suffix) => $"blk.{layer}.{suffix}";
@@ -48,7 +55,10 @@ public static class GgufNames
     public const string AttentionVBias = "attn_v.bias";
     public const string AttentionQNorm = "attn_q_norm.weight";
     public const string AttentionKNorm = "attn_k_norm.weight";
+    public const string AttentionQkv = "attn_qkv.weight";
     public const string AttentionOutput = "attn_output.weight";
+    public const string AttentionPostNorm = "post_attention_norm.weight";
+    public const string FeedForwardPostNorm = "post_ffw_norm.weight";
     public const string FeedForwardNorm = "ffn_norm.weight";
     public const string FeedForwardGate = "ffn_gate.weight";
     public const string FeedForwardUp = "ffn_up.weight";

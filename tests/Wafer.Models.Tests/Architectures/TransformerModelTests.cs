@@ -18,6 +18,9 @@ public sealed class TransformerModelTests : IDisposable
     [InlineData("llama")]
     [InlineData("qwen2")]
     [InlineData("qwen3")]
+    [InlineData("gemma2")]
+    [InlineData("gemma3")]
+    [InlineData("phi3")]
     public void Forward_OneTokenAtATime_EqualsOneBatch(string architecture)
     {
         using var model = TransformerModel.Load(TinyModel.Write(_dir, architecture), new WorkerPool(2));

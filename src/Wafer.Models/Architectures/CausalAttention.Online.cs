@@ -26,7 +26,7 @@ internal sealed partial class CausalAttention
     /// With a sliding window the chunks before the earliest window are skipped, and a token's rows before its own window get
     /// weight 0 (they are read for the tile's other tokens).
     /// </remarks>
-    private void RunOnline(int firstToken, int count, int firstHead, int heads)
+    private void RunOnline(int firstToken, int count, int firstHead, int heads, int part = -1)
     {
         int headDim = config.HeadDim, group = config.HeadCount / config.KvHeadCount;
         int kvOffset = firstHead / group * headDim, items = count * heads;
@@ -44,8 +44,13 @@ internal sealed partial class CausalAttention
         }
         t_max.AsSpan(0, items).Fill(float.NegativeInfinity);
         t_sum.AsSpan(0, items).Clear();
-        for (int k = 0; k < count; k++) Output(firstToken + k, firstHead, heads).Clear();
-        for (int c0 = lo / Chunk * Chunk; c0 < span; c0 += Chunk)
+        // One part of a split token (count 1) computes its share of the chunks into its own buffers; Finish merges the parts.
+        Span<float> Outputs(int k) => part < 0 ? Output(firstToken + k, firstHead, heads) : PartOutput(firstToken, firstHead, part);
+        for (int k = 0; k < count; k++) Outputs(k).Clear();
+        int firstChunk = lo / Chunk, chunks = (span - 1) / Chunk - firstChunk + 1;
+        int chunkBegin = part < 0 ? firstChunk : firstChunk + part * chunks / _parts;
+        int chunkEnd = part < 0 ? firstChunk + chunks : firstChunk + (part + 1) * chunks / _parts;
+        for (int c0 = chunkBegin * Chunk; c0 < chunkEnd * Chunk && c0 < span; c0 += Chunk)
         {
             int c1 = Math.Min(span, c0 + Chunk), from = Math.Max(c0, lo); // rows [from, c1) of this chunk are read
             for (int t = from; t < c1;)
@@ -67,7 +72,7 @@ internal sealed partial class CausalAttention
                 int own = positions[firstToken + k] + 1, end = Math.Min(own, c1) - c0;
                 if (end <= from - c0) continue;
                 int seen = Math.Max(from, WindowStart(own - 1)) - c0; // this chunk's rows the token sees: [seen, end)
-                var outputs = Output(firstToken + k, firstHead, heads);
+                var outputs = Outputs(k);
                 for (int h = 0; h < heads; h++)
                 {
                     int i = k * heads + h;
@@ -101,18 +106,90 @@ internal sealed partial class CausalAttention
                     int rows = Math.Min(run, positions[firstToken + k] + 1 - t);
                     if (rows <= 0) continue;
                     var values = block[..((rows - 1) * rowStride + headDim)];
-                    var outputs = Output(firstToken + k, firstHead, heads);
+                    var outputs = Outputs(k);
                     for (int h = 0; h < heads; h++)
                         VectorMath.MultiplyAddRows(values, rowStride, t_chunk.AsSpan((k * heads + h) * Chunk + t - c0, rows), outputs.Slice(h * headDim, headDim));
                 }
                 t += run;
             }
         }
+        if (part >= 0)
+        {
+            int at = PartIndex(firstToken, firstHead, part) * heads;
+            t_max.AsSpan(0, heads).CopyTo(_partMax.AsSpan(at, heads));
+            t_sum.AsSpan(0, heads).CopyTo(_partSum.AsSpan(at, heads));
+            return;
+        }
         for (int k = 0; k < count; k++)
         {
             if (positions[firstToken + k] + 1 <= Chunk) continue;
             var outputs = Output(firstToken + k, firstHead, heads);
             for (int h = 0; h < heads; h++) VectorMath.Scale(outputs.Slice(h * headDim, headDim), (float)(1.0 / t_sum[k * heads + h]));
+        }
+    }
+
+    // Split-K: when a batch has fewer (token, KV head) items than threads (one long sequence decoding), each long token's chunks
+    // are shared out among _parts items; each part keeps its own running max, sum and unnormalised output, and Finish merges
+    // them as the chunks of one pass would be: M = max m_p, sum = Σ s_p·e^(m_p − M), output = Σ o_p·e^(m_p − M) / sum.
+
+    /// <summary>Parts a long token is split into at most.</summary>
+    private const int MaxParts = 16;
+
+    private int _parts = 1;
+
+    /// <summary>Parts the last bound layer split its long tokens into (1: none was split).</summary>
+    internal int Parts => _parts;
+    private float[] _partOutput = [];  // [items, parts, heads of an item, headDim]
+    private float[] _partMax = [];     // [items, parts, heads of an item]
+    private double[] _partSum = [];    // [items, parts, heads of an item]
+
+    private void BindParts(int parts, int items)
+    {
+        _parts = parts;
+        int g = _headsPerItem;
+        if (_partMax.Length < items * parts * g)
+        {
+            _partOutput = new float[items * parts * g * config.HeadDim];
+            _partMax = new float[items * parts * g];
+            _partSum = new double[items * parts * g];
+        }
+    }
+
+    private int PartIndex(int token, int firstHead, int part) => (token * (config.HeadCount / _headsPerItem) + firstHead / _headsPerItem) * _parts + part;
+
+    private Span<float> PartOutput(int token, int firstHead, int part) =>
+        _partOutput.AsSpan(PartIndex(token, firstHead, part) * _headsPerItem * config.HeadDim, _headsPerItem * config.HeadDim);
+
+    /// <summary>After the pool ran every item: merges the parts of split tokens into the output (nothing when none was split).</summary>
+    public void Finish()
+    {
+        if (_parts == 1) return;
+        int g = _headsPerItem, headDim = config.HeadDim;
+        var positions = _batch.Positions;
+        for (int token = 0; token < _batch.Count; token++)
+        {
+            if (positions[token] + 1 - WindowStart(positions[token]) <= Chunk) continue; // computed whole by its first part
+            for (int firstHead = 0; firstHead < config.HeadCount; firstHead += g)
+            {
+                var outputs = Output(token, firstHead, g);
+                for (int h = 0; h < g; h++)
+                {
+                    float max = float.NegativeInfinity;
+                    for (int p = 0; p < _parts; p++) max = MathF.Max(max, _partMax[PartIndex(token, firstHead, p) * g + h]);
+                    var output = outputs.Slice(h * headDim, headDim);
+                    output.Clear();
+                    double sum = 0;
+                    for (int p = 0; p < _parts; p++)
+                    {
+                        int at = PartIndex(token, firstHead, p) * g + h;
+                        if (_partMax[at] == float.NegativeInfinity) continue; // a part without chunks (fewer chunks than parts)
+                        float factor = MathF.Exp(_partMax[at] - max);
+                        sum += _partSum[at] * factor;
+                        VectorMath.MultiplyAdd(PartOutput(token, firstHead, p).Slice(h * headDim, headDim), factor, output);
+                    }
+                    VectorMath.Scale(output, (float)(1.0 / sum));
+                }
+            }
         }
     }
 

@@ -62,6 +62,9 @@ public sealed class TransformerModel : IDisposable
                 _layers.SelectMany(l => l.Matrices).Append(_output), pool);
     }
 
+    /// <summary>Parts the last layer's attention split each long token's positions into across the pool (split-K; 1 when not split).</summary>
+    internal int AttentionParts => _attention.Parts;
+
     /// <summary>Bytes of weights copied into a faster layout at load (<see cref="Load"/>'s <c>repack</c>); 0 when none.</summary>
     public long RepackedBytes => _repacked?.Bytes ?? 0;
 
@@ -173,6 +176,7 @@ public sealed class TransformerModel : IDisposable
         }
 
         _pool.For(_attention.Bind(cache, layer, b.Q, b.Attn, batch, _pool.ThreadCount), 1, _attention);
+        _attention.Finish();
 
         w.Output.Multiply(b.Attn.AsSpan(0, n * c.QueryLength), n, b.Scratch, b.H.AsSpan(0, n * e), _pool);
         if (w.PostAttentionNorm != null) NormalizeRows(b.H, n, w.PostAttentionNorm);

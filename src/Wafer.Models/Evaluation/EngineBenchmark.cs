@@ -31,10 +31,10 @@ public static class EngineBenchmark
 
     /// <summary>Runs pp<paramref name="promptTokens"/> <paramref name="repetitions"/> times (after one warm-up); with a
     /// <paramref name="depth"/>, as llama-bench's <c>-d</c>: the prompt follows that many tokens already in the cache.</summary>
-    public static Result PromptProcessing(TransformerModel model, int promptTokens, int repetitions, int depth = 0)
+    public static Result PromptProcessing(TransformerModel model, int promptTokens, int repetitions, int depth = 0, KvType keys = KvType.F32, KvType values = KvType.F32)
     {
         var tokens = RandomTokens(model, promptTokens);
-        var cache = Filled(model, depth, depth + promptTokens);
+        var cache = Filled(model, depth, depth + promptTokens, keys, values);
         var batch = new ForwardBatch();
         var logits = new float[model.Config.VocabSize];
         for (int i = 0; i < tokens.Length; i++) batch.Add(tokens[i], depth + i, 0, i == tokens.Length - 1);
@@ -51,10 +51,10 @@ public static class EngineBenchmark
 
     /// <summary>Runs tg<paramref name="generatedTokens"/> <paramref name="repetitions"/> times (after one warm-up), after
     /// <paramref name="depth"/> tokens of context (llama-bench's <c>-d</c>).</summary>
-    public static Result TokenGeneration(TransformerModel model, int generatedTokens, int repetitions, int depth = 0)
+    public static Result TokenGeneration(TransformerModel model, int generatedTokens, int repetitions, int depth = 0, KvType keys = KvType.F32, KvType values = KvType.F32)
     {
         var tokens = RandomTokens(model, generatedTokens);
-        var cache = Filled(model, depth, depth + generatedTokens);
+        var cache = Filled(model, depth, depth + generatedTokens, keys, values);
         var batch = new ForwardBatch();
         var logits = new float[model.Config.VocabSize];
         var rates = new List<double>();
@@ -77,12 +77,12 @@ public static class EngineBenchmark
 
     /// <summary>A cache of <paramref name="capacity"/> positions whose first <paramref name="depth"/> hold random tokens' keys and
     /// values, written 512 at a time (untimed).</summary>
-    private static ContiguousKvCache Filled(TransformerModel model, int depth, int capacity)
+    private static ContiguousKvCache Filled(TransformerModel model, int depth, int capacity, KvType keys, KvType values)
     {
         if (depth < 0) throw new ArgumentException($"-d {depth} must be 0 or more");
         if (capacity > model.Config.ContextLength)
             throw new ArgumentException($"depth {depth} + {capacity - depth} tokens exceeds the model's context of {model.Config.ContextLength}");
-        var cache = new ContiguousKvCache(model.Config, capacity);
+        var cache = new ContiguousKvCache(model.Config, capacity, keys, values);
         var prefix = RandomTokens(model, depth, seed: 99);
         var batch = new ForwardBatch();
         var logits = new float[model.Config.VocabSize];

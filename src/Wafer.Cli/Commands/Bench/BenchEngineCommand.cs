@@ -6,6 +6,7 @@ using Wafer.Bench;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
 using Wafer.Models.Evaluation;
+using Wafer.Models.Inference;
 
 namespace Wafer.Cli.Commands.Bench;
 
@@ -27,16 +28,18 @@ internal static class BenchEngineCommand
         var spec = CommonOptions.Spec();
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
+        var kvType = CommonOptions.KvType("f32");
         var specPrompt = new Option<string>("--spec-prompt") { Description = "With --spec: the prompt of the speculation workloads", DefaultValueFactory = _ => "Once upon a time" };
         var command = new Command("engine", "Prompt processing and token generation speed of one model, like llama-bench; with --spec, batch-1 decode with and without speculative decoding")
         {
             model, prompt, generate, depth, repetitions, threads, json, parallel, mixed, noRepack, spec, draftTokens, draft, specPrompt,
+            kvType.Both, kvType.Keys, kvType.Values,
         };
         command.SetAction(r => r.GetValue(spec) != "none" || r.GetValue(draft) != null
             ? RunSpeculation(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(generate), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
                 CommonOptions.Speculation(r.GetValue(spec)!, r.GetValue(draftTokens), r.GetValue(draft)), r.GetValue(specPrompt)!, !r.GetValue(noRepack))
             : Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt), r.GetValue(generate), Depths(r.GetValue(depth)!), r.GetValue(repetitions), r.GetValue(threads), r.GetValue(json),
-                EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack)));
+                EngineLoadOptions.ParseLevels(r.GetValue(parallel)), r.GetValue(mixed), !r.GetValue(noRepack), CommonOptions.KvTypes(r, kvType)));
         return command;
     }
 
@@ -72,8 +75,11 @@ internal static class BenchEngineCommand
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d =>
             int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : throw new FormatException($"-d '{d}' is not a whole number of tokens; write e.g. 0,4096,16384"))];
 
-    private static int Run(string path, int promptTokens, int generatedTokens, int[] depths, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack)
+    private static int Run(string path, int promptTokens, int generatedTokens, int[] depths, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack,
+        (KvType Keys, KvType Values) kv)
     {
+        if (kv != (KvType.F32, KvType.F32) && (parallelLevels.Length > 0 || ttft))
+            throw new ArgumentException("--kv-type/-ctk/-ctv set the cache of the pp and tg tests; --parallel and --ttft run the engine with an F32 cache for now, so leave them out or the KV type");
         if (depths.Length == 0) throw new ArgumentException("-d needs at least one depth, e.g. 0");
         if (depths.Any(d => d > 0) && parallelLevels.Length > 0) throw new ArgumentException("-d and --parallel cannot be combined yet; measure depth with one sequence");
         if (promptTokens < 0 || generatedTokens < 0) throw new ArgumentException("-p and -n must be 0 or more");
@@ -83,17 +89,17 @@ internal static class BenchEngineCommand
         var results = new List<EngineBenchmark.Result>();
         foreach (int d in depths)
         {
-            if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions, d));
-            if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions, d));
+            if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions, d, kv.Keys, kv.Values));
+            if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions, d, kv.Keys, kv.Values));
         }
         if (generatedTokens > 0 && parallelLevels.Length > 0) results.AddRange(EngineLoadOptions.ParallelDecode(model, parallelLevels, generatedTokens, repetitions));
         var ttftResults = ttft ? EngineLoadOptions.TimeToFirstToken(model) : null;
 
         string name = Path.GetFileName(path);
-        var table = new Table().AddColumns("model", "size", "threads", "test", "parallel", "t/s");
+        var table = new Table().AddColumns("model", "size", "threads", "type_k", "type_v", "test", "parallel", "t/s");
         string size = $"{new FileInfo(path).Length / 1e6:F0} MB";
         foreach (var r in results)
-            table.AddRow(Markup.Escape(name), size, $"{pool.ThreadCount}", r.Test, $"{r.Parallel}",
+            table.AddRow(Markup.Escape(name), size, $"{pool.ThreadCount}", kv.Keys.Name(), kv.Values.Name(), r.Test, $"{r.Parallel}",
                 string.Create(CultureInfo.InvariantCulture, $"{r.Mean:F2} ± {r.StandardDeviation:F2}"));
         AnsiConsole.Write(table);
         if (ttftResults != null) EngineLoadOptions.Print(ttftResults);
@@ -104,6 +110,8 @@ internal static class BenchEngineCommand
             {
                 model = name,
                 threads = pool.ThreadCount,
+                type_k = kv.Keys.Name(),
+                type_v = kv.Values.Name(),
                 results = results.Select(r => new { test = r.Test, parallel = r.Parallel, tokens_per_second = r.Mean, stddev = r.StandardDeviation, samples = r.TokensPerSecond }),
                 ttft = ttftResults,
             };

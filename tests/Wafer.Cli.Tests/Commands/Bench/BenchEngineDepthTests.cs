@@ -26,6 +26,33 @@ public sealed class BenchEngineDepthTests
     }
 
     [Fact]
+    public void BenchEngine_CacheTypes_AsLlamaBenchsCtkCtv_InTheJson()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"wafer-ctk-{Guid.NewGuid():N}.json");
+        try
+        {
+            var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "0", "-n", "4", "-d", "300", "-r", "1", "-t", "1", "-ctk", "f16", "-ctv", "f16", "--json", json);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+            Assert.Equal(("f16", "f16"), (root.GetProperty("type_k").GetString(), root.GetProperty("type_v").GetString()));
+            Assert.Equal("tg4 @ d300", root.GetProperty("results")[0].GetProperty("test").GetString());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void BenchEngine_CacheTypeWithParallel_OneLine()
+    {
+        var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-n", "4", "--parallel", "1,2", "--kv-type", "f16");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--parallel and --ttft run the engine with an F32 cache", r.StdErr);
+        Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void BenchEngine_DepthPastTheContext_OneLine()
     {
         var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "16", "-n", "4", "-d", "2100", "-r", "1");

@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using Wafer.Kernels.Parallelism;
 using Wafer.Models.Architectures;
-using Wafer.Models.Evaluation;
 using Wafer.Models.Gguf;
 
 namespace Wafer.Models.Tests.Evaluation;
@@ -49,28 +46,9 @@ public sealed class RopeScalingFidelityTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void Measure_RopeScaledModel_WithinLlamaCppNoise(string name)
-    {
-        string folder = Environment.GetEnvironmentVariable("WAFER_WRITE_ROPE_MODELS") ?? Directory.CreateTempSubdirectory("wafer-rope-").FullName;
-        Directory.CreateDirectory(folder);
-        string path = Write(name, folder);
-        try
-        {
-            var golden = GoldenCompletions.Load(Path.Combine(AppContext.BaseDirectory, "Golden", "RopeScaling", $"{name}.json"));
-            Assert.Equal(golden.Sha256, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))));
-            using var model = TransformerModel.Load(path, new WorkerPool(2));
-            Assert.NotEqual(1.0f, model.Config.RopeFreqScale);
-            var report = FidelityReport.Measure(model, golden);
-            var tolerance = FidelityTolerance.For(golden.TensorTypes.Keys);
-            output.WriteLine($"{name}: {report} (tolerance {tolerance})");
-            Assert.True(report.Steps > 0);
-            Assert.Null(tolerance.Check(report));
-        }
-        finally
-        {
-            if (Environment.GetEnvironmentVariable("WAFER_WRITE_ROPE_MODELS") == null) Directory.Delete(folder, recursive: true);
-        }
-    }
+    public void Measure_RopeScaledModel_WithinLlamaCppNoise(string name) =>
+        WrittenModelFidelity.Check(output, "WAFER_WRITE_ROPE_MODELS", "RopeScaling", name, Write,
+            model => Assert.NotEqual(1.0f, model.Config.RopeFreqScale));
 
     [Fact]
     public void Load_LongRopeScaling_RefusedNamingTheTypeAndWhatIsSupported()

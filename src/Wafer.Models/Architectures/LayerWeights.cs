@@ -38,6 +38,9 @@ public sealed class LayerWeights
         WeightMatrix Qkv(int first, int rows) => WeightMatrix.LoadRows(file, N(GgufNames.AttentionQkv), e, q + 2 * kv, first, rows);
         bool fusedUp = !file.TryGetTensor(N(GgufNames.FeedForwardGate), out _) && c.Architecture == "phi3";
         WeightMatrix GateUp(int first) => WeightMatrix.LoadRows(file, N(GgufNames.FeedForwardUp), e, 2 * f, first, f);
+        // Gemma's post-norms are part of its block (llama.cpp requires them too): a file without them is refused, not run without.
+        bool gemma = c.Architecture is "gemma2" or "gemma3";
+        float[]? PostNorm(string suffix) => gemma ? VectorLoader.Load(file, N(suffix), e) : Optional(suffix, e);
         return new LayerWeights
         {
             AttentionNorm = VectorLoader.Load(file, N(GgufNames.AttentionNorm), c.EmbeddingLength),
@@ -50,9 +53,9 @@ public sealed class LayerWeights
             QueryNorm = Optional(GgufNames.AttentionQNorm, c.HeadDim),
             KeyNorm = Optional(GgufNames.AttentionKNorm, c.HeadDim),
             Output = M(GgufNames.AttentionOutput, c.QueryLength, c.EmbeddingLength),
-            PostAttentionNorm = Optional(GgufNames.AttentionPostNorm, e),
+            PostAttentionNorm = PostNorm(GgufNames.AttentionPostNorm),
             FeedForwardNorm = VectorLoader.Load(file, N(GgufNames.FeedForwardNorm), c.EmbeddingLength),
-            PostFeedForwardNorm = Optional(GgufNames.FeedForwardPostNorm, e),
+            PostFeedForwardNorm = PostNorm(GgufNames.FeedForwardPostNorm),
             Gate = fusedUp ? GateUp(0) : M(GgufNames.FeedForwardGate, e, f),
             Up = fusedUp ? GateUp(f) : M(GgufNames.FeedForwardUp, e, f),
             Down = M(GgufNames.FeedForwardDown, c.FeedForwardLength, c.EmbeddingLength),

@@ -91,4 +91,17 @@ public sealed class TransformerModelTests : IDisposable
         var e = Assert.Throws<GgufFormatException>(() => TransformerModel.Load(path, new WorkerPool(1)));
         Assert.Contains("blk.1.ffn_up.weight", e.Message);
     }
+
+    [Fact]
+    public void Load_GemmaWithoutItsPostNorm_NamesIt()
+    {
+        string path = TinyModel.Write(_dir, "gemma2");
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf("blk.0.post_ffw_norm.weight"u8);
+        "blk.0.post_ffw_NORM.weight"u8.CopyTo(bytes.AsSpan(at));
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<GgufFormatException>(() => TransformerModel.Load(path, new WorkerPool(1)));
+        Assert.Contains("blk.0.post_ffw_norm.weight", e.Message);
+    }
 }

@@ -90,9 +90,7 @@ public sealed class ModelFamilyTests : IDisposable
         // Append rope_factors_long.weight by rewriting the file with one more tensor.
         using (var input = GgufFile.Open(path))
         {
-            var writer = new GgufWriter();
-            foreach (var e in input.Metadata.Entries) writer.Metadata.Set(e.Key, e.Type, e.Value);
-            foreach (var t in input.Tensors) writer.AddTensor(t.Name, t.Type, t.Dimensions, input.Data(t).ToArray());
+            var writer = TinyModel.CopyOf(input);
             writer.AddTensor("rope_factors_long.weight", Kernels.GgmlType.F32, [4], new byte[16]);
             writer.Write(Path.Combine(_dir, "phi3-long-factors.gguf"));
         }

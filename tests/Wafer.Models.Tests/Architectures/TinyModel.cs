@@ -49,44 +49,70 @@ internal static class TinyModel
         Matrix("token_embd.weight", embedding, vocab);
         Vector("output_norm.weight", embedding, 0.1f, 1);
         for (int l = 0; l < layers; l++)
-        {
-            string B(string s) => $"blk.{l}.{s}";
-            Vector(B("attn_norm.weight"), embedding, 0.1f, 1);
-            if (a == "phi3") Matrix(B("attn_qkv.weight"), embedding, embedding + 2 * kv);
-            else
+            foreach (var (tensor, dimensions, role) in BlockTensors(a, l, embedding, embedding, kv, headDim, feedForward))
             {
-                Matrix(B("attn_q.weight"), embedding, embedding);
-                Matrix(B("attn_k.weight"), embedding, kv);
-                Matrix(B("attn_v.weight"), embedding, kv);
+                if (role == TensorRole.Matrix) Matrix(tensor, (int)dimensions[0], (int)dimensions[1]);
+                else if (role == TensorRole.Norm) Vector(tensor, (int)dimensions[0], 0.1f, 1);
+                else Vector(tensor, (int)dimensions[0], 0.05f, 0);
             }
-            if (a == "qwen2")
-            {
-                Vector(B("attn_q.bias"), embedding, 0.05f, 0);
-                Vector(B("attn_k.bias"), kv, 0.05f, 0);
-                Vector(B("attn_v.bias"), kv, 0.05f, 0);
-            }
-            if (a is "qwen3" or "gemma3")
-            {
-                Vector(B("attn_q_norm.weight"), headDim, 0.1f, 1);
-                Vector(B("attn_k_norm.weight"), headDim, 0.1f, 1);
-            }
-            bool gemma = a is "gemma2" or "gemma3";
-            Matrix(B("attn_output.weight"), embedding, embedding);
-            if (gemma) Vector(B("post_attention_norm.weight"), embedding, 0.1f, 1);
-            Vector(B("ffn_norm.weight"), embedding, 0.1f, 1);
-            if (a == "phi3") Matrix(B("ffn_up.weight"), embedding, 2 * feedForward);
-            else
-            {
-                Matrix(B("ffn_gate.weight"), embedding, feedForward);
-                Matrix(B("ffn_up.weight"), embedding, feedForward);
-            }
-            Matrix(B("ffn_down.weight"), feedForward, embedding);
-            if (gemma) Vector(B("post_ffw_norm.weight"), embedding, 0.1f, 1);
-        }
         string size = embedding == Embedding && feedForward == FeedForward && layers == Layers ? "" : $"-{embedding}x{layers}";
         string path = Path.Combine(directory, name ?? $"tiny-{a}-{seed}{(byteFallback ? "-bytes" : "")}{size}.gguf");
         w.Write(path);
         return path;
+    }
+
+    /// <summary>What a block tensor is, for the writers' choice of values.</summary>
+    internal enum TensorRole { Matrix, Norm, Bias }
+
+    /// <summary>The tensors of block <paramref name="layer"/> of <paramref name="architecture"/> in the order llama.cpp's
+    /// converters write them (ggml dimensions, row length first): the one layout this writer and the architecture golden
+    /// models of <c>ArchitectureFidelityTests</c> share. Qwen2 has q/k/v biases, Qwen3 and Gemma 3 q/k norms, Gemma
+    /// post-attention and post-FFN norms, Phi-3 a fused attn_qkv and an ffn_up of gate and up.</summary>
+    internal static IEnumerable<(string Name, long[] Dimensions, TensorRole Role)> BlockTensors(string architecture, int layer,
+        int embedding, int query, int kv, int headDim, int feedForward)
+    {
+        string a = architecture;
+        string B(string s) => $"blk.{layer}.{s}";
+        bool gemma = a is "gemma2" or "gemma3";
+        yield return (B("attn_norm.weight"), [embedding], TensorRole.Norm);
+        if (a == "phi3") yield return (B("attn_qkv.weight"), [embedding, query + 2 * kv], TensorRole.Matrix);
+        else
+        {
+            yield return (B("attn_q.weight"), [embedding, query], TensorRole.Matrix);
+            yield return (B("attn_k.weight"), [embedding, kv], TensorRole.Matrix);
+            yield return (B("attn_v.weight"), [embedding, kv], TensorRole.Matrix);
+        }
+        if (a == "qwen2")
+        {
+            yield return (B("attn_q.bias"), [query], TensorRole.Bias);
+            yield return (B("attn_k.bias"), [kv], TensorRole.Bias);
+            yield return (B("attn_v.bias"), [kv], TensorRole.Bias);
+        }
+        if (a is "qwen3" or "gemma3")
+        {
+            yield return (B("attn_q_norm.weight"), [headDim], TensorRole.Norm);
+            yield return (B("attn_k_norm.weight"), [headDim], TensorRole.Norm);
+        }
+        yield return (B("attn_output.weight"), [query, embedding], TensorRole.Matrix);
+        if (gemma) yield return (B("post_attention_norm.weight"), [embedding], TensorRole.Norm);
+        yield return (B("ffn_norm.weight"), [embedding], TensorRole.Norm);
+        if (a == "phi3") yield return (B("ffn_up.weight"), [embedding, 2 * feedForward], TensorRole.Matrix);
+        else
+        {
+            yield return (B("ffn_gate.weight"), [embedding, feedForward], TensorRole.Matrix);
+            yield return (B("ffn_up.weight"), [embedding, feedForward], TensorRole.Matrix);
+        }
+        yield return (B("ffn_down.weight"), [feedForward, embedding], TensorRole.Matrix);
+        if (gemma) yield return (B("post_ffw_norm.weight"), [embedding], TensorRole.Norm);
+    }
+
+    /// <summary>A writer holding <paramref name="input"/>'s metadata and tensors in order (add keys or tensors, then write).</summary>
+    internal static GgufWriter CopyOf(GgufFile input)
+    {
+        var writer = new GgufWriter { Alignment = input.Alignment };
+        foreach (var e in input.Metadata.Entries) writer.Metadata.Set(e.Key, e.Type, e.Value);
+        foreach (var t in input.Tensors) writer.AddTensor(t.Name, t.Type, t.Dimensions, input.Data(t).ToArray());
+        return writer;
     }
 
     private static byte[] Random(Random random, int count, float scale, float offset)

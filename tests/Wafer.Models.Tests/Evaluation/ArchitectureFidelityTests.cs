@@ -3,6 +3,7 @@ using Wafer.Kernels;
 using Wafer.Models.Architectures;
 using Wafer.Models.Gguf;
 using Wafer.Models.Quantization;
+using Wafer.Models.Tests.Architectures;
 
 namespace Wafer.Models.Tests.Evaluation;
 
@@ -91,33 +92,12 @@ public sealed class ArchitectureFidelityTests(ITestOutputHelper output)
         Norm("output_norm.weight", Embedding);
         if (a == "phi3") Matrix("output.weight", Embedding, vocabSize, 0.25f);
         for (int l = 0; l < spec.Layers; l++)
-        {
-            string B(string s) => $"blk.{l}.{s}";
-            Norm(B("attn_norm.weight"), Embedding);
-            if (a == "phi3") Matrix(B("attn_qkv.weight"), Embedding, q + 2 * kv, 0.08f);
-            else
+            foreach (var (tensor, dimensions, role) in TinyModel.BlockTensors(a, l, Embedding, q, kv, HeadDim, FeedForward))
             {
-                Matrix(B("attn_q.weight"), Embedding, q, 0.08f);
-                Matrix(B("attn_k.weight"), Embedding, kv, 0.08f);
-                Matrix(B("attn_v.weight"), Embedding, kv, 0.08f);
+                if (role == TinyModel.TensorRole.Matrix) Matrix(tensor, (int)dimensions[0], (int)dimensions[1], 0.08f);
+                else if (role == TinyModel.TensorRole.Norm) Norm(tensor, (int)dimensions[0]);
+                else throw new InvalidOperationException($"{a} has no biases: {tensor}");
             }
-            if (a == "gemma3")
-            {
-                Norm(B("attn_q_norm.weight"), HeadDim);
-                Norm(B("attn_k_norm.weight"), HeadDim);
-            }
-            Matrix(B("attn_output.weight"), q, Embedding, 0.08f);
-            if (a != "phi3") Norm(B("post_attention_norm.weight"), Embedding);
-            Norm(B("ffn_norm.weight"), Embedding);
-            if (a == "phi3") Matrix(B("ffn_up.weight"), Embedding, 2 * FeedForward, 0.08f);
-            else
-            {
-                Matrix(B("ffn_gate.weight"), Embedding, FeedForward, 0.08f);
-                Matrix(B("ffn_up.weight"), Embedding, FeedForward, 0.08f);
-            }
-            Matrix(B("ffn_down.weight"), FeedForward, Embedding, 0.08f);
-            if (a != "phi3") Norm(B("post_ffw_norm.weight"), Embedding);
-        }
         string path = Path.Combine(folder, $"{spec.Name}.gguf");
         w.Write(path);
         return path;

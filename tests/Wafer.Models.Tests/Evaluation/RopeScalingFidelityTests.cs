@@ -1,5 +1,6 @@
 using Wafer.Models.Architectures;
 using Wafer.Models.Gguf;
+using Wafer.Models.Tests.Architectures;
 
 namespace Wafer.Models.Tests.Evaluation;
 
@@ -35,10 +36,8 @@ public sealed class RopeScalingFidelityTests(ITestOutputHelper output)
     {
         using var input = GgufFile.Open(Fixtures.Path(source));
         string arch = input.Metadata.GetStringOrDefault(GgufNames.Architecture)!;
-        var writer = new GgufWriter { Alignment = input.Alignment };
-        foreach (var e in input.Metadata.Entries) writer.Metadata.Set(e.Key, e.Type, e.Value);
+        var writer = TinyModel.CopyOf(input);
         foreach (var (key, type, value) in keys) writer.Metadata.Set($"{arch}.{key}", type, value);
-        foreach (var t in input.Tensors) writer.AddTensor(t.Name, t.Type, t.Dimensions, input.Data(t).ToArray());
         string path = Path.Combine(folder, $"{name}.gguf");
         writer.Write(path);
         return path;

@@ -30,6 +30,9 @@ internal static class BenchConsoleTable
         columns.Add(("ITL p99", r => Ms(r.ItlMs, r.ItlMs.P99)));
         if (wide) columns.Add(("E2E p50", r => Ms(r.E2eMs, r.E2eMs.P50)));
         columns.Add(("E2E p99", r => Ms(r.E2eMs, r.E2eMs.P99)));
+        // Which KV precision served the requests (wafer serve --adaptive says so per response), when a server said.
+        if (series.Any(s => s.Rows.Any(r => r.KvPrecisions.Count > 0)))
+            columns.Add(("KV precision", r => r.KvPrecisions.Count == 0 ? "–" : string.Join(" ", r.KvPrecisions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}:{p.Value}"))));
 
         var table = new Table().Border(wide ? TableBorder.Rounded : TableBorder.Simple).AddColumn("system").AddColumn("load");
         foreach (var (name, _) in columns) table.AddColumn(new TableColumn(name).RightAligned());

@@ -59,6 +59,9 @@ internal static class BenchResultJson
         foreach (var (kind, count) in run.ErrorsByStatus) json.WriteNumber(kind, count);
         json.WriteEndObject();
         json.WriteNumber("reconnects", run.Reconnects);
+        json.WriteStartObject("kv_precision");
+        foreach (var (precision, count) in run.KvPrecisions) json.WriteNumber(precision, count);
+        json.WriteEndObject();
         json.WriteNumber("duration_s", Round(run.Result.DurationSeconds));
         json.WriteNumber("request_throughput", Round(run.RequestThroughput));
         json.WriteNumber("output_token_throughput", Round(run.OutputTokenThroughput));
@@ -84,6 +87,7 @@ internal static class BenchResultJson
         else json.WriteString("error", r.ErrorKind);
         if (r.ErrorMessage != null) json.WriteString("error_message", r.ErrorMessage);
         json.WriteBoolean("reconnected", r.Reconnected);
+        if (r.KvPrecision != null) json.WriteString("kv_precision", r.KvPrecision);
         JsonWriting.NumberOrNull(json, "ttft_ms", r.TtftMs is double t ? Round(t) : null);
         json.WriteNumber("e2e_ms", Round(r.E2eMs));
         json.WriteNumber("prompt_tokens", r.PromptTokens);

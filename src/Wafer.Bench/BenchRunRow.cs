@@ -18,6 +18,9 @@ internal sealed record BenchRunRow
     /// <summary>Requests retried after the server closed their kept-alive connection; null in a result file written before the count existed.</summary>
     public int? Reconnects { get; init; }
 
+    /// <summary>Successful requests by the KV precision that served them (Wafer's <c>--adaptive</c>); empty when not reported.</summary>
+    public IReadOnlyDictionary<string, int> KvPrecisions { get; init; } = new Dictionary<string, int>();
+
     public required double RequestThroughput { get; init; }
 
     public required double OutputTokenThroughput { get; init; }
@@ -41,6 +44,7 @@ internal sealed record BenchRunRow
         RequestsCompleted = run.RequestsCompleted,
         Errors = run.Errors,
         Reconnects = run.Reconnects,
+        KvPrecisions = run.KvPrecisions,
         RequestThroughput = run.RequestThroughput,
         OutputTokenThroughput = run.OutputTokenThroughput,
         Goodput = run.Goodput,
@@ -60,6 +64,8 @@ internal sealed record BenchRunRow
             RequestsCompleted = run.GetProperty("requests_completed").GetInt32(),
             Errors = run.GetProperty("errors").GetInt32(),
             Reconnects = run.TryGetProperty("reconnects", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : null,
+            KvPrecisions = run.TryGetProperty("kv_precision", out var kv) && kv.ValueKind == JsonValueKind.Object
+                ? kv.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()) : new Dictionary<string, int>(),
             RequestThroughput = run.GetProperty("request_throughput").GetDouble(),
             OutputTokenThroughput = run.GetProperty("output_token_throughput").GetDouble(),
             Goodput = run.TryGetProperty("goodput", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetDouble() : null,

@@ -127,6 +127,7 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
             await WriteErrorAsync(ctx, 400, "max_tokens must be at least 1");
             return;
         }
+        if (o.KvPrecisionFor(number) is { } precision) ctx.Response.Headers["X-Wafer-KV-Precision"] = precision;
         bool straggler = false;
         var firstToken = o.FirstTokenDelay;
         if (o.FirstTokenDelayFor(number) is TimeSpan scripted) firstToken = scripted;

@@ -58,6 +58,10 @@ internal sealed record FakeServerOptions
     /// <summary>Keep a <see cref="FakeOpenAiServer.ServedStream"/> per request (tests; unbounded, so off for long runs).</summary>
     public bool RecordServed { get; init; }
 
+    /// <summary>The <c>X-Wafer-KV-Precision</c> header of the answer to request number n (0-based), as <c>wafer serve</c> sends
+    /// it; null = none.</summary>
+    public Func<int, string?> KvPrecisionFor { get; init; } = _ => null;
+
     /// <summary>Whether request <paramref name="number"/> (0-based arrival order) is a straggler: a hash of seed and number, so the choice is stable and independent of timing.</summary>
     public bool IsStraggler(int number)
     {

@@ -53,6 +53,7 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             responseStarted = true;
             stream.StatusCode = (int)response.StatusCode;
+            if (response.Headers.TryGetValues("X-Wafer-KV-Precision", out var precision)) stream.KvPrecision = precision.FirstOrDefault();
             if (!response.IsSuccessStatusCode)
             {
                 string text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
@@ -150,6 +151,8 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
 
         public int StatusCode { get; set; }
 
+        public string? KvPrecision { get; set; }
+
         public void Add(StreamChunk chunk, long now)
         {
             if (chunk.Text != null) text?.Append(chunk.Text);
@@ -174,6 +177,7 @@ internal sealed class OpenAiStreamingSender(HttpClient http, Uri baseAddress, st
                 Index = request.Index,
                 StartMs = time.GetElapsedTime(levelStartTimestamp, sentTimestamp).TotalMilliseconds,
                 StatusCode = StatusCode,
+                KvPrecision = KvPrecision,
                 ErrorKind = errorKind,
                 ErrorMessage = errorMessage,
                 TtftMs = firstTimestamp >= 0 ? time.GetElapsedTime(sentTimestamp, firstTimestamp).TotalMilliseconds : null,

@@ -23,6 +23,9 @@ internal sealed record RequestRecord
     /// is the one retry, on a fresh connection, timed from the retry; the failed try is not counted as an error.</summary>
     public bool Reconnected { get; init; }
 
+    /// <summary>The KV precision the server says served the request (Wafer's <c>X-Wafer-KV-Precision</c> header), or null.</summary>
+    public string? KvPrecision { get; init; }
+
     /// <summary>The answer's text, when the request asked to keep it (<see cref="BenchRequest.CaptureText"/>).</summary>
     public string? Text { get; init; }
 

@@ -18,6 +18,9 @@ internal sealed record RunSummary
     /// (<see cref="RequestRecord.Reconnected"/>); not errors, unless the retry failed too.</summary>
     public required int Reconnects { get; init; }
 
+    /// <summary>Successful requests by the KV precision the server said served them (empty when it says nothing).</summary>
+    public required SortedDictionary<string, int> KvPrecisions { get; init; }
+
     /// <summary>Completed requests per second.</summary>
     public required double RequestThroughput { get; init; }
 
@@ -54,6 +57,7 @@ internal sealed record RunSummary
             Errors = result.Records.Count - ok.Count,
             ErrorsByStatus = errors,
             Reconnects = result.Records.Count(r => r.Reconnected),
+            KvPrecisions = new(ok.Where(r => r.KvPrecision != null).GroupBy(r => r.KvPrecision!).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal),
             RequestThroughput = ok.Count / seconds,
             OutputTokenThroughput = ok.Sum(r => (long)r.OutputTokens) / seconds,
             InputTokenThroughput = ok.Sum(r => (long)r.PromptTokens) / seconds,

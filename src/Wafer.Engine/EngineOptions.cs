@@ -24,6 +24,9 @@ public sealed record EngineOptions
     /// <summary>How the KV cache stores values (<c>-ctv</c>).</summary>
     public Wafer.Models.Inference.KvType ValueType { get; init; } = Wafer.Models.Inference.KvType.F32;
 
+    /// <summary>The adaptive mode (<c>--adaptive</c>): under load, new sequences are stored at a reduced precision; null = off.</summary>
+    public Adaptive.AdaptiveOptions? Adaptive { get; init; }
+
     /// <summary>The served name the engine's metrics carry as their <c>model</c> tag; null = no tag.</summary>
     public string? MetricsModel { get; init; }
 

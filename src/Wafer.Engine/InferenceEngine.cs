@@ -50,6 +50,12 @@ public sealed class InferenceEngine : IAsyncDisposable
     private long _embedBatches;
     private long _specDrafted, _specAccepted, _specVerifications;
     private readonly Speculation.DraftModel? _draft;
+    private readonly Adaptive.AdaptiveOptions? _adaptive;
+    private readonly KvPrecision[] _precisions;            // by tier: [full] or [full, reduced]
+    private readonly int[] _heldByTier;                    // requests queued or running, by tier (engine thread writes)
+    private volatile bool _pressure;                       // --adaptive: new sequences are admitted at the reduced tier
+    private bool _stepPreempted;                           // the last step preempted someone (a signal of --adaptive)
+    private long _promisedBlocks;                          // blocks the queued and running requests need at their end (--adaptive)
 
     /// <summary>Starts an engine over a loaded model. The context length is resolved here, once
     /// (<see cref="EngineOptions.ResolveContextLength"/>): options may ask for less than the model's, or 0 for the default.</summary>
@@ -61,8 +67,13 @@ public sealed class InferenceEngine : IAsyncDisposable
         int context = EngineOptions.ResolveContextLength(options.Scheduler.ContextLength, model.Config.ContextLength);
         _options = options with { Scheduler = options.Scheduler with { ContextLength = context } };
         int blocks = KvCacheSizing.BlockCount(model.Config, _options, KvCacheSizing.AvailableMemoryBytes());
-        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context);
-        _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize, _options.KeyType, _options.ValueType);
+        var full = new KvPrecision(_options.KeyType, _options.ValueType);
+        _adaptive = _options.Adaptive?.Validate(full, model.Config.HeadDim);
+        _precisions = _adaptive == null ? [full] : [full, _adaptive.Reduced];
+        _heldByTier = new int[_precisions.Length];
+        var tierSizes = PagedKvStorage.TierBlockSizes(model.Config, _options.BlockSize, full, _adaptive?.Reduced);
+        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context, tierSizes);
+        _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize, _options.KeyType, _options.ValueType, _adaptive?.Reduced);
         var speculation = _options.Scheduler.Speculation;
         if (speculation.Method == Speculation.SpeculationMethod.Draft)
         {
@@ -83,7 +94,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         _rules = new FinishRules(tokenizer.IsEndOfGeneration, context);
         _runner.EndsRun = (request, token) => _rules.IsEndToken(request, token) || request.Constraint?.IsDone == true;
         Metrics = new EngineMetrics(() => _waiting, () => _running, () => _kv.UsedBlocks, () => _kv.TotalBlocks,
-            () => _kv.PrefixQueryTokens, () => _kv.PrefixHitTokens, model: _options.MetricsModel);
+            () => _kv.PrefixQueryTokens, () => _kv.PrefixHitTokens, model: _options.MetricsModel,
+            precisions: Array.ConvertAll(_precisions, p => p.Name), held: tier => Volatile.Read(ref _heldByTier[tier]), pressure: () => _pressure);
         _thread = new Thread(Loop) { IsBackground = true, Name = "wafer-engine" };
         _thread.Start();
     }
@@ -103,8 +115,20 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>The engine's metric instruments.</summary>
     public EngineMetrics Metrics { get; }
 
-    /// <summary>KV cache capacity in tokens.</summary>
+    /// <summary>KV cache capacity in tokens (at full precision).</summary>
     public long KvCapacityTokens => (long)_kv.TotalBlocks * _kv.BlockSize;
+
+    /// <summary>The precisions sequences are stored at, by tier: the full one, then the reduced one under <c>--adaptive</c>.</summary>
+    public IReadOnlyList<KvPrecision> KvPrecisions => _precisions;
+
+    /// <summary>KV cache capacity in tokens if every sequence were stored at tier <paramref name="tier"/>.</summary>
+    public long KvCapacityTokensAt(int tier) => (long)_kv.TotalBlocks * _kv.BlockSizeOf(tier);
+
+    /// <summary>Whether <c>--adaptive</c> admits new sequences at the reduced precision now (as of the last step).</summary>
+    public bool UnderPressure => _pressure;
+
+    /// <summary>Requests queued or running at each tier's precision now.</summary>
+    public int HeldAt(int tier) => Volatile.Read(ref _heldByTier[tier]);
 
     /// <summary>KV cache size in bytes.</summary>
     public long KvCacheBytes => _storage.TotalBytes;
@@ -235,6 +259,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         if (request.Speculation == Speculation.SpeculationMethod.Draft && _draft == null)
             throw new InvalidParameterException("speculative", "this engine has no draft model (start it with --draft FILE or self:Q4_0); n-gram speculation needs none");
         if (request.PredictionTokens != null) CheckVocabulary(request.PredictionTokens, "prediction");
+        if (request.Quality == Adaptive.KvQuality.Fast && _adaptive == null)
+            throw new InvalidParameterException("quality", $"quality \"fast\" needs a server started with --adaptive (this one stores every sequence at {_precisions[0].Name}); use \"auto\" or \"full\"");
         foreach (var stop in request.StopStrings)
             if (string.IsNullOrEmpty(stop)) throw new InvalidParameterException("stop", "stop strings must not be empty");
         request.Sampling.Validate();
@@ -299,6 +325,7 @@ public sealed class InferenceEngine : IAsyncDisposable
                 Metrics.Preemptions.Add(step.Preempted.Count);
                 Interlocked.Add(ref _preemptions, step.Preempted.Count);
             }
+            _stepPreempted = step.Preempted.Count > 0;
             if (step.IsEmpty) continue;
             RecordQueueTimes(step);
 
@@ -360,13 +387,17 @@ public sealed class InferenceEngine : IAsyncDisposable
                 : grammar.CreateMatcher(TokenTrie.For(_tokenizer)),
         };
         foreach (int t in submit.Request.PromptTokens) request.Sampler.Accept(t);
+        request.KvTier = _adaptive != null && Adaptive.AdaptivePolicy.Reduce(_pressure, submit.Request.Quality) ? 1 : 0;
+        _heldByTier[request.KvTier]++;
+        _promisedBlocks += PromisedBlocks(request);
+        Metrics.CountAdmission(request.KvTier);
         _scheduler.Add(request);
         _active[submit.Id] = new ActiveRequest(request, submit.Stream, new OutputText(_tokenizer, submit.Request.StopStrings), submit.ArrivalTimestamp)
         {
             Trace = submit.Trace,
             TraceChunks = submit.Trace != null ? [] : null,
         };
-        submit.Stream.Accept();
+        submit.Stream.Accept(_precisions[request.KvTier].Name);
     }
 
     private static void Reject(EngineCommand command, Exception error)
@@ -463,6 +494,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             Speculative = (request.Spec.Speculation ?? _options.Scheduler.Speculation.Method) != Speculation.SpeculationMethod.None,
             AcceptedPredictionTokens = request.AcceptedTokens,
             RejectedPredictionTokens = request.DraftedTokens - request.AcceptedTokens,
+            KvPrecision = _precisions[request.KvTier].Name,
         };
         Finish(active, new TokenEvent(update.Token, text, logprobs, reason, usage));
     }
@@ -473,7 +505,11 @@ public sealed class InferenceEngine : IAsyncDisposable
     private void Finish(ActiveRequest active, TokenEvent? last = null, Exception? error = null)
     {
         var request = active.Request;
-        _active.Remove(request.Id);
+        if (_active.Remove(request.Id))
+        {
+            _heldByTier[request.KvTier]--;
+            _promisedBlocks -= PromisedBlocks(request);
+        }
         _draft?.Release(request.Id);
         if (last?.FinishReason is FinishReason reason)
         {
@@ -496,8 +532,21 @@ public sealed class InferenceEngine : IAsyncDisposable
         PublishCounts();
     }
 
+    /// <summary>Blocks a request holds once it has all its tokens (prompt + max tokens, within the context) at its tier.</summary>
+    private long PromisedBlocks(EngineRequest request)
+    {
+        long tokens = Math.Min((long)request.PromptCount + request.MaxTokens, ContextLength);
+        int size = _kv.BlockSizeOf(request.KvTier);
+        return (tokens + size - 1) / size;
+    }
+
+    /// <summary>Publishes the counts other threads read, and re-decides the adaptive mode's pressure from the load now (after
+    /// new requests were queued, and after each step's results: so the pressure also ends when the engine goes idle).</summary>
     private void PublishCounts()
     {
+        if (_adaptive != null)
+            _pressure = Adaptive.AdaptivePolicy.UnderPressure(_pressure,
+                new Adaptive.LoadSignals((double)Math.Max(_kv.UsedBlocks, _promisedBlocks) / _kv.TotalBlocks, _scheduler.WaitingCount, _scheduler.KvRefused, _stepPreempted), _adaptive);
         _waiting = _scheduler.WaitingCount;
         _running = _scheduler.RunningCount;
         Interlocked.Exchange(ref _waitingTokens, _scheduler.WaitingTokenCount);

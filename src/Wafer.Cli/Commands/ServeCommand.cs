@@ -43,10 +43,16 @@ internal static class ServeCommand
         var mcp = new Option<bool>("--mcp") { Description = "Also serve the MCP tool search_knowledge_base over the knowledge base at /mcp (Streamable HTTP; needs --kb)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "A BERT-family GGUF that answers /v1/embeddings (default: the served model, mean-pooled)" };
         var kvType = CommonOptions.KvType("f32");
+        var adaptive = new Option<bool>("--adaptive") { Description = "Under load (KV cache or queue past a threshold) store new requests' KV at --adaptive-kv-type, at full precision again once the load is gone; responses say which (X-Wafer-KV-Precision, usage.kv_precision)" };
+        var adaptiveType = new Option<string>("--adaptive-kv-type") { Description = "The reduced KV precision of --adaptive (narrower than --kv-type)", DefaultValueFactory = _ => "q8_0" };
+        var adaptiveHigh = new Option<double>("--adaptive-kv-high") { Description = "--adaptive: reduce from this share of KV blocks in use (or a request refused blocks or preempted)", DefaultValueFactory = _ => new Wafer.Engine.Adaptive.AdaptiveOptions().EnterKvUsage };
+        var adaptiveLow = new Option<double>("--adaptive-kv-low") { Description = "--adaptive: full precision again once KV use is down to this and nothing waits", DefaultValueFactory = _ => new Wafer.Engine.Adaptive.AdaptiveOptions().ExitKvUsage };
+        var adaptiveQueue = new Option<int>("--adaptive-queue") { Description = "--adaptive: also reduce while this many requests wait (0 = KV signals only)", DefaultValueFactory = _ => new Wafer.Engine.Adaptive.AdaptiveOptions().EnterWaiting };
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds shutdown waits for in-flight requests", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API")
         {
             model, models, modelsDir, keepAlive, maxMemory, loadTimeout, host, port, alias, apiKey, apiKeysFile, protectMetrics, ctx, kvMb, maxSeqs, maxQueue, maxQueueTokens, threads, template, reasoning, spec, draftTokens, draft, specCost, embedModel, kb, mcp, drain, noRepack, kvType.Both, kvType.Keys, kvType.Values,
+            adaptive, adaptiveType, adaptiveHigh, adaptiveLow, adaptiveQueue,
         };
         command.SetAction(r => Run(ServedModels(r.GetValue(model), r.GetValue(models) ?? [], r.GetValue(modelsDir), r.GetValue(alias)) with
         {
@@ -60,6 +66,7 @@ internal static class ServeCommand
             ContextLength = r.GetValue(ctx),
             KvCacheMiB = r.GetValue(kvMb),
             KvTypes = CommonOptions.KvTypes(r, kvType),
+            Adaptive = Adaptive(r, adaptive, adaptiveType, adaptiveHigh, adaptiveLow, adaptiveQueue),
             MaxSequences = r.GetValue(maxSeqs),
             MaxQueue = r.GetValue(maxQueue),
             MaxQueueTokens = r.GetValue(maxQueueTokens),
@@ -74,6 +81,25 @@ internal static class ServeCommand
             DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(drain))),
         }));
         return command;
+    }
+
+    /// <summary>The options of <c>--adaptive</c>, or null without it (its other options are then refused: they would do nothing).</summary>
+    private static Wafer.Engine.Adaptive.AdaptiveOptions? Adaptive(ParseResult r, Option<bool> on, Option<string> type, Option<double> high, Option<double> low, Option<int> queue)
+    {
+        if (!r.GetValue(on))
+        {
+            foreach (var o in (Option[])[type, high, low, queue])
+                if (r.GetResult(o) is { Implicit: false }) throw new ArgumentException($"{o.Name} needs --adaptive");
+            return null;
+        }
+        var reduced = Wafer.Models.Inference.KvTypes.Parse(r.GetValue(type)!, "--adaptive-kv-type");
+        return new Wafer.Engine.Adaptive.AdaptiveOptions
+        {
+            Reduced = new(reduced, reduced),
+            EnterKvUsage = r.GetValue(high),
+            ExitKvUsage = r.GetValue(low),
+            EnterWaiting = r.GetValue(queue),
+        };
     }
 
     private static int Run(ServerOptions options)

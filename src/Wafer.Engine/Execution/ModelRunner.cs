@@ -110,7 +110,7 @@ public sealed class ModelRunner : IRangeWork
             _accepted[k] = 0;
             _logprobs[k] = null;
             _firstRow[k] = rows;
-            _storage.Bind(k, _kv.BlockTable(chunk.Request.Id));
+            _storage.Bind(k, _kv.BlockTable(chunk.Request.Id), _kv.TierOf(chunk.Request.Id));
             var tokens = chunk.Request.Tokens;
             int drafts = chunk.DraftCount;
             int end = chunk.StartPosition + chunk.TokenCount - drafts;

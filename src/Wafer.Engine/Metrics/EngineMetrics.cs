@@ -14,10 +14,21 @@ public sealed class EngineMetrics : IDisposable
     private readonly Meter _meter;
 
     public EngineMetrics(Func<int> waiting, Func<int> running, Func<int> blocksUsed, Func<int> blocksTotal,
-        Func<long> prefixQueries, Func<long> prefixHits, IMeterFactory? factory = null, string? model = null)
+        Func<long> prefixQueries, Func<long> prefixHits, IMeterFactory? factory = null, string? model = null,
+        string[]? precisions = null, Func<int, int>? held = null, Func<bool>? pressure = null)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         KeyValuePair<string, object?>[] tags = model == null ? [] : [new("model", model)];
+        // One tag set per KV precision tier (the full one, and the reduced one of --adaptive), made once.
+        precisions ??= ["f32"];
+        _precisionTags = Array.ConvertAll(precisions, p => tags.Append(new KeyValuePair<string, object?>("kv_precision", p)).ToArray());
+        _admitted = _meter.CreateCounter<long>("wafer.sequences_admitted", "{request}", "Requests queued, by the KV precision that stores them");
+        if (held != null)
+            _meter.CreateObservableGauge("wafer.sequences_held", () => Enumerable.Range(0, _precisionTags.Length).Select(t => new Measurement<int>(held(t), _precisionTags[t])),
+                description: "Requests queued or running, by the KV precision that stores them");
+        if (pressure != null)
+            _meter.CreateObservableGauge("wafer.kv_pressure", () => new Measurement<int>(pressure() ? 1 : 0, tags),
+                description: "1 while --adaptive admits new requests at the reduced KV precision");
         _meter.CreateObservableGauge("wafer.requests_running", () => new Measurement<int>(running(), tags), description: "Requests being decoded");
         _meter.CreateObservableGauge("wafer.requests_waiting", () => new Measurement<int>(waiting(), tags), description: "Requests waiting to be scheduled");
         _meter.CreateObservableGauge("wafer.kv_cache_blocks_used", () => new Measurement<int>(blocksUsed(), tags), description: "KV blocks held by requests");
@@ -37,6 +48,12 @@ public sealed class EngineMetrics : IDisposable
         SpecAcceptedLength = new(_meter.CreateHistogram("wafer.spec_accepted_length", "{token}", "Draft tokens accepted per verification", tags: null,
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 3, 4, 5, 6, 8, 12, 16, 32] }), tags);
     }
+
+    private readonly KeyValuePair<string, object?>[][] _precisionTags;
+    private readonly Counter<long> _admitted;
+
+    /// <summary>Counts one request queued at precision tier <paramref name="tier"/>.</summary>
+    public void CountAdmission(int tier) => _admitted.Add(1, _precisionTags[tier]);
 
     /// <summary>A counter whose every increment carries the engine's tags.</summary>
     public readonly struct TaggedCounter(Counter<long> counter, KeyValuePair<string, object?>[] tags)

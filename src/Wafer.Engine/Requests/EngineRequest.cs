@@ -54,6 +54,10 @@ public sealed class EngineRequest
     /// <summary>Times this request was preempted and recomputed.</summary>
     public int PreemptionCount { get; set; }
 
+    /// <summary>The KV precision tier the request's sequence is stored at (0 = full; 1 = reduced, under <c>--adaptive</c>),
+    /// chosen when the engine queued it and kept through preemptions.</summary>
+    public int KvTier { get; set; }
+
     /// <summary>Prompt tokens served from the prefix cache the first time the request was scheduled.</summary>
     public int CachedPromptCount { get; set; }
 

@@ -49,6 +49,10 @@ public sealed record GenerationRequest
     /// looks its drafts up here first. The output is the model's either way; a good prediction only makes it faster.</summary>
     public IReadOnlyList<int>? PredictionTokens { get; init; }
 
+    /// <summary>What the request asks of the KV precision (the field <c>quality</c>): <see cref="Adaptive.KvQuality.Auto"/> follows
+    /// the server's load under <c>--adaptive</c>; <see cref="Adaptive.KvQuality.Fast"/> needs an engine with <see cref="EngineOptions.Adaptive"/>.</summary>
+    public Adaptive.KvQuality Quality { get; init; }
+
     /// <summary>Scheduling class.</summary>
     public RequestPriority Priority { get; init; } = RequestPriority.Normal;
 }

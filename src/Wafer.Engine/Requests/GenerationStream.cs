@@ -33,6 +33,10 @@ public sealed class GenerationStream : IAsyncEnumerable<TokenEvent>, IAsyncDispo
     /// <summary>The engine's id of the request.</summary>
     public long Id { get; }
 
+    /// <summary>The KV precision the engine stores the request at (see <see cref="GenerationUsage.KvPrecision"/>); set once
+    /// <see cref="Accepted"/> has completed.</summary>
+    public string? KvPrecision { get; private set; }
+
     /// <summary>Completes when the engine has queued the request; faults when the engine stopped before it could.</summary>
     public Task Accepted => _accepted.Task;
 
@@ -77,7 +81,11 @@ public sealed class GenerationStream : IAsyncEnumerable<TokenEvent>, IAsyncDispo
 
     // The engine thread's side.
 
-    internal void Accept() => _accepted.TrySetResult();
+    internal void Accept(string kvPrecision)
+    {
+        KvPrecision = kvPrecision;
+        _accepted.TrySetResult();
+    }
 
     internal void Write(TokenEvent e) => _events.Writer.TryWrite(e);
 

@@ -19,6 +19,10 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int
     /// <summary>The stop string that ended the generation, or null when it ended otherwise.</summary>
     public string? StopString { get; init; }
 
+    /// <summary>The KV precision that stored the request's keys and values (<c>f32</c>, <c>f16</c>, <c>q8_0</c>, or keys/values
+    /// as <c>q8_0/f16</c>).</summary>
+    public string KvPrecision { get; init; } = "f32";
+
     /// <summary>True when the request ran with speculative decoding (then the prediction counts below are reported).</summary>
     public bool Speculative { get; init; }
 

@@ -48,6 +48,9 @@ public sealed class Scheduler
     /// <summary>Requests the scheduler holds (waiting or running).</summary>
     public int RequestCount => _byId.Count;
 
+    /// <summary>True when the last step left a waiting request out for lack of KV blocks (a signal of <c>--adaptive</c>).</summary>
+    public bool KvRefused { get; private set; }
+
     /// <summary>Prompt tokens of waiting requests not yet computed.</summary>
     public long WaitingTokenCount { get; private set; }
 
@@ -77,6 +80,7 @@ public sealed class Scheduler
     public SchedulerOutput Schedule(SchedulerOutput output)
     {
         output.Clear();
+        KvRefused = false;
         int budget = _options.MaxBatchTokens;
         ScheduleRunning(output, ref budget);
         if (output.Preempted.Count == 0) ScheduleWaiting(output, ref budget);
@@ -176,7 +180,7 @@ public sealed class Scheduler
             var request = _waiting.Min!;
             if (request.ComputedCount == 0)
             {
-                request.ComputedCount = _kv.AttachCachedPrefix(request.Id, request.TokenSpan);
+                request.ComputedCount = _kv.AttachCachedPrefix(request.Id, request.TokenSpan, request.KvTier);
                 if (request.PreemptionCount == 0) request.CachedPromptCount = request.ComputedCount;
             }
             int count = ChunkSize(request, budget);
@@ -185,6 +189,7 @@ public sealed class Scheduler
                 // Do not hold cached blocks while waiting: others may need them.
                 _kv.Free(request.Id);
                 request.ComputedCount = 0;
+                KvRefused = true;
                 break;
             }
             RemoveWaiting(request);

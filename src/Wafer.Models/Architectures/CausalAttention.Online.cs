@@ -34,7 +34,7 @@ internal sealed partial class CausalAttention
         var positions = _batch.Positions;
         int sequence = _batch.SequenceIds[firstToken], span = positions[firstToken + count - 1] + 1;
         int lo = WindowStart(positions[firstToken]); // the earliest position any of the tokens sees
-        bool keysF32 = _cache.KeyType == KvType.F32, valuesF32 = _cache.ValueType == KvType.F32;
+        bool keysF32 = _cache.KeyTypeOf(sequence) == KvType.F32, valuesF32 = _cache.ValueTypeOf(sequence) == KvType.F32;
         if ((!keysF32 || !valuesF32) && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
         if (t_chunk == null || t_chunk.Length < items * Chunk) t_chunk = new float[items * Chunk];
         if (t_max == null || t_sum == null || t_max.Length < items)

@@ -66,7 +66,16 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
         _batch = batch;
         int n = batch.Count;
         // An F16/Q8_0 cache widens a KV head's rows once per item: items of all the query heads sharing it, so none is widened twice.
-        bool widened = cache.KeyType != KvType.F32 || cache.ValueType != KvType.F32;
+        // Types are per sequence (an adaptive cache holds some sequences narrower than others); tiles read keys and values alike.
+        bool widened = false, sameTypes = true;
+        for (int i = 0; i < n; i++)
+        {
+            int s = batch.SequenceIds[i];
+            if (i > 0 && s == batch.SequenceIds[i - 1]) continue;
+            var (k, v) = (cache.KeyTypeOf(s), cache.ValueTypeOf(s));
+            widened |= k != KvType.F32 || v != KvType.F32;
+            sameTypes &= k == v;
+        }
         // Past a chunk of positions the rows no longer stay in the core's caches between the heads that share them: one item
         // per KV head reads each row once for all of them (a decode step at depth 4096 reads a seventh of the bytes on Qwen2.5).
         bool deep = false, split = false; // split: a token sees more than a chunk (its window allowing), so its chunks can be shared out
@@ -76,7 +85,7 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
             split = batch.Positions[i] + 1 - WindowStart(batch.Positions[i]) > Chunk;
         }
         _headsPerItem = widened || deep || n * config.KvHeadCount >= 8 * threads ? config.HeadCount / config.KvHeadCount : 1;
-        _tiles = cache.KeyType == cache.ValueType ? Tile(batch) : 0;
+        _tiles = sameTypes ? Tile(batch) : 0;
         _parts = 1;
         if (_tiles > 0 && _tiles * config.KvHeadCount >= 2 * threads && _tiles < n) return _tiles * config.KvHeadCount;
         _tiles = 0;
@@ -140,12 +149,12 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
         float scale = config.AttentionScale;
         var positions = _batch.Positions;
         var sequences = _batch.SequenceIds;
-        bool f32 = _cache.KeyType == KvType.F32;
-        if (!f32 && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
         for (int item = start; item < end; item++)
         {
             int tile = item / kvHeads, kvHead = item % kvHeads, kvOffset = kvHead * headDim;
             int first = _tileStart[tile], count = _tileCount[tile], sequence = sequences[first];
+            bool f32 = _cache.KeyTypeOf(sequence) == KvType.F32; // a tile's keys and values have one type (Bind)
+            if (!f32 && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
             int last = positions[first + count - 1], span = last + 1; // every token's span fits in the last one's
             int lo = WindowStart(positions[first]);                     // and every token's window starts at or after the first one's
             if (span - lo > Chunk)
@@ -227,12 +236,12 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
             // Scores of head h at position t: h·span + t − lo, over the positions the token sees (lo = 0 without a window).
             if (t_scores == null || t_scores.Length < g * span) t_scores = new float[Math.Max(g * span, 2 * (t_scores?.Length ?? 256))];
             var queries = _queries.AsSpan(token * config.QueryLength + firstHead * headDim, g * headDim);
-            bool widen = _cache.KeyType != KvType.F32 || _cache.ValueType != KvType.F32;
-            if (widen && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
+            bool keysF32 = _cache.KeyTypeOf(sequence) == KvType.F32, valuesF32 = _cache.ValueTypeOf(sequence) == KvType.F32;
+            if ((!keysF32 || !valuesF32) && (t_rows == null || t_rows.Length < RunRows * headDim)) t_rows = new float[RunRows * headDim];
             for (int t = lo; t <= last;)
             {
                 int run;
-                if (_cache.KeyType == KvType.F32)
+                if (keysF32)
                 {
                     var keys = _cache.KeyRun(_layer, sequence, t, last + 1 - t)[kvOffset..];
                     run = (keys.Length + kvOffset) / kvLength;
@@ -254,7 +263,7 @@ internal sealed partial class CausalAttention(ModelConfig config) : IRangeWork
             for (int t = lo; t <= last;)
             {
                 int run;
-                if (_cache.ValueType == KvType.F32)
+                if (valuesF32)
                 {
                     var values = _cache.ValueRun(_layer, sequence, t, last + 1 - t)[kvOffset..];
                     run = (values.Length + kvOffset) / kvLength;

@@ -9,6 +9,13 @@ public interface IKvCache
     /// <summary>How values are stored.</summary>
     KvType ValueType { get; }
 
+    /// <summary>How the keys of forward-batch sequence <paramref name="sequenceId"/> are stored: <see cref="KeyType"/>, unless the
+    /// cache keeps some sequences at another precision (<c>--adaptive</c>).</summary>
+    KvType KeyTypeOf(int sequenceId) => KeyType;
+
+    /// <summary>How the values of a sequence are stored, as <see cref="KeyTypeOf"/>.</summary>
+    KvType ValueTypeOf(int sequenceId) => ValueType;
+
     /// <summary>Stores one token's key and value rows [kvHeads·headDim], converted to the cache's types.</summary>
     void Write(int layer, int sequenceId, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value);
 

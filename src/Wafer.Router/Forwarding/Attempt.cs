@@ -47,6 +47,9 @@ internal sealed class Attempt : IAsyncDisposable
     /// <summary>The backend's Content-Type.</summary>
     public MediaTypeHeaderValue? ContentType { get; private set; }
 
+    /// <summary>The backend's <c>X-Wafer-KV-Precision</c> (which KV precision served the request, <c>wafer serve --adaptive</c>), or null.</summary>
+    public string? KvPrecision { get; private set; }
+
     /// <summary>Bytes read from the backend and not yet written to the client.</summary>
     public ReadOnlyMemory<byte> Buffered => _buffer.AsMemory(0, BufferedCount);
 
@@ -127,6 +130,7 @@ internal sealed class Attempt : IAsyncDisposable
         _response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         StatusCode = (int)_response.StatusCode;
         ContentType = _response.Content.Headers.ContentType;
+        KvPrecision = _response.Headers.TryGetValues("X-Wafer-KV-Precision", out var precision) ? precision.FirstOrDefault() : null;
         _body = await _response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         if (StatusCode >= 400)
         {

@@ -14,6 +14,7 @@ internal static class ResponseWriter
         response.StatusCode = attempt.StatusCode;
         if (attempt.ContentType != null) response.ContentType = attempt.ContentType.ToString();
         response.Headers["x-wafer-backend"] = attempt.Backend.Name;
+        if (attempt.KvPrecision != null) response.Headers["X-Wafer-KV-Precision"] = attempt.KvPrecision; // passed on as the backend said it
         var ct = http.RequestAborted;
         if (attempt.Complete)
         {

@@ -177,10 +177,22 @@ internal static class GenerationRequestParser
             TopLogprobs = logprobs ? top : -1,
             IgnoreEndOfGeneration = JsonFields.Bool(body, "ignore_eos") ?? false,
             Grammar = Constraint(body),
+            Quality = Quality(body),
         };
         request = Speculative(body, model, request, logprobs);
         return new ParsedGeneration(request, stream, includeUsage, logprobs, top, promptParam);
     }
+
+    /// <summary>The extension <c>quality</c>: <c>"auto"</c> (absent: the KV precision follows the server's load under
+    /// <c>--adaptive</c>), <c>"full"</c> (never reduced) or <c>"fast"</c> (always the reduced precision; 400 from a server without
+    /// <c>--adaptive</c>, where the engine names the fix).</summary>
+    private static Wafer.Engine.Adaptive.KvQuality Quality(JsonElement body) => JsonFields.String(body, "quality") switch
+    {
+        null or "auto" => Wafer.Engine.Adaptive.KvQuality.Auto,
+        "full" => Wafer.Engine.Adaptive.KvQuality.Full,
+        "fast" => Wafer.Engine.Adaptive.KvQuality.Fast,
+        var other => throw ApiException.BadParameter("quality", $"'quality' must be \"auto\", \"full\" or \"fast\", got \"{other}\""),
+    };
 
     /// <summary>Speculative decoding per request: OpenAI's <c>prediction</c> (<c>{"type": "content", "content": text or text
     /// parts}</c>: Predicted Outputs, whose tokens the n-gram proposer looks up first; it turns n-gram drafts on for the

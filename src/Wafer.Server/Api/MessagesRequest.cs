@@ -12,7 +12,7 @@ namespace Wafer.Server.Api;
 /// </remarks>
 internal static class MessagesRequest
 {
-    private static readonly HashSet<string> Known = ["model", "keep_alive", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "stream", "tools", "tool_choice", "metadata", "thinking", "service_tier"];
+    private static readonly HashSet<string> Known = ["model", "keep_alive", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "stream", "tools", "tool_choice", "metadata", "thinking", "service_tier", "quality"];
 
     public static JsonElement ToChat(JsonElement body, bool countOnly = false)
     {
@@ -27,7 +27,7 @@ internal static class MessagesRequest
         if (!countOnly)
         {
             chat["max_tokens"] = JsonFields.Integer(body, "max_tokens", 1, int.MaxValue) ?? throw ApiException.BadParameter("max_tokens", "'max_tokens' is required");
-            foreach (string name in (string[])["temperature", "top_p", "top_k", "stream"])
+            foreach (string name in (string[])["temperature", "top_p", "top_k", "stream", "quality"])
                 if (body.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null) chat[name] = v.Clone();
             if (body.TryGetProperty("temperature", out var t) && t.ValueKind == JsonValueKind.Number && t.GetDouble() > 1)
                 throw ApiException.BadParameter("temperature", "'temperature' must be in [0, 1] on the Messages API");

@@ -187,6 +187,7 @@ internal sealed class OpenAiJson(Tokenizer tokenizer, string model, string id, l
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", u?.CachedPromptTokens ?? 0);
         w.WriteEndObject();
+        if (u != null) w.WriteString("kv_precision", u.KvPrecision); // Wafer's: the KV precision that served the request (--adaptive)
         if (u is { Speculative: true })
         {
             // OpenAI's Predicted Outputs counts, here for every speculative draft (a prediction's or the n-gram lookup's).

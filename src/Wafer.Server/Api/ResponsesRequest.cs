@@ -16,7 +16,7 @@ namespace Wafer.Server.Api;
 /// </remarks>
 internal static class ResponsesRequest
 {
-    private static readonly HashSet<string> Passed = ["model", "keep_alive", "temperature", "top_p", "stream", "parallel_tool_calls", "seed", "top_k", "min_p", "user", "metadata", "stop"];
+    private static readonly HashSet<string> Passed = ["model", "keep_alive", "temperature", "top_p", "stream", "parallel_tool_calls", "seed", "top_k", "min_p", "user", "metadata", "stop", "quality"];
     private static readonly HashSet<string> Handled = ["input", "instructions", "max_output_tokens", "text", "tools", "tool_choice", "previous_response_id", "store", "truncation", "include"];
 
     /// <summary>The chat body; <paramref name="knowledgeBaseId"/> is the served knowledge base's name (null without one).</summary>

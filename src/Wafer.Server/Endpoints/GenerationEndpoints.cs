@@ -37,6 +37,7 @@ internal static class GenerationEndpoints
         var reasoning = Reasoning(server.Options, model, parsed);
         using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         await using var stream = await SubmitAsync(model.Engine, parsed, grounding, ct).ConfigureAwait(false);
+        NamePrecision(http, stream);
         if (!parsed.Stream)
         {
             var result = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -186,6 +187,7 @@ internal static class GenerationEndpoints
         using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
         await using var stream = await SubmitAsync(model.Engine, parsed, ct).ConfigureAwait(false);
+        NamePrecision(http, stream);
         if (!parsed.Stream)
         {
             var r = await CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -256,6 +258,13 @@ internal static class GenerationEndpoints
             throw grounding.TooLong(e);
         }
     }
+
+    /// <summary>The response header that names the KV precision the engine stores the request at (<c>f32</c>, <c>f16</c>,
+    /// <c>q8_0</c>; under <c>--adaptive</c> the reduced one while the server is under pressure). <c>usage.kv_precision</c> says the same.</summary>
+    public const string KvPrecisionHeader = "X-Wafer-KV-Precision";
+
+    /// <summary>Sets <see cref="KvPrecisionHeader"/> for a request the engine has queued (before the first byte of the body).</summary>
+    internal static void NamePrecision(HttpContext http, GenerationStream stream) => http.Response.Headers[KvPrecisionHeader] = stream.KvPrecision;
 
     /// <summary>Submits the request and waits until the engine has queued it; engine refusals become HTTP errors.</summary>
     internal static async Task<GenerationStream> SubmitAsync(InferenceEngine engine, ParsedGeneration parsed, CancellationToken ct)

@@ -45,6 +45,7 @@ internal static class MessagesEndpoints
         using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         var ct = http.RequestAborted;
         await using var stream = await GenerationEndpoints.SubmitAsync(model.Engine, parsed, ChatNames, ct).ConfigureAwait(false);
+        GenerationEndpoints.NamePrecision(http, stream);
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -247,6 +248,7 @@ internal static class MessagesEndpoints
         w.WriteNumber("output_tokens", usage?.CompletionTokens ?? 0);
         w.WriteNumber("cache_read_input_tokens", usage?.CachedPromptTokens ?? 0);
         w.WriteNumber("cache_creation_input_tokens", 0);
+        if (usage != null) w.WriteString("kv_precision", usage.KvPrecision);
         w.WriteEndObject();
         w.WriteEndObject();
     }

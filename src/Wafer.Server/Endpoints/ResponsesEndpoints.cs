@@ -33,6 +33,7 @@ internal static class ResponsesEndpoints
         var response = new ResponseWriter("resp_" + Guid.NewGuid().ToString("N"), model.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), body.RootElement.Clone(), grounding, results);
         using var lease = served.Model.Admission.Admit(parsed.Request.PromptTokens.Count);
         await using var stream = await SubmitAsync(model, parsed, grounding, ct).ConfigureAwait(false);
+        GenerationEndpoints.NamePrecision(http, stream);
         if (!parsed.Stream)
         {
             var result = await GenerationEndpoints.CollectAsync(stream, lease, ct).ConfigureAwait(false);
@@ -299,6 +300,7 @@ internal static class ResponsesEndpoints
                 w.WriteNumber("reasoning_tokens", 0);
                 w.WriteEndObject();
                 w.WriteNumber("total_tokens", usage.PromptTokens + usage.CompletionTokens);
+                w.WriteString("kv_precision", usage.KvPrecision);
                 w.WriteEndObject();
             }
             else w.WriteNull("usage");

@@ -42,6 +42,10 @@ public sealed record ServerOptions
     /// 34/128 of it and decodes faster.</summary>
     public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F32, Wafer.Models.Inference.KvType.F32);
 
+    /// <summary>The adaptive mode (<c>--adaptive</c>): under KV or queue pressure new requests are stored at a reduced KV
+    /// precision; null = off.</summary>
+    public Wafer.Engine.Adaptive.AdaptiveOptions? Adaptive { get; init; }
+
     /// <summary>KV cache size in MiB (0 = from free memory).</summary>
     public long KvCacheMiB { get; init; }
     /// <summary>Sequences decoded together.</summary>

@@ -152,7 +152,7 @@ public sealed class WaferServer : IAsyncDisposable
         {
             ServerLog.Ready(server.Context.Logger, model.Name, Path.GetFileName(spec.Path), model.Model.File.FileBytes / 1048576.0,
                 model.Model.Config.Architecture, url, contextLength, model.Engine.KvCapacityTokens,
-                model.Engine.KvCacheBytes / 1048576.0, KvName(options), options.MaxSequences, options.MaxQueue);
+                model.Engine.KvCacheBytes / 1048576.0, KvName(options, model.Engine), options.MaxSequences, options.MaxQueue);
             server._startModel.TrySetResult(model);
         }
         else
@@ -163,8 +163,13 @@ public sealed class WaferServer : IAsyncDisposable
         return served;
     }
 
-    private static string KvName(ServerOptions options) =>
-        options.KvTypes.Keys == options.KvTypes.Values ? options.KvTypes.Keys.Name() : $"keys {options.KvTypes.Keys.Name()}, values {options.KvTypes.Values.Name()}";
+    private static string KvName(ServerOptions options, InferenceEngine engine)
+    {
+        string full = options.KvTypes.Keys == options.KvTypes.Values ? options.KvTypes.Keys.Name() : $"keys {options.KvTypes.Keys.Name()}, values {options.KvTypes.Values.Name()}";
+        if (options.Adaptive is not { } a) return full;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{full}; --adaptive: {a.Reduced.Name} ({engine.KvCapacityTokensAt(1)} tokens) from {a.EnterKvUsage:P0} KV use{(a.EnterWaiting > 0 ? $" or {a.EnterWaiting} waiting" : "")} until {a.ExitKvUsage:P0}");
+    }
 
     /// <summary>Loads a model and starts its engine; the engine resolves the context length (<c>--ctx</c>, 0 = the model's, at most 4096).</summary>
     private static LocalModel LoadModel(ServerOptions options, ModelSpec spec)
@@ -205,6 +210,7 @@ public sealed class WaferServer : IAsyncDisposable
         KvCacheMiB = options.KvCacheMiB,
         KeyType = options.KvTypes.Keys,
         ValueType = options.KvTypes.Values,
+        Adaptive = options.Adaptive,
         MetricsModel = spec.Name,
     };
 

@@ -115,3 +115,46 @@ public class KvCacheManagerTests
         Assert.Equal(8, kv.FreeBlocks);
     }
 }
+
+/// <summary>Precision tiers in one pool (<c>--adaptive</c>): a narrower tier's block holds more tokens, and prefixes are shared
+/// only within a tier.</summary>
+public class KvCacheManagerTierTests
+{
+    [Fact]
+    public void TryAllocate_ReducedTier_FewerBlocksForTheSameTokens()
+    {
+        var kv = new KvCacheManager(8, 16, tierBlockSizes: [16, 60]);
+        kv.AttachCachedPrefix(1, Enumerable.Range(0, 10).ToArray(), tier: 1);
+        Assert.True(kv.TryAllocate(1, 120));
+        Assert.Equal(2, kv.BlockTable(1).Count);
+        Assert.Equal(1, kv.TierOf(1));
+        Assert.True(kv.TryAllocate(2, 96)); // tier 0 (never attached): 6 blocks of 16
+        Assert.Equal(6, kv.BlockTable(2).Count);
+        Assert.Equal(0, kv.FreeBlocks);
+        kv.Free(1);
+        kv.Free(2);
+        Assert.Equal(8, kv.FreeBlocks);
+    }
+
+    [Fact]
+    public void AttachCachedPrefix_OnlyFromTheSameTier()
+    {
+        var kv = new KvCacheManager(16, 16, tierBlockSizes: [16, 60]);
+        var tokens = Enumerable.Range(100, 130).ToArray();
+        foreach (var (id, tier) in new[] { (1L, 0), (2L, 1) })
+        {
+            kv.AttachCachedPrefix(id, tokens, tier);
+            kv.TryAllocate(id, tokens.Length);
+            kv.RegisterFullBlocks(id, tokens, tokens.Length);
+        }
+        Assert.Equal(128, kv.AttachCachedPrefix(3, tokens, tier: 0)); // 8 blocks of 16
+        Assert.Equal(120, kv.AttachCachedPrefix(4, tokens, tier: 1)); // 2 blocks of 60
+        Assert.DoesNotContain(kv.BlockTable(3)[0], kv.BlockTable(4));
+        Assert.Equal(kv.BlockTable(1).Take(8), kv.BlockTable(3));
+        Assert.Equal(kv.BlockTable(2).Take(2), kv.BlockTable(4));
+    }
+
+    [Fact]
+    public void Constructor_TierZeroMustBeTheBlockSize() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvCacheManager(4, 16, tierBlockSizes: [32, 60]));
+}

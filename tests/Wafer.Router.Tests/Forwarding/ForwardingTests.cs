@@ -20,6 +20,20 @@ public sealed class ForwardingTests
         Assert.Contains("\"finish_reason\":\"stop\"", outcome.Body);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Forward_BackendNamesItsKvPrecision_TheClientSeesIt(bool stream)
+    {
+        await using var a = await FakeBackend.StartAsync();
+        a.Server.Options = a.Server.Options with { KvPrecisionFor = _ => "q8_0" }; // wafer serve --adaptive under pressure
+        await using var router = await InProcessRouter.StartAsync(Configs.Router([Configs.Backend("a", a.Url)], [Configs.Route("m", ["a"])]));
+        using var response = await router.Http.PostAsync("v1/chat/completions",
+            new StringContent(LoadClient.ChatBody("m", "hi", stream: stream), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode);
+        Assert.Equal("q8_0", response.Headers.GetValues("X-Wafer-KV-Precision").Single());
+    }
+
     [Fact]
     public async Task Forward_BackendAnswers500_RetriedOnAnotherAndEjectionCounted()
     {

@@ -7,7 +7,7 @@ public class BenchServeJsonTests
 {
     private static readonly string[] RunKeys =
     [
-        "concurrency", "requests_completed", "errors", "errors_by_status", "reconnects", "duration_s", "request_throughput", "output_token_throughput",
+        "concurrency", "requests_completed", "errors", "errors_by_status", "reconnects", "kv_precision", "duration_s", "request_throughput", "output_token_throughput",
         "input_token_throughput", "goodput", "ttft_ms", "itl_ms", "e2e_ms", "tpot_ms", "requests",
     ];
 

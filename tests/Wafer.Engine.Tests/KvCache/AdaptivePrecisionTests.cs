@@ -36,9 +36,9 @@ public sealed class AdaptivePrecisionTests : IDisposable
 
     private static readonly KvPrecision Q8 = new(KvType.Q8_0, KvType.Q8_0);
 
-    private InferenceEngine Start(KvType type, AdaptiveOptions? adaptive = null, long kvTokens = 512) => new(_model, _tokenizer, new EngineOptions
+    private InferenceEngine Start(KvType type, AdaptiveOptions? adaptive = null, long kvTokens = 512, Wafer.Engine.Speculation.SpeculationOptions? speculation = null) => new(_model, _tokenizer, new EngineOptions
     {
-        Scheduler = new SchedulerOptions { ContextLength = 64, MaxSequences = 8, MaxBatchTokens = 64 },
+        Scheduler = new SchedulerOptions { ContextLength = 64, MaxSequences = 8, MaxBatchTokens = 64, Speculation = speculation ?? Wafer.Engine.Speculation.SpeculationOptions.Off },
         KvCacheTokens = kvTokens,
         KeyType = type,
         ValueType = type,
@@ -192,6 +192,28 @@ public sealed class AdaptivePrecisionTests : IDisposable
         var d = engine.Submit(Request(4));
         Assert.Equal("f32", (await Collect(d).WaitAsync(HangTimeout))[^1].Usage!.KvPrecision); // the pressure ended with the work
         Assert.False(engine.UnderPressure);
+    }
+
+    [Fact]
+    public async Task Engine_FastWithNgramSpeculation_RollbackInTheNarrowTier_SameGreedyTokens()
+    {
+        var ngram = new Wafer.Engine.Speculation.SpeculationOptions { Method = Wafer.Engine.Speculation.SpeculationMethod.Ngram, MaxDraftTokens = 5, SaturationRows = 64, MeasuredCost = false };
+        await using var spec = Start(KvType.F32, new AdaptiveOptions { Reduced = Q8 }, speculation: ngram);
+        await using var q8 = Start(KvType.Q8_0);
+        // A prompt that repeats itself, so the n-gram proposer drafts; 60-token Q8_0 blocks, so drafts cross no block edge here
+        // and rolled-back rows are overwritten in place.
+        var request = new GenerationRequest
+        {
+            PromptTokens = [.. Enumerable.Range(0, 24).Select(i => i % 6 + 1)],
+            MaxTokens = 30,
+            IgnoreEndOfGeneration = true,
+        };
+        var fast = await Collect(spec.Submit(request with { Quality = KvQuality.Fast })).WaitAsync(HangTimeout);
+        var plain = await Collect(q8.Submit(request)).WaitAsync(HangTimeout);
+        Assert.Equal("q8_0", fast[^1].Usage!.KvPrecision);
+        Assert.Equal(plain.Select(e => e.Token), fast.Select(e => e.Token));
+        var (drafted, accepted) = spec.SpeculationCounts;
+        Assert.True(drafted > accepted, $"{drafted} drafted, {accepted} accepted: nothing was rolled back, so rollback was not tested");
     }
 
     [Fact]

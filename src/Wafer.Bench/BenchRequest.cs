@@ -18,4 +18,11 @@ internal sealed record BenchRequest(int Index, string? SystemPrompt, string Prom
 
     /// <summary>Keep the answer's text in the record (the first pass of <c>--predicted</c>).</summary>
     public bool CaptureText { get; init; }
+
+    /// <summary>The request with <paramref name="tag"/> as the first word of its prompt (of the shared system prompt where there
+    /// is one, so a group still shares it): prompts tagged differently share no prefix, so a server's prefix cache cannot answer
+    /// one load level from the prompts of another (or of the warm-up).</summary>
+    public BenchRequest Tagged(string tag) => SystemPrompt != null
+        ? this with { SystemPrompt = tag + " " + SystemPrompt, PromptWordCount = PromptWordCount + 1 }
+        : this with { Prompt = tag + " " + Prompt, PromptWordCount = PromptWordCount + 1 };
 }

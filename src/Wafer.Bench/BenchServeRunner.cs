@@ -2,7 +2,8 @@ namespace Wafer.Bench;
 
 /// <summary>Runs one <c>wafer bench serve</c>: the same seeded workload at every load level, after an unmeasured warm-up.</summary>
 /// <remarks>
-/// Step 1: generate the workload from the seed (once; every level replays it).
+/// Step 1: generate the workload from the seed (once; every level replays it, each with its own first word, so that a server's
+/// prefix cache cannot serve one level from another's prompts).
 /// Step 2: send the warm-up requests one at a time and discard them.
 /// Step 3: per level, drive the load and summarise it against the SLOs.
 /// </remarks>
@@ -50,7 +51,7 @@ internal sealed class BenchServeRunner
         long start = time.GetTimestamp();
         for (int i = 0; i < options.WarmupCount; i++)
         {
-            var record = await sender.SendAsync(Requests[i % Requests.Count], start, cancellationToken).ConfigureAwait(false);
+            var record = await sender.SendAsync(Tag(Requests[i % Requests.Count], "warm-up"), start, cancellationToken).ConfigureAwait(false);
             if (!record.Success) failed.Add(record);
         }
         return failed;
@@ -62,7 +63,13 @@ internal sealed class BenchServeRunner
         var level = options.Levels[levelIndex];
         // Each level gets its own arrival sequence, reproducible from the one seed.
         int arrivalSeed = unchecked(options.Seed + 1_000_003 * (levelIndex + 1));
-        var result = await new LoadDriver(sender, time).RunAsync(Requests, level, arrivalSeed, completed, cancellationToken).ConfigureAwait(false);
+        var requests = options.Predicted ? Requests : [.. Requests.Select(r => Tag(r, $"level-{levelIndex + 1}"))];
+        var result = await new LoadDriver(sender, time).RunAsync(requests, level, arrivalSeed, completed, cancellationToken).ConfigureAwait(false);
         return RunSummary.Compute(result, options.Slo);
     }
+
+    /// <summary>Tags a request's prompt for one phase (warm-up, or a level) of the run, so that no phase's prompts are answered
+    /// from a prefix cache filled by another; the lengths and words are the same in every phase. <c>--predicted</c> keeps the
+    /// prompts as they are: its predictions are the answers to exactly those.</summary>
+    private BenchRequest Tag(BenchRequest request, string tag) => options.Predicted ? request : request.Tagged(tag);
 }

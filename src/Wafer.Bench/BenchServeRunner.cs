@@ -63,7 +63,7 @@ internal sealed class BenchServeRunner
         var level = options.Levels[levelIndex];
         // Each level gets its own arrival sequence, reproducible from the one seed.
         int arrivalSeed = unchecked(options.Seed + 1_000_003 * (levelIndex + 1));
-        var requests = options.Predicted ? Requests : [.. Requests.Select(r => Tag(r, $"level-{levelIndex + 1}"))];
+        List<BenchRequest> requests = [.. Requests.Select(r => Tag(r, $"level-{levelIndex + 1}"))];
         var result = await new LoadDriver(sender, time).RunAsync(requests, level, arrivalSeed, completed, cancellationToken).ConfigureAwait(false);
         return RunSummary.Compute(result, options.Slo);
     }

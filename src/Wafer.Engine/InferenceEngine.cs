@@ -71,9 +71,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         _adaptive = _options.Adaptive?.Validate(full, model.Config.HeadDim);
         _precisions = _adaptive == null ? [full] : [full, _adaptive.Reduced];
         _heldByTier = new int[_precisions.Length];
-        var tierSizes = PagedKvStorage.TierBlockSizes(model.Config, _options.BlockSize, full, _adaptive?.Reduced);
-        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context, tierSizes);
         _storage = new PagedKvStorage(model.Config, blocks, _options.BlockSize, _options.KeyType, _options.ValueType, _adaptive?.Reduced);
+        _kv = new KvCacheManager(blocks, _options.BlockSize, _options.PrefixCaching, context, _storage.BlockSizes); // the storage's tiers, so both agree
         var speculation = _options.Scheduler.Speculation;
         if (speculation.Method == Speculation.SpeculationMethod.Draft)
         {
@@ -117,9 +116,6 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     /// <summary>KV cache capacity in tokens (at full precision).</summary>
     public long KvCapacityTokens => (long)_kv.TotalBlocks * _kv.BlockSize;
-
-    /// <summary>The precisions sequences are stored at, by tier: the full one, then the reduced one under <c>--adaptive</c>.</summary>
-    public IReadOnlyList<KvPrecision> KvPrecisions => _precisions;
 
     /// <summary>KV cache capacity in tokens if every sequence were stored at tier <paramref name="tier"/>.</summary>
     public long KvCapacityTokensAt(int tier) => (long)_kv.TotalBlocks * _kv.BlockSizeOf(tier);

@@ -20,12 +20,15 @@ internal static class BenchTestKit
         RequestTimeout = TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>The sender a run uses: <paramref name="http"/> for requests, <paramref name="reconnectHttp"/> for retries on a fresh connection.</summary>
+    public static OpenAiStreamingSender Sender(BenchServeOptions options, HttpClient http, HttpClient reconnectHttp, TimeSpan? timeout = null) =>
+        new(http, BenchHttpClient.BaseAddress(options.Url), options.Model, null, options.Endpoint,
+            TimeProvider.System, timeout ?? options.RequestTimeout, ignoreEos: false, reconnectHttp);
+
     public static async Task<RunSummary> RunAsync(BenchServeOptions options, HttpClient http, TimeSpan? timeout = null)
     {
         using var reconnectHttp = BenchHttpClient.CreateFresh();
-        var sender = new OpenAiStreamingSender(http, BenchHttpClient.BaseAddress(options.Url), options.Model, null, options.Endpoint,
-            TimeProvider.System, timeout ?? options.RequestTimeout, ignoreEos: false, reconnectHttp);
-        var runner = new BenchServeRunner(options, sender, TimeProvider.System);
+        var runner = new BenchServeRunner(options, Sender(options, http, reconnectHttp, timeout), TimeProvider.System);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         return await runner.RunLevelAsync(0, null, bound.Token);
     }

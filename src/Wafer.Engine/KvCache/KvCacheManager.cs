@@ -44,9 +44,6 @@ public sealed class KvCacheManager
     /// <summary>Tokens per block of the full-precision tier.</summary>
     public int BlockSize { get; }
 
-    /// <summary>Precision tiers (1 without <c>--adaptive</c>).</summary>
-    public int TierCount => _tierBlockSizes.Length;
-
     /// <summary>Tokens per block of <paramref name="tier"/>.</summary>
     public int BlockSizeOf(int tier) => _tierBlockSizes[tier];
 

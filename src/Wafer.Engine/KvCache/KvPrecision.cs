@@ -9,9 +9,6 @@ public readonly record struct KvPrecision(KvType Key, KvType Value)
     /// <summary>The name responses and metrics carry: <c>f16</c> when keys and values agree, else <c>q8_0/f16</c> (keys/values).</summary>
     public string Name => Key == Value ? Key.Name() : $"{Key.Name()}/{Value.Name()}";
 
-    /// <summary>Bytes one token takes in one layer's keys and values of <paramref name="kvLength"/> values each.</summary>
-    public int RowBytes(int kvLength) => Key.RowBytes(kvLength) + Value.RowBytes(kvLength);
-
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -50,6 +50,9 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
         TotalBytes = (_keyLayerStride + _valueLayerStride) * _layerCount;
     }
 
+    /// <summary>Tokens per block of each precision tier (<see cref="TierBlockSizes"/>), for the <see cref="KvCacheManager"/>'s bookkeeping.</summary>
+    public IReadOnlyList<int> BlockSizes => Array.ConvertAll(_tiers, t => t.BlockSize);
+
     /// <summary>Blocks held.</summary>
     public int BlockCount { get; }
 

@@ -2,6 +2,7 @@ using Wafer.Engine.Adaptive;
 using Wafer.Engine.KvCache;
 using Wafer.Engine.Requests;
 using Wafer.Engine.Scheduling;
+using Wafer.Engine.Speculation;
 using Wafer.Kernels.Parallelism;
 using Wafer.Models;
 using Wafer.Models.Architectures;
@@ -36,9 +37,9 @@ public sealed class AdaptivePrecisionTests : IDisposable
 
     private static readonly KvPrecision Q8 = new(KvType.Q8_0, KvType.Q8_0);
 
-    private InferenceEngine Start(KvType type, AdaptiveOptions? adaptive = null, long kvTokens = 512, Wafer.Engine.Speculation.SpeculationOptions? speculation = null) => new(_model, _tokenizer, new EngineOptions
+    private InferenceEngine Start(KvType type, AdaptiveOptions? adaptive = null, long kvTokens = 512, SpeculationOptions? speculation = null) => new(_model, _tokenizer, new EngineOptions
     {
-        Scheduler = new SchedulerOptions { ContextLength = 64, MaxSequences = 8, MaxBatchTokens = 64, Speculation = speculation ?? Wafer.Engine.Speculation.SpeculationOptions.Off },
+        Scheduler = new SchedulerOptions { ContextLength = 64, MaxSequences = 8, MaxBatchTokens = 64, Speculation = speculation ?? SpeculationOptions.Off },
         KvCacheTokens = kvTokens,
         KeyType = type,
         ValueType = type,
@@ -197,7 +198,7 @@ public sealed class AdaptivePrecisionTests : IDisposable
     [Fact]
     public async Task Engine_FastWithNgramSpeculation_RollbackInTheNarrowTier_SameGreedyTokens()
     {
-        var ngram = new Wafer.Engine.Speculation.SpeculationOptions { Method = Wafer.Engine.Speculation.SpeculationMethod.Ngram, MaxDraftTokens = 5, SaturationRows = 64, MeasuredCost = false };
+        var ngram = new SpeculationOptions { Method = SpeculationMethod.Ngram, MaxDraftTokens = 5, SaturationRows = 64, MeasuredCost = false };
         await using var spec = Start(KvType.F32, new AdaptiveOptions { Reduced = Q8 }, speculation: ngram);
         await using var q8 = Start(KvType.Q8_0);
         // A prompt that repeats itself, so the n-gram proposer drafts; 60-token Q8_0 blocks, so drafts cross no block edge here

@@ -20,7 +20,7 @@ internal static unsafe class InstructionChoice
 
     public static void Run()
     {
-        if (!Q8Gemm.IsSupported) { Console.WriteLine("needs AVX-VNNI"); return; }
+        if (!Q8Gemm.IsSupported) { Console.WriteLine("needs AVX-VNNI or AVX2"); return; }
         var random = new Random(1);
         int columns = Blocks * 32;
         long rowBytes = TensorTypes.RowBytes(GgmlType.Q4_0, columns);
@@ -154,7 +154,7 @@ internal static unsafe class InstructionChoice
     /// on the same L1-resident weights and 8 activation rows, one thread, for Q8_0 and Q4_0.</summary>
     public static void Layouts()
     {
-        if (!Q8Gemm.IsSupported) { Console.WriteLine("needs AVX-VNNI"); return; }
+        if (!Q8Gemm.IsSupported) { Console.WriteLine("needs AVX-VNNI or AVX2"); return; }
         Layout<Q8_0WeightBlock, Q8_0x8Block>(GgmlType.Q8_0);
         Layout<Q4_0WeightBlock, Q4_0x8Block>(GgmlType.Q4_0);
     }
@@ -188,6 +188,12 @@ internal static unsafe class InstructionChoice
         Q8Activations.Prepare(activations, acts, Blocks, TRow.Offset, scales, corrections, blockCorrections);
         float* rowMajor = stackalloc float[rows * acts];
         float* interleaved = stackalloc float[rows * acts];
+        float* wide = stackalloc float[2 * rows * acts];
+        byte* packed16 = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(2 * rowBytes * rows), 64);
+        Buffer.MemoryCopy(packed, packed16, rowBytes * rows, rowBytes * rows);
+        Buffer.MemoryCopy(packed, packed16 + rowBytes * rows, rowBytes * rows, rowBytes * rows);
+        short* widened = (short*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(2 * 32 * Blocks * acts), 64);
+        if (WideInterleavedGemm.IsSupported) WideInterleavedGemm.Widen(activations, 34 * Blocks, acts, Blocks, widened);
         const int calls = 100_000;
         double macs = (double)rows * acts * columns * calls;
         for (int pass = 0; pass < 3; pass++)
@@ -209,10 +215,23 @@ internal static unsafe class InstructionChoice
             for (int i = 0; i < calls; i++)
                 InterleavedGemm.Tile8x8<TInterleaved>(packed, activations, 34 * Blocks, scales, blockCorrections, Blocks, interleaved, rows);
             double squareRate = macs / clock.Elapsed.TotalSeconds / 1e9;
+            string wideText = "n/a (needs AVX-512BW without AVX-VNNI)";
+            if (WideInterleavedGemm.IsSupported)
+            {
+                clock.Restart();
+                for (int i = 0; i < calls / 2; i++) // 16 rows (the group twice) per call
+                    WideInterleavedGemm.Tile16x8<TInterleaved>(packed16, rowBytes * rows, widened, scales, blockCorrections, Blocks, wide, 2 * rows);
+                double wideRate = macs / clock.Elapsed.TotalSeconds / 1e9;
+                bool same = true;
+                for (int b = 0; b < acts; b++)
+                    for (int r = 0; r < 2 * rows; r++)
+                        same &= wide[b * 2 * rows + r] == interleaved[b * rows + r % rows];
+                wideText = string.Create(CultureInfo.InvariantCulture, $"{wideRate:F1} GMAC/s ({(same ? "bit-identical" : "DIFFERENT")})");
+            }
             double maxDiff = 0;
             for (int i = 0; i < rows * acts; i++) maxDiff = Math.Max(maxDiff, Math.Abs(rowMajor[i] - interleaved[i]) / (1 + Math.Abs(rowMajor[i])));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{type} prompt tile, one thread: row-major 4×4 {rowRate:F1} GMAC/s, interleaved 8×4 {interleavedRate:F1}, 8×8 {squareRate:F1} GMAC/s ({squareRate / rowRate:F2}×; results agree to {maxDiff:E1})"));
+                $"{type} prompt tile, one thread: row-major 4×4 {rowRate:F1} GMAC/s, interleaved 8×4 {interleavedRate:F1}, 8×8 {squareRate:F1} GMAC/s ({squareRate / rowRate:F2}×; results agree to {maxDiff:E1}); 512-bit 16×8 {wideText}"));
         }
         System.Runtime.InteropServices.NativeMemory.AlignedFree(weights);
         System.Runtime.InteropServices.NativeMemory.AlignedFree(packed);
@@ -220,5 +239,7 @@ internal static unsafe class InstructionChoice
         System.Runtime.InteropServices.NativeMemory.AlignedFree(scales);
         System.Runtime.InteropServices.NativeMemory.AlignedFree(corrections);
         System.Runtime.InteropServices.NativeMemory.AlignedFree(blockCorrections);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(widened);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(packed16);
     }
 }

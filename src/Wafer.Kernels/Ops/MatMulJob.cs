@@ -82,26 +82,75 @@ internal sealed unsafe class MatMulJob : IRangeWork
     {
         int blocks = Columns / 32;
         int chunk = Math.Max(8, ActivationChunkBytes / (blocks * 42) & ~7); // 34 bytes of quants, a scale and a correction per block
+        if (WideInterleavedGemm.Enabled) { RunInterleavedWide<T>(groupStart, groupEnd, blocks); return; }
         for (int b0 = 0; b0 < Batch; b0 += chunk)
         {
             int b1 = Math.Min(Batch, b0 + chunk);
-            for (int g = groupStart; g < groupEnd; g++)
-            {
-                byte* w = Weights + g * GroupRows * WeightRowBytes;
-                float* output = Output + g * GroupRows;
-                int b = b0;
-                for (; b + 8 <= b1; b += 8)
-                    InterleavedGemm.Tile8x8<T>(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
-                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
-                for (; b + 4 <= b1; b += 4)
-                    InterleavedGemm.Tile8x4<T>(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
-                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
-                for (; b < b1; b++)
-                    InterleavedGemm.Tile8x1<T>(w, Activations + (long)b * ActivationRowBytes,
-                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows);
-            }
+            for (int g = groupStart; g < groupEnd; g++) RunInterleavedGroup<T>(g, b0, b1, blocks);
         }
     }
+
+    // The same with the 512-bit prompt tiles (AVX-512BW without AVX-VNNI), each chunk's activation quants widened to 16 bits once
+    // into a per-thread buffer (twice the bytes, so half the rows per chunk); decode rows keep the 256-bit 8×1 tile, which streams
+    // weights from memory at the bandwidth.
+    private void RunInterleavedWide<T>(int groupStart, int groupEnd, int blocks) where T : unmanaged, IInterleavedBlock
+    {
+        int chunk = Math.Max(8, ActivationChunkBytes / (blocks * 74) & ~7); // 64 bytes of widened quants, a scale and a correction per block
+        int tiled = Batch & ~3;
+        short* widened = WideScratch((long)Math.Min(chunk, tiled) * blocks * 32);
+        for (int b0 = 0; b0 < Batch; b0 += chunk)
+        {
+            int b1 = Math.Min(Batch, b0 + chunk), b4 = Math.Min(b1, tiled);
+            if (b4 > b0) WideInterleavedGemm.Widen(Activations + (long)b0 * ActivationRowBytes, ActivationRowBytes, b4 - b0, blocks, widened);
+            long groupBytes = GroupRows * WeightRowBytes;
+            int g = groupStart;
+            for (; g + 1 < groupEnd; g += 2)
+            {
+                byte* w = Weights + g * groupBytes;
+                float* output = Output + g * GroupRows;
+                int b = b0;
+                for (; b + 8 <= b4; b += 8)
+                    WideInterleavedGemm.Tile16x8<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
+                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                for (; b + 4 <= b4; b += 4)
+                    WideInterleavedGemm.Tile16x4<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
+                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                for (; b < b1; b++)
+                    for (int half = 0; half < 2; half++)
+                        InterleavedGemm.Tile8x1<T>(w + half * groupBytes, Activations + (long)b * ActivationRowBytes,
+                            Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + half * GroupRows + (long)b * Rows);
+            }
+            if (g < groupEnd) RunInterleavedGroup<T>(g, b0, b1, blocks);
+        }
+    }
+
+    // One 8-row group with the 256-bit tiles.
+    private void RunInterleavedGroup<T>(int g, int b0, int b1, int blocks) where T : unmanaged, IInterleavedBlock
+    {
+        byte* w = Weights + g * GroupRows * WeightRowBytes;
+        float* output = Output + g * GroupRows;
+        int b = b0;
+        for (; b + 8 <= b1; b += 8)
+            InterleavedGemm.Tile8x8<T>(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+        for (; b + 4 <= b1; b += 4)
+            InterleavedGemm.Tile8x4<T>(w, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+        for (; b < b1; b++)
+            InterleavedGemm.Tile8x1<T>(w, Activations + (long)b * ActivationRowBytes,
+                Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows);
+    }
+
+    [ThreadStatic] private static short[]? s_wideScratch;
+
+    // Per thread, pinned, 64-byte aligned, grown when a product needs more; the GC frees it with its thread.
+    private static short* WideScratch(long shorts)
+    {
+        if (s_wideScratch is null || s_wideScratch.Length < shorts + 32)
+            s_wideScratch = GC.AllocateUninitializedArray<short>((int)shorts + 32, pinned: true);
+        fixed (short* start = s_wideScratch) return (short*)(((nint)start + 63) & ~(nint)63);
+    }
+
 
     private void RunQ4K(int rowStart, int rowEnd)
     {

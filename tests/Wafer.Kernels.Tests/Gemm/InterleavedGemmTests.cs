@@ -90,6 +90,121 @@ public unsafe class InterleavedGemmTests
         }
     }
 
+    public static TheoryData<GgmlType, int> TileShapes => new()
+    {
+        { GgmlType.Q8_0, 1 }, { GgmlType.Q8_0, 3 }, { GgmlType.Q8_0, 18 }, { GgmlType.Q8_0, 48 },
+        { GgmlType.Q4_0, 1 }, { GgmlType.Q4_0, 28 },
+        { GgmlType.Q5_0, 2 }, { GgmlType.Q5_0, 28 },
+    };
+
+    // Every tile, 256-bit and (where the CPU has AVX-512BW) 512-bit, called directly on 16 weight rows × 8 activation rows, so
+    // both widths are checked on any machine whichever one MatMul picks; extreme quants and activations included (±127, the
+    // vpmaddubsw saturation case the 512-bit tiles avoid by multiplying in 16 bits).
+    [Theory]
+    [MemberData(nameof(TileShapes))]
+    public void Tiles_BothWidths_MatchTheScalarTwinBitForBit(GgmlType type, int blocks)
+    {
+        Assert.SkipUnless(InterleavedGemm.IsSupported, "needs AVX2 or AVX-VNNI, with FMA");
+        const int rows = 16, acts = 8;
+        int columns = blocks * 32;
+        long rowBytes = TensorTypes.RowBytes(type, columns);
+        var values = TestData.Gaussian(rows * columns, seed: blocks * 13 + (int)type);
+        for (int i = 0; i < columns; i++) values[i] = i % 2 == 0 ? 4f : -4f; // row 0: every quant at ±127 (Q8_0), 0/15 (Q4_0)
+        var packed = Repacked(type, TestData.Quantize(type, values), rows, columns);
+        var input = TestData.Gaussian(acts * columns, seed: blocks + 3);
+        for (int i = 0; i < columns; i++) input[i] = i % 3 == 0 ? -2f : 2f; // activation row 0 at ±127
+        var activations = new byte[acts * 34 * blocks];
+        for (int b = 0; b < acts; b++)
+            ActivationQuantizer.Quantize(GgmlType.Q8_0, input.AsSpan(b * columns, columns), activations.AsSpan(b * 34 * blocks, 34 * blocks));
+        int offset = type switch { GgmlType.Q8_0 => 128, GgmlType.Q4_0 => 8, _ => 16 };
+        var scales = new float[acts * blocks];
+        var corrections = new int[acts * blocks * 8];
+        var blockCorrections = new int[acts * blocks];
+        var twin = new float[acts * rows];
+        var tiles = new Dictionary<string, float[]>
+        {
+            ["256-bit 8×8"] = new float[acts * rows], ["256-bit 8×4"] = new float[acts * rows],
+        };
+        if (WideInterleavedGemm.IsSupported) { tiles["512-bit 16×8"] = new float[acts * rows]; tiles["512-bit 16×4"] = new float[acts * rows]; }
+        var widened = new short[acts * blocks * 32];
+        fixed (byte* w = packed)
+        fixed (byte* a = activations)
+        fixed (float* s = scales)
+        fixed (int* c = corrections)
+        fixed (int* k = blockCorrections)
+        fixed (float* t = twin)
+        fixed (float* o88 = tiles["256-bit 8×8"])
+        fixed (float* o84 = tiles["256-bit 8×4"])
+        fixed (short* y = widened)
+        {
+            Q8Activations.Prepare(a, acts, blocks, offset, s, c, k);
+            long groupBytes = 8 * rowBytes;
+            for (int g = 0; g < 2; g++)
+            {
+                for (int b = 0; b < acts; b++)
+                    Twin(type, w + g * groupBytes, a + b * 34 * blocks, s + b * blocks, k + b * blocks, blocks, t + b * rows + 8 * g);
+                Tile256(type, 8, w + g * groupBytes, a, blocks, s, k, o88 + 8 * g);
+                for (int b = 0; b < acts; b += 4)
+                    Tile256(type, 4, w + g * groupBytes, a + b * 34 * blocks, blocks, s + b * blocks, k + b * blocks, o84 + 8 * g + b * rows);
+            }
+            if (WideInterleavedGemm.IsSupported)
+            {
+                WideInterleavedGemm.Widen(a, 34 * blocks, acts, blocks, y);
+                fixed (float* o168 = tiles["512-bit 16×8"])
+                fixed (float* o164 = tiles["512-bit 16×4"])
+                {
+                    Tile512(type, 8, w, groupBytes, y, blocks, s, k, o168);
+                    for (int b = 0; b < acts; b += 4)
+                        Tile512(type, 4, w, groupBytes, y + b * blocks * 32, blocks, s + b * blocks, k + b * blocks, o164 + b * rows);
+                }
+            }
+        }
+        foreach (var (name, output) in tiles)
+            for (int i = 0; i < twin.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(output[i]) == BitConverter.SingleToInt32Bits(twin[i]),
+                    $"{name}: output {i} (activation {i / rows}, row {i % rows}) is {output[i]:R}, the scalar twin {twin[i]:R}");
+    }
+
+    private static void Twin(GgmlType type, byte* w, byte* a, float* s, int* k, int blocks, float* output)
+    {
+        if (type == GgmlType.Q8_0) InterleavedGemm.Dot8Scalar<Q8_0x8Block>(w, a, s, k, blocks, output);
+        else if (type == GgmlType.Q4_0) InterleavedGemm.Dot8Scalar<Q4_0x8Block>(w, a, s, k, blocks, output);
+        else InterleavedGemm.Dot8Scalar<Q5_0x8Block>(w, a, s, k, blocks, output);
+    }
+
+    private static void Tile256(GgmlType type, int acts, byte* w, byte* a, int blocks, float* s, int* k, float* o)
+    {
+        long stride = 34L * blocks;
+        if (acts == 8)
+        {
+            if (type == GgmlType.Q8_0) InterleavedGemm.Tile8x8<Q8_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+            else if (type == GgmlType.Q4_0) InterleavedGemm.Tile8x8<Q4_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+            else InterleavedGemm.Tile8x8<Q5_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+        }
+        else
+        {
+            if (type == GgmlType.Q8_0) InterleavedGemm.Tile8x4<Q8_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+            else if (type == GgmlType.Q4_0) InterleavedGemm.Tile8x4<Q4_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+            else InterleavedGemm.Tile8x4<Q5_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+        }
+    }
+
+    private static void Tile512(GgmlType type, int acts, byte* w, long groupBytes, short* y, int blocks, float* s, int* k, float* o)
+    {
+        if (acts == 8)
+        {
+            if (type == GgmlType.Q8_0) WideInterleavedGemm.Tile16x8<Q8_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
+            else if (type == GgmlType.Q4_0) WideInterleavedGemm.Tile16x8<Q4_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
+            else WideInterleavedGemm.Tile16x8<Q5_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
+        }
+        else
+        {
+            if (type == GgmlType.Q8_0) WideInterleavedGemm.Tile16x4<Q8_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
+            else if (type == GgmlType.Q4_0) WideInterleavedGemm.Tile16x4<Q4_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
+            else WideInterleavedGemm.Tile16x4<Q5_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
+        }
+    }
+
     [Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q4_0)]

@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Wafer.Kernels.Quantization;
+
+namespace Wafer.Kernels.Gemm;
+
+/// <summary>The prompt tiles of <see cref="InterleavedGemm"/> in 512-bit AVX-512BW for CPUs that have AVX-512 but no VEX AVX-VNNI
+/// (Intel Skylake-SP to Ice Lake, AMD Zen 4: .NET 10 exposes VNNI only as <see cref="AvxVnni"/>): the same integers and the same
+/// F32 operations in the same order, so the outputs are bit for bit those of the 256-bit tiles and of the scalar twin.</summary>
+/// <remarks>
+/// The 256-bit fallback spends four instructions per 8 rows × 4 quants × 1 activation (vpsignb, vpmaddubsw, vpmaddwd with ones,
+/// vpaddd). These tiles take two adjacent 8-row groups at once (16 weight rows, the repacked layout unchanged): per 4-quant
+/// group both groups' quants are widened to 16 bits and rearranged (vpermt2w) into two registers of 16 rows × 2 quants, reused
+/// by every activation row; one vpmaddwd then multiplies them by the activation's 2 values (broadcast from memory, a load only)
+/// and a vpaddd accumulates: two instructions per 16 rows × 2 quants, each 32-bit lane one weight row. No saturation: u ≤ 255
+/// and |y| ≤ 127, so a pair sum fits 17 bits, unlike vpmaddubsw's 16-bit one. A block's accumulator starts at its correction
+/// −offset·Σy, so its lanes end as the exact integer Σ (u − offset)·y; one conversion and one FMA with (d_w·d_y) in F32 per
+/// activation row scale 16 rows. Measured on an Ice Lake Xeon, one thread, L1-resident (`-- isa` in bench/Wafer.Benchmarks):
+/// Q8_0 ≈ 1.3–1.5× the 256-bit 8×8 tile, Q4_0 ≈ 1.0–1.1×.
+/// </remarks>
+internal static unsafe class WideInterleavedGemm
+{
+    /// <summary>True where these tiles run instead of the 256-bit ones: AVX-512BW with 512-bit vectors accelerated, and no AVX-VNNI
+    /// (whose 256-bit vpdpbusd does a block in fewer instructions still). <see cref="Enabled"/> can turn them off.</summary>
+    public static bool IsSupported => !AvxVnni.IsSupported && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && Fma.IsSupported;
+
+    /// <summary>Whether <see cref="Ops.MatMulJob"/> uses these tiles where <see cref="IsSupported"/>; off with
+    /// <c>WAFER_WIDE_TILES=0</c> (to compare the two on one machine).</summary>
+    /// <remarks>Kept in its own class: a static field here would put a class-initialization check, and with it a call that
+    /// every vector register must be saved around, into the tiles' loops.</remarks>
+    public static bool Enabled { get => WideTileSwitch.Enabled; set => WideTileSwitch.Enabled = value; }
+
+    /// <summary>The quants of Q8_0 activation rows [<paramref name="rows"/>, blocks·34 bytes] widened to 16 bits:
+    /// <paramref name="widened"/> [rows, blocks·32], what the tiles read.</summary>
+    public static void Widen(byte* activations, long activationRowBytes, int rows, int blocks, short* widened)
+    {
+        for (int b = 0; b < rows; b++)
+        {
+            byte* a = activations + b * activationRowBytes + 2;
+            short* y = widened + (long)b * blocks * 32;
+            for (int ib = 0; ib < blocks; ib++)
+                Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(a + ib * 34))).Store(y + 32 * ib);
+        }
+    }
+
+    // Exact F16 → F32 of 16 values (SimdOps.HalfToSingle in 512 bits).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> HalfToSingle(Vector256<ushort> halves)
+    {
+        Vector512<uint> h = Avx512F.ConvertToVector512UInt32(halves);
+        Vector512<uint> sign = (h & Vector512.Create(0x8000u)) << 16;
+        Vector512<uint> magnitude = h & Vector512.Create(0x7fffu);
+        Vector512<uint> shifted = magnitude << 13;
+        Vector512<float> finite = shifted.AsSingle() * Vector512.Create(5.192296858534828e33f);
+        Vector512<float> special = (shifted | Vector512.Create(0x7f800000u)).AsSingle();
+        Vector512<float> isSpecial = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7c00u)).AsSingle();
+        return Vector512.ConditionalSelect(isSpecial, special, finite) | sign.AsSingle();
+    }
+
+    // y: an activation row's block widened to 16 bits; its values 2j, 2j+1 broadcast to every 32-bit lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Dot(Vector512<int> sum, Vector512<short> weights, short* y, int j) =>
+        sum + Avx512BW.MultiplyAddAdjacent(weights, Vector512.Create(*(int*)(y + 2 * j)).AsInt16());
+
+    /// <summary>16 weight rows (two adjacent 8-row groups, the second <paramref name="groupBytes"/> after the first) × 8 activation
+    /// rows; otherwise as <see cref="InterleavedGemm.Tile8x8{T}"/>, but the activations' quants come widened (<see cref="Widen"/>):
+    /// row i at <paramref name="widened"/> + i·blocks·32. Output row i gets the 16 weight rows' values at output + i·outputStride.</summary>
+    /// <remarks>Per group g the two groups' quants are widened and rearranged (vpermt2w) into two registers of 16 rows × 2 quants,
+    /// so each 32-bit lane of an accumulator is one weight row: the block's sums need no pairing, and one conversion and one FMA
+    /// per activation row scale 16 rows. Widening the activations once per product and reading them back from cache also
+    /// matters: widening them inside the tile and reading 4-byte pieces back from the 64-byte stores that had just written them
+    /// stalls on store forwarding.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile16x8<T>(byte* weights, long groupBytes, short* widened, float* scales, int* blockCorrections, int blocks, float* output, long outputStride)
+        where T : unmanaged, IInterleavedBlock
+    {
+        // Lane 2R + t of the rearranged registers: row R's quant t (low) or t + 2 (high) of the group, rows 8–15 from the second.
+        Vector512<short> low = Vector512.Create(
+            (short)0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29, 32, 33, 36, 37, 40, 41, 44, 45, 48, 49, 52, 53, 56, 57, 60, 61);
+        Vector512<short> high = low + Vector512.Create((short)2);
+        Vector512<float> c0 = Vector512<float>.Zero, c1 = Vector512<float>.Zero, c2 = Vector512<float>.Zero, c3 = Vector512<float>.Zero;
+        Vector512<float> c4 = Vector512<float>.Zero, c5 = Vector512<float>.Zero, c6 = Vector512<float>.Zero, c7 = Vector512<float>.Zero;
+        long stride = (long)blocks * 32;
+        for (int ib = 0; ib < blocks; ib++)
+        {
+            byte* w = weights + ib * T.BlockBytes, w2 = w + groupBytes;
+            short* y = widened + ib * 32;
+            int* k = blockCorrections + ib;
+            Vector512<int> e0 = Vector512.Create(k[0]), e1 = Vector512.Create(k[blocks]), e2 = Vector512.Create(k[2 * blocks]), e3 = Vector512.Create(k[3 * blocks]);
+            Vector512<int> e4 = Vector512.Create(k[4 * blocks]), e5 = Vector512.Create(k[5 * blocks]), e6 = Vector512.Create(k[6 * blocks]), e7 = Vector512.Create(k[7 * blocks]);
+            for (int g = 0; g < 8; g++)
+            {
+                Vector512<short> first = Avx512BW.ConvertToVector512Int16(T.Group(w + 16, g)).AsInt16();
+                Vector512<short> second = Avx512BW.ConvertToVector512Int16(T.Group(w2 + 16, g)).AsInt16();
+                Vector512<short> u = Avx512BW.PermuteVar32x16x2(first, low, second);
+                int j = 2 * g;
+                e0 = Dot(e0, u, y, j); e1 = Dot(e1, u, y + stride, j); e2 = Dot(e2, u, y + 2 * stride, j); e3 = Dot(e3, u, y + 3 * stride, j);
+                e4 = Dot(e4, u, y + 4 * stride, j); e5 = Dot(e5, u, y + 5 * stride, j); e6 = Dot(e6, u, y + 6 * stride, j); e7 = Dot(e7, u, y + 7 * stride, j);
+                u = Avx512BW.PermuteVar32x16x2(first, high, second);
+                j++;
+                e0 = Dot(e0, u, y, j); e1 = Dot(e1, u, y + stride, j); e2 = Dot(e2, u, y + 2 * stride, j); e3 = Dot(e3, u, y + 3 * stride, j);
+                e4 = Dot(e4, u, y + 4 * stride, j); e5 = Dot(e5, u, y + 5 * stride, j); e6 = Dot(e6, u, y + 6 * stride, j); e7 = Dot(e7, u, y + 7 * stride, j);
+            }
+            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            float* s = scales + ib;
+            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0), d * s[0], c0);
+            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1), d * s[blocks], c1);
+            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2), d * s[2 * blocks], c2);
+            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3), d * s[3 * blocks], c3);
+            c4 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e4), d * s[4 * blocks], c4);
+            c5 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e5), d * s[5 * blocks], c5);
+            c6 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e6), d * s[6 * blocks], c6);
+            c7 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e7), d * s[7 * blocks], c7);
+        }
+        c0.Store(output);
+        c1.Store(output + outputStride);
+        c2.Store(output + 2 * outputStride);
+        c3.Store(output + 3 * outputStride);
+        c4.Store(output + 4 * outputStride);
+        c5.Store(output + 5 * outputStride);
+        c6.Store(output + 6 * outputStride);
+        c7.Store(output + 7 * outputStride);
+    }
+
+    /// <summary>16 weight rows × 4 activation rows; arguments as <see cref="Tile16x8{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile16x4<T>(byte* weights, long groupBytes, short* widened, float* scales, int* blockCorrections, int blocks, float* output, long outputStride)
+        where T : unmanaged, IInterleavedBlock
+    {
+        Vector512<short> low = Vector512.Create(
+            (short)0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29, 32, 33, 36, 37, 40, 41, 44, 45, 48, 49, 52, 53, 56, 57, 60, 61);
+        Vector512<short> high = low + Vector512.Create((short)2);
+        Vector512<float> c0 = Vector512<float>.Zero, c1 = Vector512<float>.Zero, c2 = Vector512<float>.Zero, c3 = Vector512<float>.Zero;
+        long stride = (long)blocks * 32;
+        for (int ib = 0; ib < blocks; ib++)
+        {
+            byte* w = weights + ib * T.BlockBytes, w2 = w + groupBytes;
+            short* y = widened + ib * 32;
+            int* k = blockCorrections + ib;
+            // Two accumulators per activation row (low and high quant pairs) keep 8 independent chains in flight.
+            Vector512<int> e0 = Vector512.Create(k[0]), e1 = Vector512.Create(k[blocks]), e2 = Vector512.Create(k[2 * blocks]), e3 = Vector512.Create(k[3 * blocks]);
+            Vector512<int> o0 = Vector512<int>.Zero, o1 = Vector512<int>.Zero, o2 = Vector512<int>.Zero, o3 = Vector512<int>.Zero;
+            for (int g = 0; g < 8; g++)
+            {
+                Vector512<short> first = Avx512BW.ConvertToVector512Int16(T.Group(w + 16, g)).AsInt16();
+                Vector512<short> second = Avx512BW.ConvertToVector512Int16(T.Group(w2 + 16, g)).AsInt16();
+                Vector512<short> u = Avx512BW.PermuteVar32x16x2(first, low, second);
+                int j = 2 * g;
+                e0 = Dot(e0, u, y, j); e1 = Dot(e1, u, y + stride, j); e2 = Dot(e2, u, y + 2 * stride, j); e3 = Dot(e3, u, y + 3 * stride, j);
+                u = Avx512BW.PermuteVar32x16x2(first, high, second);
+                j++;
+                o0 = Dot(o0, u, y, j); o1 = Dot(o1, u, y + stride, j); o2 = Dot(o2, u, y + 2 * stride, j); o3 = Dot(o3, u, y + 3 * stride, j);
+            }
+            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            float* s = scales + ib;
+            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0 + o0), d * s[0], c0);
+            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1 + o1), d * s[blocks], c1);
+            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2 + o2), d * s[2 * blocks], c2);
+            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3 + o3), d * s[3 * blocks], c3);
+        }
+        c0.Store(output);
+        c1.Store(output + outputStride);
+        c2.Store(output + 2 * outputStride);
+        c3.Store(output + 3 * outputStride);
+    }
+}
+
+internal static class WideTileSwitch
+{
+    public static bool Enabled = WideInterleavedGemm.IsSupported && Environment.GetEnvironmentVariable("WAFER_WIDE_TILES") != "0";
+}

@@ -164,6 +164,112 @@ internal static unsafe class WideInterleavedGemm
         c2.Store(output + 2 * outputStride);
         c3.Store(output + 3 * outputStride);
     }
+
+    /// <summary>Whether <typeparamref name="T"/>'s quants are small enough (u ≤ 31: Q4_0, Q5_0) for <see cref="SmallTile16x8{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TakesSmallQuants<T>() where T : unmanaged, IInterleavedBlock => T.Offset <= 16;
+
+    // Σ over 4 quants of u·y per row lane: vpmaddubsw gives pair sums (≤ 2·31·127 = 7,874 for u ≤ 31), added in 16 bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Pairs(Vector512<byte> u, byte* y, int g) =>
+        Avx512BW.MultiplyAddAdjacent(u, Vector512.Create(*(int*)(y + 4 * g)).AsSByte());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Widen(Vector512<int> sum, Vector512<short> pairs) =>
+        sum + Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1));
+
+    /// <summary>16 weight rows × 8 activation rows for quants u ≤ 31 (<see cref="TakesSmallQuants{T}"/>), from the Q8_0 activation
+    /// rows as they are (no widening); otherwise as <see cref="Tile16x8{T}"/>, with activations and their row stride as
+    /// <see cref="InterleavedGemm.Tile8x8{T}"/> takes them.</summary>
+    /// <remarks>The two groups' 4-quant registers side by side are 16 rows × 4 bytes; 512-bit vpmaddubsw multiplies them by an
+    /// activation's 4 bytes (a broadcast load) into 16-bit pair sums, four groups' pair sums are added in 16 bits (≤ 4·7,874 =
+    /// 31,496: no overflow), and one vpmaddwd with ones widens them into the row lanes. Per activation row and 4 groups: 4 + 3 + 1
+    /// + 1 instructions for 16 rows × 16 quants, where <see cref="Tile16x8{T}"/> spends 16.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SmallTile16x8<T>(byte* weights, long groupBytes, byte* activations, long activationRowBytes, float* scales, int* blockCorrections, int blocks, float* output, long outputStride)
+        where T : unmanaged, IInterleavedBlock
+    {
+        Vector512<float> c0 = Vector512<float>.Zero, c1 = Vector512<float>.Zero, c2 = Vector512<float>.Zero, c3 = Vector512<float>.Zero;
+        Vector512<float> c4 = Vector512<float>.Zero, c5 = Vector512<float>.Zero, c6 = Vector512<float>.Zero, c7 = Vector512<float>.Zero;
+        long stride = activationRowBytes;
+        for (int ib = 0; ib < blocks; ib++)
+        {
+            byte* w = weights + ib * T.BlockBytes, w2 = w + groupBytes;
+            byte* y = activations + 2 + ib * 34;
+            int* k = blockCorrections + ib;
+            Vector512<int> e0 = Vector512.Create(k[0]), e1 = Vector512.Create(k[blocks]), e2 = Vector512.Create(k[2 * blocks]), e3 = Vector512.Create(k[3 * blocks]);
+            Vector512<int> e4 = Vector512.Create(k[4 * blocks]), e5 = Vector512.Create(k[5 * blocks]), e6 = Vector512.Create(k[6 * blocks]), e7 = Vector512.Create(k[7 * blocks]);
+            for (int half = 0; half < 8; half += 4)
+            {
+                Vector512<short> p0 = Vector512<short>.Zero, p1 = Vector512<short>.Zero, p2 = Vector512<short>.Zero, p3 = Vector512<short>.Zero;
+                Vector512<short> p4 = Vector512<short>.Zero, p5 = Vector512<short>.Zero, p6 = Vector512<short>.Zero, p7 = Vector512<short>.Zero;
+                for (int g = half; g < half + 4; g++)
+                {
+                    Vector512<byte> u = Vector512.Create(T.Group(w + 16, g), T.Group(w2 + 16, g));
+                    p0 += Pairs(u, y, g); p1 += Pairs(u, y + stride, g); p2 += Pairs(u, y + 2 * stride, g); p3 += Pairs(u, y + 3 * stride, g);
+                    p4 += Pairs(u, y + 4 * stride, g); p5 += Pairs(u, y + 5 * stride, g); p6 += Pairs(u, y + 6 * stride, g); p7 += Pairs(u, y + 7 * stride, g);
+                }
+                e0 = Widen(e0, p0); e1 = Widen(e1, p1); e2 = Widen(e2, p2); e3 = Widen(e3, p3);
+                e4 = Widen(e4, p4); e5 = Widen(e5, p5); e6 = Widen(e6, p6); e7 = Widen(e7, p7);
+            }
+            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            float* s = scales + ib;
+            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0), d * s[0], c0);
+            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1), d * s[blocks], c1);
+            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2), d * s[2 * blocks], c2);
+            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3), d * s[3 * blocks], c3);
+            c4 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e4), d * s[4 * blocks], c4);
+            c5 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e5), d * s[5 * blocks], c5);
+            c6 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e6), d * s[6 * blocks], c6);
+            c7 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e7), d * s[7 * blocks], c7);
+        }
+        c0.Store(output);
+        c1.Store(output + outputStride);
+        c2.Store(output + 2 * outputStride);
+        c3.Store(output + 3 * outputStride);
+        c4.Store(output + 4 * outputStride);
+        c5.Store(output + 5 * outputStride);
+        c6.Store(output + 6 * outputStride);
+        c7.Store(output + 7 * outputStride);
+    }
+
+    /// <summary>16 weight rows × 4 activation rows for quants u ≤ 31; arguments as <see cref="SmallTile16x8{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SmallTile16x4<T>(byte* weights, long groupBytes, byte* activations, long activationRowBytes, float* scales, int* blockCorrections, int blocks, float* output, long outputStride)
+        where T : unmanaged, IInterleavedBlock
+    {
+        Vector512<float> c0 = Vector512<float>.Zero, c1 = Vector512<float>.Zero, c2 = Vector512<float>.Zero, c3 = Vector512<float>.Zero;
+        long stride = activationRowBytes;
+        for (int ib = 0; ib < blocks; ib++)
+        {
+            byte* w = weights + ib * T.BlockBytes, w2 = w + groupBytes;
+            byte* y = activations + 2 + ib * 34;
+            int* k = blockCorrections + ib;
+            Vector512<int> e0 = Vector512.Create(k[0]), e1 = Vector512.Create(k[blocks]), e2 = Vector512.Create(k[2 * blocks]), e3 = Vector512.Create(k[3 * blocks]);
+            // Two sets of 16-bit sums (even and odd groups) keep 8 independent chains in flight.
+            Vector512<short> p0 = Vector512<short>.Zero, p1 = Vector512<short>.Zero, p2 = Vector512<short>.Zero, p3 = Vector512<short>.Zero;
+            Vector512<short> q0 = Vector512<short>.Zero, q1 = Vector512<short>.Zero, q2 = Vector512<short>.Zero, q3 = Vector512<short>.Zero;
+            for (int g = 0; g < 8; g += 2)
+            {
+                Vector512<byte> u = Vector512.Create(T.Group(w + 16, g), T.Group(w2 + 16, g));
+                p0 += Pairs(u, y, g); p1 += Pairs(u, y + stride, g); p2 += Pairs(u, y + 2 * stride, g); p3 += Pairs(u, y + 3 * stride, g);
+                u = Vector512.Create(T.Group(w + 16, g + 1), T.Group(w2 + 16, g + 1));
+                q0 += Pairs(u, y, g + 1); q1 += Pairs(u, y + stride, g + 1); q2 += Pairs(u, y + 2 * stride, g + 1); q3 += Pairs(u, y + 3 * stride, g + 1);
+            }
+            // 4 groups per set: the same 16-bit bound as the 8×… tile.
+            e0 = Widen(Widen(e0, p0), q0); e1 = Widen(Widen(e1, p1), q1); e2 = Widen(Widen(e2, p2), q2); e3 = Widen(Widen(e3, p3), q3);
+            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            float* s = scales + ib;
+            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0), d * s[0], c0);
+            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1), d * s[blocks], c1);
+            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2), d * s[2 * blocks], c2);
+            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3), d * s[3 * blocks], c3);
+        }
+        c0.Store(output);
+        c1.Store(output + outputStride);
+        c2.Store(output + 2 * outputStride);
+        c3.Store(output + 3 * outputStride);
+    }
 }
 
 internal static class WideTileSwitch

@@ -95,13 +95,15 @@ internal sealed unsafe class MatMulJob : IRangeWork
     // weights from memory at the bandwidth.
     private void RunInterleavedWide<T>(int groupStart, int groupEnd, int blocks) where T : unmanaged, IInterleavedBlock
     {
-        int chunk = Math.Max(8, ActivationChunkBytes / (blocks * 74) & ~7); // 64 bytes of widened quants, a scale and a correction per block
+        // 64 bytes of widened quants (Q8_0), a scale and a correction per block; small quants read the 34-byte rows as they are.
+        int chunk = Math.Max(8, ActivationChunkBytes / (blocks * (WideInterleavedGemm.TakesSmallQuants<T>() ? 42 : 74)) & ~7);
         int tiled = Batch & ~3;
-        short* widened = WideScratch((long)Math.Min(chunk, tiled) * blocks * 32);
+        bool small = WideInterleavedGemm.TakesSmallQuants<T>(); // Q4_0, Q5_0: 512-bit vpmaddubsw on the activations as they are
+        short* widened = small ? null : WideScratch((long)Math.Min(chunk, tiled) * blocks * 32);
         for (int b0 = 0; b0 < Batch; b0 += chunk)
         {
             int b1 = Math.Min(Batch, b0 + chunk), b4 = Math.Min(b1, tiled);
-            if (b4 > b0) WideInterleavedGemm.Widen(Activations + (long)b0 * ActivationRowBytes, ActivationRowBytes, b4 - b0, blocks, widened);
+            if (!small && b4 > b0) WideInterleavedGemm.Widen(Activations + (long)b0 * ActivationRowBytes, ActivationRowBytes, b4 - b0, blocks, widened);
             long groupBytes = GroupRows * WeightRowBytes;
             int g = groupStart;
             for (; g + 1 < groupEnd; g += 2)
@@ -109,12 +111,24 @@ internal sealed unsafe class MatMulJob : IRangeWork
                 byte* w = Weights + g * groupBytes;
                 float* output = Output + g * GroupRows;
                 int b = b0;
-                for (; b + 8 <= b4; b += 8)
-                    WideInterleavedGemm.Tile16x8<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
-                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
-                for (; b + 4 <= b4; b += 4)
-                    WideInterleavedGemm.Tile16x4<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
-                        Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                if (small)
+                {
+                    for (; b + 8 <= b4; b += 8)
+                        WideInterleavedGemm.SmallTile16x8<T>(w, groupBytes, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                            Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                    for (; b + 4 <= b4; b += 4)
+                        WideInterleavedGemm.SmallTile16x4<T>(w, groupBytes, Activations + (long)b * ActivationRowBytes, ActivationRowBytes,
+                            Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                }
+                else
+                {
+                    for (; b + 8 <= b4; b += 8)
+                        WideInterleavedGemm.Tile16x8<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
+                            Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                    for (; b + 4 <= b4; b += 4)
+                        WideInterleavedGemm.Tile16x4<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
+                            Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
+                }
                 for (; b < b1; b++)
                     for (int half = 0; half < 2; half++)
                         InterleavedGemm.Tile8x1<T>(w + half * groupBytes, Activations + (long)b * ActivationRowBytes,

@@ -126,6 +126,8 @@ public unsafe class InterleavedGemmTests
             ["256-bit 8×8"] = new float[acts * rows], ["256-bit 8×4"] = new float[acts * rows],
         };
         if (WideInterleavedGemm.IsSupported) { tiles["512-bit 16×8"] = new float[acts * rows]; tiles["512-bit 16×4"] = new float[acts * rows]; }
+        bool small = WideInterleavedGemm.IsSupported && type != GgmlType.Q8_0; // Q4_0, Q5_0 also have vpmaddubsw tiles
+        if (small) { tiles["512-bit small-quant 16×8"] = new float[acts * rows]; tiles["512-bit small-quant 16×4"] = new float[acts * rows]; }
         var widened = new short[acts * blocks * 32];
         fixed (byte* w = packed)
         fixed (byte* a = activations)
@@ -158,6 +160,16 @@ public unsafe class InterleavedGemmTests
                         Tile512(type, 4, w, groupBytes, y + b * blocks * 32, blocks, s + b * blocks, k + b * blocks, o164 + b * rows);
                 }
             }
+            if (small)
+            {
+                fixed (float* o168 = tiles["512-bit small-quant 16×8"])
+                fixed (float* o164 = tiles["512-bit small-quant 16×4"])
+                {
+                    SmallTile512(type, 8, w, groupBytes, a, blocks, s, k, o168);
+                    for (int b = 0; b < acts; b += 4)
+                        SmallTile512(type, 4, w, groupBytes, a + b * 34 * blocks, blocks, s + b * blocks, k + b * blocks, o164 + b * rows);
+                }
+            }
         }
         foreach (var (name, output) in tiles)
             for (int i = 0; i < twin.Length; i++)
@@ -186,6 +198,21 @@ public unsafe class InterleavedGemmTests
             if (type == GgmlType.Q8_0) InterleavedGemm.Tile8x4<Q8_0x8Block>(w, a, stride, s, k, blocks, o, 16);
             else if (type == GgmlType.Q4_0) InterleavedGemm.Tile8x4<Q4_0x8Block>(w, a, stride, s, k, blocks, o, 16);
             else InterleavedGemm.Tile8x4<Q5_0x8Block>(w, a, stride, s, k, blocks, o, 16);
+        }
+    }
+
+    private static void SmallTile512(GgmlType type, int acts, byte* w, long groupBytes, byte* a, int blocks, float* s, int* k, float* o)
+    {
+        long stride = 34L * blocks;
+        if (type == GgmlType.Q4_0)
+        {
+            if (acts == 8) WideInterleavedGemm.SmallTile16x8<Q4_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
+            else WideInterleavedGemm.SmallTile16x4<Q4_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
+        }
+        else
+        {
+            if (acts == 8) WideInterleavedGemm.SmallTile16x8<Q5_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
+            else WideInterleavedGemm.SmallTile16x4<Q5_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
         }
     }
 

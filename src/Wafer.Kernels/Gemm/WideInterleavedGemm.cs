@@ -58,6 +58,25 @@ internal static unsafe class WideInterleavedGemm
         return Vector512.ConditionalSelect(isSpecial, special, finite) | sign.AsSingle();
     }
 
+    // A block's 16 row scales: the two 8-row groups' F16 scales.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> RowScales(byte* first, byte* second) =>
+        HalfToSingle(Vector256.Create(Vector128.Load((ushort*)first), Vector128.Load((ushort*)second)));
+
+    // acc + (d_w·d_y)·sums, the scalar twin's one FMA per block and row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Scaled(Vector512<float> acc, Vector512<int> sums, Vector512<float> rowScales, float activationScale) =>
+        Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), rowScales * activationScale, acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* output, long stride, Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3)
+    {
+        c0.Store(output);
+        c1.Store(output + stride);
+        c2.Store(output + 2 * stride);
+        c3.Store(output + 3 * stride);
+    }
+
     // y: an activation row's block widened to 16 bits; its values 2j, 2j+1 broadcast to every 32-bit lane.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Dot(Vector512<int> sum, Vector512<short> weights, short* y, int j) =>
@@ -102,25 +121,19 @@ internal static unsafe class WideInterleavedGemm
                 e0 = Dot(e0, u, y, j); e1 = Dot(e1, u, y + stride, j); e2 = Dot(e2, u, y + 2 * stride, j); e3 = Dot(e3, u, y + 3 * stride, j);
                 e4 = Dot(e4, u, y + 4 * stride, j); e5 = Dot(e5, u, y + 5 * stride, j); e6 = Dot(e6, u, y + 6 * stride, j); e7 = Dot(e7, u, y + 7 * stride, j);
             }
-            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            Vector512<float> d = RowScales(w, w2);
             float* s = scales + ib;
-            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0), d * s[0], c0);
-            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1), d * s[blocks], c1);
-            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2), d * s[2 * blocks], c2);
-            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3), d * s[3 * blocks], c3);
-            c4 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e4), d * s[4 * blocks], c4);
-            c5 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e5), d * s[5 * blocks], c5);
-            c6 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e6), d * s[6 * blocks], c6);
-            c7 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e7), d * s[7 * blocks], c7);
+            c0 = Scaled(c0, e0, d, s[0]);
+            c1 = Scaled(c1, e1, d, s[blocks]);
+            c2 = Scaled(c2, e2, d, s[2 * blocks]);
+            c3 = Scaled(c3, e3, d, s[3 * blocks]);
+            c4 = Scaled(c4, e4, d, s[4 * blocks]);
+            c5 = Scaled(c5, e5, d, s[5 * blocks]);
+            c6 = Scaled(c6, e6, d, s[6 * blocks]);
+            c7 = Scaled(c7, e7, d, s[7 * blocks]);
         }
-        c0.Store(output);
-        c1.Store(output + outputStride);
-        c2.Store(output + 2 * outputStride);
-        c3.Store(output + 3 * outputStride);
-        c4.Store(output + 4 * outputStride);
-        c5.Store(output + 5 * outputStride);
-        c6.Store(output + 6 * outputStride);
-        c7.Store(output + 7 * outputStride);
+        Store(output, outputStride, c0, c1, c2, c3);
+        Store(output + 4 * outputStride, outputStride, c4, c5, c6, c7);
     }
 
     /// <summary>16 weight rows × 4 activation rows; arguments as <see cref="Tile16x8{T}"/>.</summary>
@@ -152,17 +165,14 @@ internal static unsafe class WideInterleavedGemm
                 j++;
                 o0 = Dot(o0, u, y, j); o1 = Dot(o1, u, y + stride, j); o2 = Dot(o2, u, y + 2 * stride, j); o3 = Dot(o3, u, y + 3 * stride, j);
             }
-            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            Vector512<float> d = RowScales(w, w2);
             float* s = scales + ib;
-            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0 + o0), d * s[0], c0);
-            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1 + o1), d * s[blocks], c1);
-            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2 + o2), d * s[2 * blocks], c2);
-            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3 + o3), d * s[3 * blocks], c3);
+            c0 = Scaled(c0, e0 + o0, d, s[0]);
+            c1 = Scaled(c1, e1 + o1, d, s[blocks]);
+            c2 = Scaled(c2, e2 + o2, d, s[2 * blocks]);
+            c3 = Scaled(c3, e3 + o3, d, s[3 * blocks]);
         }
-        c0.Store(output);
-        c1.Store(output + outputStride);
-        c2.Store(output + 2 * outputStride);
-        c3.Store(output + 3 * outputStride);
+        Store(output, outputStride, c0, c1, c2, c3);
     }
 
     /// <summary>Whether <typeparamref name="T"/>'s quants are small enough (u ≤ 31: Q4_0, Q5_0) for <see cref="SmallTile16x8{T}"/>.</summary>
@@ -212,25 +222,19 @@ internal static unsafe class WideInterleavedGemm
                 e0 = Widen(e0, p0); e1 = Widen(e1, p1); e2 = Widen(e2, p2); e3 = Widen(e3, p3);
                 e4 = Widen(e4, p4); e5 = Widen(e5, p5); e6 = Widen(e6, p6); e7 = Widen(e7, p7);
             }
-            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            Vector512<float> d = RowScales(w, w2);
             float* s = scales + ib;
-            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0), d * s[0], c0);
-            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1), d * s[blocks], c1);
-            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2), d * s[2 * blocks], c2);
-            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3), d * s[3 * blocks], c3);
-            c4 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e4), d * s[4 * blocks], c4);
-            c5 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e5), d * s[5 * blocks], c5);
-            c6 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e6), d * s[6 * blocks], c6);
-            c7 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e7), d * s[7 * blocks], c7);
+            c0 = Scaled(c0, e0, d, s[0]);
+            c1 = Scaled(c1, e1, d, s[blocks]);
+            c2 = Scaled(c2, e2, d, s[2 * blocks]);
+            c3 = Scaled(c3, e3, d, s[3 * blocks]);
+            c4 = Scaled(c4, e4, d, s[4 * blocks]);
+            c5 = Scaled(c5, e5, d, s[5 * blocks]);
+            c6 = Scaled(c6, e6, d, s[6 * blocks]);
+            c7 = Scaled(c7, e7, d, s[7 * blocks]);
         }
-        c0.Store(output);
-        c1.Store(output + outputStride);
-        c2.Store(output + 2 * outputStride);
-        c3.Store(output + 3 * outputStride);
-        c4.Store(output + 4 * outputStride);
-        c5.Store(output + 5 * outputStride);
-        c6.Store(output + 6 * outputStride);
-        c7.Store(output + 7 * outputStride);
+        Store(output, outputStride, c0, c1, c2, c3);
+        Store(output + 4 * outputStride, outputStride, c4, c5, c6, c7);
     }
 
     /// <summary>16 weight rows × 4 activation rows for quants u ≤ 31; arguments as <see cref="SmallTile16x8{T}"/>.</summary>
@@ -258,17 +262,14 @@ internal static unsafe class WideInterleavedGemm
             }
             // 4 groups per set: the same 16-bit bound as the 8×… tile.
             e0 = Widen(Widen(e0, p0), q0); e1 = Widen(Widen(e1, p1), q1); e2 = Widen(Widen(e2, p2), q2); e3 = Widen(Widen(e3, p3), q3);
-            Vector512<float> d = HalfToSingle(Vector256.Create(Vector128.Load((ushort*)w), Vector128.Load((ushort*)w2)));
+            Vector512<float> d = RowScales(w, w2);
             float* s = scales + ib;
-            c0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e0), d * s[0], c0);
-            c1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e1), d * s[blocks], c1);
-            c2 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e2), d * s[2 * blocks], c2);
-            c3 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(e3), d * s[3 * blocks], c3);
+            c0 = Scaled(c0, e0, d, s[0]);
+            c1 = Scaled(c1, e1, d, s[blocks]);
+            c2 = Scaled(c2, e2, d, s[2 * blocks]);
+            c3 = Scaled(c3, e3, d, s[3 * blocks]);
         }
-        c0.Store(output);
-        c1.Store(output + outputStride);
-        c2.Store(output + 2 * outputStride);
-        c3.Store(output + 3 * outputStride);
+        Store(output, outputStride, c0, c1, c2, c3);
     }
 }
 

@@ -16,8 +16,9 @@ namespace Wafer.Kernels.Gemm;
 /// and a vpaddd accumulates: two instructions per 16 rows × 2 quants, each 32-bit lane one weight row. No saturation: u ≤ 255
 /// and |y| ≤ 127, so a pair sum fits 17 bits, unlike vpmaddubsw's 16-bit one. A block's accumulator starts at its correction
 /// −offset·Σy, so its lanes end as the exact integer Σ (u − offset)·y; one conversion and one FMA with (d_w·d_y) in F32 per
-/// activation row scale 16 rows. Measured on an Ice Lake Xeon, one thread, L1-resident (`-- isa` in bench/Wafer.Benchmarks):
-/// Q8_0 ≈ 1.3–1.5× the 256-bit 8×8 tile, Q4_0 ≈ 1.0–1.1×.
+/// activation row scale 16 rows. Q4_0 and Q5_0, whose quants are ≤ 31, have cheaper tiles still (<see cref="SmallTile16x8{T}"/>:
+/// vpmaddubsw on the activation bytes, no widening). Measured on an Ice Lake Xeon, one thread, L1-resident (`-- isa` in
+/// bench/Wafer.Benchmarks): Q8_0 ≈ 1.4–1.5× the 256-bit 8×8 tile, Q4_0 ≈ 1.2–1.3× (docs/benchmarks.md).
 /// </remarks>
 internal static unsafe class WideInterleavedGemm
 {

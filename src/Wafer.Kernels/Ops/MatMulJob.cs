@@ -165,7 +165,6 @@ internal sealed unsafe class MatMulJob : IRangeWork
         fixed (short* start = s_wideScratch) return (short*)(((nint)start + 63) & ~(nint)63);
     }
 
-
     private void RunQ4K(int rowStart, int rowEnd)
     {
         int blocks = Columns / 256;

@@ -4,6 +4,7 @@
 # c=1 and c=16. Prints a Markdown row per system and level; raw JSON under artifacts/bench/serve-vs-llama-<time>/.
 # usage: bench/serve-vs-llama.sh MODEL.gguf [requests=32] [threads=2]
 #   LLAMA_BIN=$(../shared/tools/build_llama_cpp.sh) must point at llama.cpp's bin folder (built once, ~15 min).
+#   WAFER_SERVE_ARGS / LLAMA_SERVER_ARGS: more flags for each server, e.g. "--kv-type q8_0" and "-ctk q8_0 -ctv q8_0 -fa on".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="$1"; requests="${2:-32}"; threads="${3:-2}"
@@ -16,10 +17,10 @@ run_levels() { # label
   "$root/wafer" bench serve --url "http://127.0.0.1:$port" --model "$name" --requests "$requests" --sweep 1,16 --output-tokens 128 \
     --ignore-eos --workload chat --seed 1 --warmup 2 --label "$1" --json "$out/$1.json" >"$out/$1.txt"
 }
-"$root/wafer" serve "$model" --port "$port" --threads "$threads" --max-seqs 16 --alias "$name" >"$out/wafer-serve.log" 2>&1 &
+"$root/wafer" serve "$model" --port "$port" --threads "$threads" --max-seqs 16 --alias "$name" ${WAFER_SERVE_ARGS:-} >"$out/wafer-serve.log" 2>&1 &
 pid=$!; trap 'kill $pid 2>/dev/null || true' EXIT
 wait_healthy; run_levels wafer; kill $pid; wait $pid 2>/dev/null || true
-LD_LIBRARY_PATH="$LLAMA_BIN" "$LLAMA_BIN/llama-server" -m "$model" --port "$port" -t "$threads" -np 16 -c $((16 * 2048)) --alias "$name" \
+LD_LIBRARY_PATH="$LLAMA_BIN" "$LLAMA_BIN/llama-server" -m "$model" --port "$port" -t "$threads" -np 16 -c $((16 * 2048)) --alias "$name" ${LLAMA_SERVER_ARGS:-} \
   >"$out/llama-server.log" 2>&1 &
 pid=$!
 wait_healthy; run_levels llama-server; kill $pid; wait $pid 2>/dev/null || true

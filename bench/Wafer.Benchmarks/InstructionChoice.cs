@@ -159,6 +159,15 @@ internal static unsafe class InstructionChoice
         Layout<Q4_0WeightBlock, Q4_0x8Block>(GgmlType.Q4_0);
     }
 
+    // Whether the 16-row tile's outputs (the 8-row group twice) equal the 8×8 tile's, bit for bit.
+    private static string Agreement(float* wide, float* interleaved, int rows, int acts)
+    {
+        for (int b = 0; b < acts; b++)
+            for (int r = 0; r < 2 * rows; r++)
+                if (wide[b * 2 * rows + r] != interleaved[b * rows + r % rows]) return "DIFFERENT";
+        return "bit-identical";
+    }
+
     private static void Layout<TRow, TInterleaved>(GgmlType type)
         where TRow : unmanaged, IQ8WeightBlock where TInterleaved : unmanaged, IInterleavedBlock
     {
@@ -222,22 +231,14 @@ internal static unsafe class InstructionChoice
                 for (int i = 0; i < calls / 2; i++) // 16 rows (the group twice) per call
                     WideInterleavedGemm.Tile16x8<TInterleaved>(packed16, rowBytes * rows, widened, scales, blockCorrections, Blocks, wide, 2 * rows);
                 double wideRate = macs / clock.Elapsed.TotalSeconds / 1e9;
-                bool same = true;
-                for (int b = 0; b < acts; b++)
-                    for (int r = 0; r < 2 * rows; r++)
-                        same &= wide[b * 2 * rows + r] == interleaved[b * rows + r % rows];
-                wideText = string.Create(CultureInfo.InvariantCulture, $"{wideRate:F1} GMAC/s ({(same ? "bit-identical" : "DIFFERENT")})");
+                wideText = string.Create(CultureInfo.InvariantCulture, $"{wideRate:F1} GMAC/s ({Agreement(wide, interleaved, rows, acts)})");
                 if (WideInterleavedGemm.TakesSmallQuants<TInterleaved>())
                 {
                     clock.Restart();
                     for (int i = 0; i < calls / 2; i++)
                         WideInterleavedGemm.SmallTile16x8<TInterleaved>(packed16, rowBytes * rows, activations, 34 * Blocks, scales, blockCorrections, Blocks, wide, 2 * rows);
                     double smallRate = macs / clock.Elapsed.TotalSeconds / 1e9;
-                    same = true;
-                    for (int b = 0; b < acts; b++)
-                        for (int r = 0; r < 2 * rows; r++)
-                            same &= wide[b * 2 * rows + r] == interleaved[b * rows + r % rows];
-                    wideText += string.Create(CultureInfo.InvariantCulture, $", 512-bit vpmaddubsw 16×8 {smallRate:F1} GMAC/s ({(same ? "bit-identical" : "DIFFERENT")})");
+                    wideText += string.Create(CultureInfo.InvariantCulture, $", 512-bit vpmaddubsw 16×8 {smallRate:F1} GMAC/s ({Agreement(wide, interleaved, rows, acts)})");
                 }
             }
             double maxDiff = 0;

@@ -30,7 +30,7 @@ internal static unsafe class WideInterleavedGemm
     /// <c>WAFER_WIDE_TILES=0</c> (to compare the two on one machine).</summary>
     /// <remarks>Kept in its own class: a static field here would put a class-initialization check, and with it a call that
     /// every vector register must be saved around, into the tiles' loops.</remarks>
-    public static bool Enabled { get => WideTileSwitch.Enabled; set => WideTileSwitch.Enabled = value; }
+    public static bool Enabled => WideTileSwitch.Enabled;
 
     /// <summary>The quants of Q8_0 activation rows [<paramref name="rows"/>, blocks·34 bytes] widened to 16 bits:
     /// <paramref name="widened"/> [rows, blocks·32], what the tiles read.</summary>
@@ -45,24 +45,10 @@ internal static unsafe class WideInterleavedGemm
         }
     }
 
-    // Exact F16 → F32 of 16 values (SimdOps.HalfToSingle in 512 bits).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> HalfToSingle(Vector256<ushort> halves)
-    {
-        Vector512<uint> h = Avx512F.ConvertToVector512UInt32(halves);
-        Vector512<uint> sign = (h & Vector512.Create(0x8000u)) << 16;
-        Vector512<uint> magnitude = h & Vector512.Create(0x7fffu);
-        Vector512<uint> shifted = magnitude << 13;
-        Vector512<float> finite = shifted.AsSingle() * Vector512.Create(5.192296858534828e33f);
-        Vector512<float> special = (shifted | Vector512.Create(0x7f800000u)).AsSingle();
-        Vector512<float> isSpecial = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7c00u)).AsSingle();
-        return Vector512.ConditionalSelect(isSpecial, special, finite) | sign.AsSingle();
-    }
-
     // A block's 16 row scales: the two 8-row groups' F16 scales.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> RowScales(byte* first, byte* second) =>
-        HalfToSingle(Vector256.Create(Vector128.Load((ushort*)first), Vector128.Load((ushort*)second)));
+        SimdOps.HalfToSingle(Vector256.Create(Vector128.Load((ushort*)first), Vector128.Load((ushort*)second)));
 
     // acc + (d_w·d_y)·sums, the scalar twin's one FMA per block and row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -276,5 +262,5 @@ internal static unsafe class WideInterleavedGemm
 
 internal static class WideTileSwitch
 {
-    public static bool Enabled = WideInterleavedGemm.IsSupported && Environment.GetEnvironmentVariable("WAFER_WIDE_TILES") != "0";
+    public static readonly bool Enabled = WideInterleavedGemm.IsSupported && Environment.GetEnvironmentVariable("WAFER_WIDE_TILES") != "0";
 }

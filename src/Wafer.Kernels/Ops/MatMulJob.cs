@@ -81,8 +81,8 @@ internal sealed unsafe class MatMulJob : IRangeWork
     private void RunInterleaved<T>(int groupStart, int groupEnd) where T : unmanaged, IInterleavedBlock
     {
         int blocks = Columns / 32;
+        if (WideInterleavedGemm.Enabled && Batch >= 4) { RunInterleavedWide<T>(groupStart, groupEnd, blocks); return; }
         int chunk = Math.Max(8, ActivationChunkBytes / (blocks * 42) & ~7); // 34 bytes of quants, a scale and a correction per block
-        if (WideInterleavedGemm.Enabled) { RunInterleavedWide<T>(groupStart, groupEnd, blocks); return; }
         for (int b0 = 0; b0 < Batch; b0 += chunk)
         {
             int b1 = Math.Min(Batch, b0 + chunk);
@@ -90,15 +90,15 @@ internal sealed unsafe class MatMulJob : IRangeWork
         }
     }
 
-    // The same with the 512-bit prompt tiles (AVX-512BW without AVX-VNNI), each chunk's activation quants widened to 16 bits once
-    // into a per-thread buffer (twice the bytes, so half the rows per chunk); decode rows keep the 256-bit 8×1 tile, which streams
-    // weights from memory at the bandwidth.
+    // The same with the 512-bit prompt tiles (AVX-512BW without AVX-VNNI) for batches of 4 rows or more, each chunk's activation
+    // quants widened to 16 bits once into a per-thread buffer (twice the bytes, so half the rows per chunk); decode, and the last
+    // 1–3 rows of a batch, keep the 256-bit 8×1 tile, which streams weights from memory at the bandwidth.
     private void RunInterleavedWide<T>(int groupStart, int groupEnd, int blocks) where T : unmanaged, IInterleavedBlock
     {
-        // 64 bytes of widened quants (Q8_0), a scale and a correction per block; small quants read the 34-byte rows as they are.
-        int chunk = Math.Max(8, ActivationChunkBytes / (blocks * (WideInterleavedGemm.TakesSmallQuants<T>() ? 42 : 74)) & ~7);
-        int tiled = Batch & ~3;
         bool small = WideInterleavedGemm.TakesSmallQuants<T>(); // Q4_0, Q5_0: 512-bit vpmaddubsw on the activations as they are
+        // 64 bytes of widened quants (Q8_0), a scale and a correction per block; small quants read the 34-byte rows as they are.
+        int chunk = Math.Max(8, ActivationChunkBytes / (blocks * (small ? 42 : 74)) & ~7);
+        int tiled = Batch & ~3;
         short* widened = small ? null : WideScratch((long)Math.Min(chunk, tiled) * blocks * 32);
         for (int b0 = 0; b0 < Batch; b0 += chunk)
         {
@@ -129,16 +129,14 @@ internal sealed unsafe class MatMulJob : IRangeWork
                         WideInterleavedGemm.Tile16x4<T>(w, groupBytes, widened + (long)(b - b0) * blocks * 32,
                             Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + (long)b * Rows, Rows);
                 }
-                for (; b < b1; b++)
-                    for (int half = 0; half < 2; half++)
-                        InterleavedGemm.Tile8x1<T>(w + half * groupBytes, Activations + (long)b * ActivationRowBytes,
-                            Scales + (long)b * blocks, BlockCorrections + (long)b * blocks, blocks, output + half * GroupRows + (long)b * Rows);
+                RunInterleavedGroup<T>(g, b, b1, blocks);
+                RunInterleavedGroup<T>(g + 1, b, b1, blocks);
             }
             if (g < groupEnd) RunInterleavedGroup<T>(g, b0, b1, blocks);
         }
     }
 
-    // One 8-row group with the 256-bit tiles.
+    // One 8-row group, activation rows [b0, b1), with the 256-bit tiles.
     private void RunInterleavedGroup<T>(int g, int b0, int b1, int blocks) where T : unmanaged, IInterleavedBlock
     {
         byte* w = Weights + g * GroupRows * WeightRowBytes;

@@ -77,6 +77,20 @@ internal static class SimdOps
         return Vector256.ConditionalSelect(isSpecial, special, finite) | sign.AsSingle();
     }
 
+    /// <summary><see cref="HalfToSingle(Vector128{ushort})"/> for 16 values in 512 bits (AVX-512F; the 512-bit prompt tiles' row scales).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> HalfToSingle(Vector256<ushort> halves)
+    {
+        Vector512<uint> h = Avx512F.ConvertToVector512UInt32(halves);
+        Vector512<uint> sign = (h & Vector512.Create(0x8000u)) << 16;
+        Vector512<uint> magnitude = h & Vector512.Create(0x7fffu);
+        Vector512<uint> shifted = magnitude << 13;
+        Vector512<float> finite = shifted.AsSingle() * Vector512.Create(5.192296858534828e33f);
+        Vector512<float> special = (shifted | Vector512.Create(0x7f800000u)).AsSingle();
+        Vector512<float> isSpecial = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(0x7c00u)).AsSingle();
+        return Vector512.ConditionalSelect(isSpecial, special, finite) | sign.AsSingle();
+    }
+
     /// <summary>Exact BF16 → F32 for 8 values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> BF16ToSingle(Vector128<ushort> values) =>

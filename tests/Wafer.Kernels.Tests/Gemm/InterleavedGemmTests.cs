@@ -116,7 +116,24 @@ public unsafe class InterleavedGemmTests
         var activations = new byte[acts * 34 * blocks];
         for (int b = 0; b < acts; b++)
             ActivationQuantizer.Quantize(GgmlType.Q8_0, input.AsSpan(b * columns, columns), activations.AsSpan(b * 34 * blocks, 34 * blocks));
-        int offset = type switch { GgmlType.Q8_0 => 128, GgmlType.Q4_0 => 8, _ => 16 };
+        var (twin, tiles) = type switch
+        {
+            GgmlType.Q8_0 => RunTiles<Q8_0x8Block>(packed, activations, rowBytes, blocks),
+            GgmlType.Q4_0 => RunTiles<Q4_0x8Block>(packed, activations, rowBytes, blocks),
+            _ => RunTiles<Q5_0x8Block>(packed, activations, rowBytes, blocks),
+        };
+        foreach (var (name, output) in tiles)
+            for (int i = 0; i < twin.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(output[i]) == BitConverter.SingleToInt32Bits(twin[i]),
+                    $"{name}: output {i} (activation {i / rows}, row {i % rows}) is {output[i]:R}, the scalar twin {twin[i]:R}");
+    }
+
+    // The scalar twin's and every tile's outputs [8 activations, 16 rows] for two repacked 8-row groups.
+    private static (float[] Twin, Dictionary<string, float[]> Tiles) RunTiles<T>(byte[] packed, byte[] activations, long rowBytes, int blocks)
+        where T : unmanaged, IInterleavedBlock
+    {
+        const int rows = 16, acts = 8;
+        long stride = 34L * blocks, groupBytes = 8 * rowBytes;
         var scales = new float[acts * blocks];
         var corrections = new int[acts * blocks * 8];
         var blockCorrections = new int[acts * blocks];
@@ -126,7 +143,7 @@ public unsafe class InterleavedGemmTests
             ["256-bit 8×8"] = new float[acts * rows], ["256-bit 8×4"] = new float[acts * rows],
         };
         if (WideInterleavedGemm.IsSupported) { tiles["512-bit 16×8"] = new float[acts * rows]; tiles["512-bit 16×4"] = new float[acts * rows]; }
-        bool small = WideInterleavedGemm.IsSupported && type != GgmlType.Q8_0; // Q4_0, Q5_0 also have vpmaddubsw tiles
+        bool small = WideInterleavedGemm.IsSupported && WideInterleavedGemm.TakesSmallQuants<T>(); // Q4_0, Q5_0 also have vpmaddubsw tiles
         if (small) { tiles["512-bit small-quant 16×8"] = new float[acts * rows]; tiles["512-bit small-quant 16×4"] = new float[acts * rows]; }
         var widened = new short[acts * blocks * 32];
         fixed (byte* w = packed)
@@ -139,25 +156,25 @@ public unsafe class InterleavedGemmTests
         fixed (float* o84 = tiles["256-bit 8×4"])
         fixed (short* y = widened)
         {
-            Q8Activations.Prepare(a, acts, blocks, offset, s, c, k);
-            long groupBytes = 8 * rowBytes;
+            Q8Activations.Prepare(a, acts, blocks, T.Offset, s, c, k);
             for (int g = 0; g < 2; g++)
             {
+                byte* group = w + g * groupBytes;
                 for (int b = 0; b < acts; b++)
-                    Twin(type, w + g * groupBytes, a + b * 34 * blocks, s + b * blocks, k + b * blocks, blocks, t + b * rows + 8 * g);
-                Tile256(type, 8, w + g * groupBytes, a, blocks, s, k, o88 + 8 * g);
+                    InterleavedGemm.Dot8Scalar<T>(group, a + b * stride, s + b * blocks, k + b * blocks, blocks, t + b * rows + 8 * g);
+                InterleavedGemm.Tile8x8<T>(group, a, stride, s, k, blocks, o88 + 8 * g, rows);
                 for (int b = 0; b < acts; b += 4)
-                    Tile256(type, 4, w + g * groupBytes, a + b * 34 * blocks, blocks, s + b * blocks, k + b * blocks, o84 + 8 * g + b * rows);
+                    InterleavedGemm.Tile8x4<T>(group, a + b * stride, stride, s + b * blocks, k + b * blocks, blocks, o84 + 8 * g + b * rows, rows);
             }
             if (WideInterleavedGemm.IsSupported)
             {
-                WideInterleavedGemm.Widen(a, 34 * blocks, acts, blocks, y);
+                WideInterleavedGemm.Widen(a, stride, acts, blocks, y);
                 fixed (float* o168 = tiles["512-bit 16×8"])
                 fixed (float* o164 = tiles["512-bit 16×4"])
                 {
-                    Tile512(type, 8, w, groupBytes, y, blocks, s, k, o168);
+                    WideInterleavedGemm.Tile16x8<T>(w, groupBytes, y, s, k, blocks, o168, rows);
                     for (int b = 0; b < acts; b += 4)
-                        Tile512(type, 4, w, groupBytes, y + b * blocks * 32, blocks, s + b * blocks, k + b * blocks, o164 + b * rows);
+                        WideInterleavedGemm.Tile16x4<T>(w, groupBytes, y + b * blocks * 32, s + b * blocks, k + b * blocks, blocks, o164 + b * rows, rows);
                 }
             }
             if (small)
@@ -165,71 +182,13 @@ public unsafe class InterleavedGemmTests
                 fixed (float* o168 = tiles["512-bit small-quant 16×8"])
                 fixed (float* o164 = tiles["512-bit small-quant 16×4"])
                 {
-                    SmallTile512(type, 8, w, groupBytes, a, blocks, s, k, o168);
+                    WideInterleavedGemm.SmallTile16x8<T>(w, groupBytes, a, stride, s, k, blocks, o168, rows);
                     for (int b = 0; b < acts; b += 4)
-                        SmallTile512(type, 4, w, groupBytes, a + b * 34 * blocks, blocks, s + b * blocks, k + b * blocks, o164 + b * rows);
+                        WideInterleavedGemm.SmallTile16x4<T>(w, groupBytes, a + b * stride, stride, s + b * blocks, k + b * blocks, blocks, o164 + b * rows, rows);
                 }
             }
         }
-        foreach (var (name, output) in tiles)
-            for (int i = 0; i < twin.Length; i++)
-                Assert.True(BitConverter.SingleToInt32Bits(output[i]) == BitConverter.SingleToInt32Bits(twin[i]),
-                    $"{name}: output {i} (activation {i / rows}, row {i % rows}) is {output[i]:R}, the scalar twin {twin[i]:R}");
-    }
-
-    private static void Twin(GgmlType type, byte* w, byte* a, float* s, int* k, int blocks, float* output)
-    {
-        if (type == GgmlType.Q8_0) InterleavedGemm.Dot8Scalar<Q8_0x8Block>(w, a, s, k, blocks, output);
-        else if (type == GgmlType.Q4_0) InterleavedGemm.Dot8Scalar<Q4_0x8Block>(w, a, s, k, blocks, output);
-        else InterleavedGemm.Dot8Scalar<Q5_0x8Block>(w, a, s, k, blocks, output);
-    }
-
-    private static void Tile256(GgmlType type, int acts, byte* w, byte* a, int blocks, float* s, int* k, float* o)
-    {
-        long stride = 34L * blocks;
-        if (acts == 8)
-        {
-            if (type == GgmlType.Q8_0) InterleavedGemm.Tile8x8<Q8_0x8Block>(w, a, stride, s, k, blocks, o, 16);
-            else if (type == GgmlType.Q4_0) InterleavedGemm.Tile8x8<Q4_0x8Block>(w, a, stride, s, k, blocks, o, 16);
-            else InterleavedGemm.Tile8x8<Q5_0x8Block>(w, a, stride, s, k, blocks, o, 16);
-        }
-        else
-        {
-            if (type == GgmlType.Q8_0) InterleavedGemm.Tile8x4<Q8_0x8Block>(w, a, stride, s, k, blocks, o, 16);
-            else if (type == GgmlType.Q4_0) InterleavedGemm.Tile8x4<Q4_0x8Block>(w, a, stride, s, k, blocks, o, 16);
-            else InterleavedGemm.Tile8x4<Q5_0x8Block>(w, a, stride, s, k, blocks, o, 16);
-        }
-    }
-
-    private static void SmallTile512(GgmlType type, int acts, byte* w, long groupBytes, byte* a, int blocks, float* s, int* k, float* o)
-    {
-        long stride = 34L * blocks;
-        if (type == GgmlType.Q4_0)
-        {
-            if (acts == 8) WideInterleavedGemm.SmallTile16x8<Q4_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
-            else WideInterleavedGemm.SmallTile16x4<Q4_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
-        }
-        else
-        {
-            if (acts == 8) WideInterleavedGemm.SmallTile16x8<Q5_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
-            else WideInterleavedGemm.SmallTile16x4<Q5_0x8Block>(w, groupBytes, a, stride, s, k, blocks, o, 16);
-        }
-    }
-
-    private static void Tile512(GgmlType type, int acts, byte* w, long groupBytes, short* y, int blocks, float* s, int* k, float* o)
-    {
-        if (acts == 8)
-        {
-            if (type == GgmlType.Q8_0) WideInterleavedGemm.Tile16x8<Q8_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
-            else if (type == GgmlType.Q4_0) WideInterleavedGemm.Tile16x8<Q4_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
-            else WideInterleavedGemm.Tile16x8<Q5_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
-        }
-        else
-        {
-            if (type == GgmlType.Q8_0) WideInterleavedGemm.Tile16x4<Q8_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
-            else if (type == GgmlType.Q4_0) WideInterleavedGemm.Tile16x4<Q4_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
-            else WideInterleavedGemm.Tile16x4<Q5_0x8Block>(w, groupBytes, y, s, k, blocks, o, 16);
-        }
+        return (twin, tiles);
     }
 
     [Theory]

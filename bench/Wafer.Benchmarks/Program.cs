@@ -2,7 +2,8 @@ using BenchmarkDotNet.Running;
 using Wafer.Benchmarks;
 
 // `dotnet run -c Release --project bench/Wafer.Benchmarks -- quick` prints a Stopwatch table in seconds; `-- isa` compares
-// 256-bit VNNI with 512-bit maddubs on the prompt tile, and row-major with 8-row interleaved weights;
+// 256-bit VNNI with 512-bit maddubs on the prompt tile, and row-major with 8-row interleaved weights; `-- kv`
+// widens F16 KV rows 8 and 16 values at a time;
 // anything else goes to BenchmarkDotNet (e.g. `-- --filter '*MatMul*'`), which writes JSON under BenchmarkDotNet.Artifacts/.
 if (args.Length > 0 && args[0] == "quick")
 {
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "isa")
 {
     InstructionChoice.Run();
     InstructionChoice.Layouts();
+    return;
+}
+if (args.Length > 0 && args[0] == "kv")
+{
+    KvWidening.Run();
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(MatMulBenchmarks).Assembly).Run(args);

@@ -11,7 +11,8 @@ namespace Wafer.Bench;
 /// <summary>Engine-level load measurements: aggregate decode speed of N concurrent sequences, time to first token
 /// with and without a cached shared prefix, and short chats' TTFT while a long prompt is prefilled.</summary>
 /// <remarks>Prompts are random token ids (seeded): speed does not depend on what the tokens say.</remarks>
-internal sealed class EngineLoadBenchmark(TransformerModel model, Tokenizer tokenizer, int seed = 1)
+internal sealed class EngineLoadBenchmark(TransformerModel model, Tokenizer tokenizer, int seed = 1,
+    Wafer.Models.Inference.KvType keyType = Wafer.Models.Inference.KvType.F32, Wafer.Models.Inference.KvType valueType = Wafer.Models.Inference.KvType.F32)
 {
     private readonly Random _random = new(seed);
 
@@ -21,6 +22,8 @@ internal sealed class EngineLoadBenchmark(TransformerModel model, Tokenizer toke
             Scheduler = new SchedulerOptions { MaxSequences = maxSequences, ContextLength = contextLength, MaxBatchTokens = batchTokens },
             KvCacheTokens = (long)contextLength * Math.Max(2, maxSequences),
             PrefixCaching = prefixCaching,
+            KeyType = keyType,
+            ValueType = valueType,
         });
 
     private int[] RandomTokens(int count)
@@ -30,8 +33,10 @@ internal sealed class EngineLoadBenchmark(TransformerModel model, Tokenizer toke
         return tokens;
     }
 
-    /// <summary>Generated tokens per second over all <paramref name="parallel"/> sequences, from submission to the last token.</summary>
-    public async Task<double> ParallelDecodeAsync(int parallel, int promptTokens, int generateTokens)
+    /// <summary>Generated tokens per second over all <paramref name="parallel"/> sequences, from submission to the last token;
+    /// with <paramref name="decodeOnly"/>, only the tokens after the moment every sequence has its first one, over the time from
+    /// that moment to the last token (decode at a depth of <paramref name="promptTokens"/>, without the prompts' prefill).</summary>
+    public async Task<double> ParallelDecodeAsync(int parallel, int promptTokens, int generateTokens, bool decodeOnly = false)
     {
         await using var engine = StartEngine(parallel, prefixCaching: false, contextLength: promptTokens + generateTokens + 8);
         var requests = Enumerable.Range(0, parallel).Select(_ => new GenerationRequest
@@ -41,13 +46,26 @@ internal sealed class EngineLoadBenchmark(TransformerModel model, Tokenizer toke
             IgnoreEndOfGeneration = true,
         }).ToList();
         var clock = Stopwatch.StartNew();
-        var counts = await Task.WhenAll(requests.Select(async r =>
+        var stamps = new long[parallel][];
+        int started = 0;
+        long allStarted = 0;
+        await Task.WhenAll(requests.Select(async (r, i) =>
         {
+            var own = stamps[i] = new long[generateTokens];
             int n = 0;
-            await foreach (var _ in engine.GenerateAsync(r).ConfigureAwait(false)) n++;
-            return n;
+            await foreach (var _ in engine.GenerateAsync(r).ConfigureAwait(false))
+            {
+                long now = clock.ElapsedTicks;
+                if (n == 0 && Interlocked.Increment(ref started) == parallel) Volatile.Write(ref allStarted, now);
+                if (n < own.Length) own[n] = now;
+                n++;
+            }
+            if (n < own.Length) Array.Resize(ref stamps[i], n);
         })).ConfigureAwait(false);
-        return counts.Sum() / clock.Elapsed.TotalSeconds;
+        long end = clock.ElapsedTicks;
+        if (!decodeOnly) return stamps.Sum(s => s.Length) / clock.Elapsed.TotalSeconds;
+        long after = stamps.Sum(s => s.LongCount(t => t > allStarted));
+        return after / ((end - allStarted) / (double)Stopwatch.Frequency);
     }
 
     /// <summary>Time to first token of a request whose <paramref name="prefixTokens"/>-token system prompt another request already computed, with and without the prefix cache.</summary>

@@ -35,17 +35,21 @@ internal static class EngineLoadOptions
         return levels;
     }
 
-    /// <summary>One tg result per level: generated tokens/s summed over all sequences.</summary>
-    public static IEnumerable<EngineBenchmark.Result> ParallelDecode(TransformerModel model, int[] levels, int generatedTokens, int repetitions)
+    /// <summary>One tg result per level and depth: generated tokens/s summed over all sequences. At depth 0 each sequence has a
+    /// 16-token prompt and the time runs from submission; at a depth d each has a d-token prompt and only the decode after every
+    /// sequence's first token is timed ("tg64 @ d2048").</summary>
+    public static IEnumerable<EngineBenchmark.Result> ParallelDecode(TransformerModel model, int[] levels, int generatedTokens, int repetitions,
+        IReadOnlyList<int> depths, Models.Inference.KvType keyType, Models.Inference.KvType valueType)
     {
         var tokenizer = Tokenizer.FromMetadata(model.File.Metadata, Path.GetFileName(model.File.Path));
-        var bench = new EngineLoadBenchmark(model, tokenizer);
-        foreach (int n in levels)
-        {
-            var samples = Enumerable.Range(0, repetitions)
-                .Select(_ => bench.ParallelDecodeAsync(n, ParallelPromptTokens, generatedTokens).GetAwaiter().GetResult()).ToList();
-            yield return new EngineBenchmark.Result($"tg{generatedTokens}", n, samples);
-        }
+        var bench = new EngineLoadBenchmark(model, tokenizer, keyType: keyType, valueType: valueType);
+        foreach (int depth in depths)
+            foreach (int n in levels)
+            {
+                var samples = Enumerable.Range(0, repetitions)
+                    .Select(_ => bench.ParallelDecodeAsync(n, depth == 0 ? ParallelPromptTokens : depth, generatedTokens, decodeOnly: depth > 0).GetAwaiter().GetResult()).ToList();
+                yield return new EngineBenchmark.Result(depth == 0 ? $"tg{generatedTokens}" : $"tg{generatedTokens} @ d{depth}", n, samples);
+            }
     }
 
     /// <summary>The two time-to-first-token scenarios of the batching issue.</summary>

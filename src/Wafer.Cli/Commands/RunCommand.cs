@@ -34,7 +34,7 @@ internal static class RunCommand
         var spec = CommonOptions.Spec();
         var draftTokens = CommonOptions.DraftTokens();
         var draft = CommonOptions.Draft();
-        var kvType = CommonOptions.KvType("f32");
+        var kvType = CommonOptions.KvType("f16");
         var command = new Command("run", "Generate text from a prompt") { model, prompt, count, temperature, seed, topK, topP, minP, repeat, context, threads, noRepack, grammar, schema, spec, draftTokens, draft, kvType.Both, kvType.Keys, kvType.Values };
         command.SetAction(r => Run(ModelNames.Resolve(r.GetValue(model)!), r.GetValue(prompt)!, r.GetValue(count), r.GetValue(context), r.GetValue(threads), !r.GetValue(noRepack),
             CommonOptions.KvTypes(r, kvType),

@@ -42,7 +42,7 @@ internal static class ServeCommand
         var kb = new Option<string?>("--kb") { Description = "A knowledge base built by wafer index add, searched by POST /v1/retrieve and chat's retrieval field (needs --embed-model, the one it was built with)" };
         var mcp = new Option<bool>("--mcp") { Description = "Also serve the MCP tool search_knowledge_base over the knowledge base at /mcp (Streamable HTTP; needs --kb)" };
         var embedModel = new Option<string?>("--embed-model") { Description = "A BERT-family GGUF that answers /v1/embeddings (default: the served model, mean-pooled)" };
-        var kvType = CommonOptions.KvType("f32");
+        var kvType = CommonOptions.KvType("f16");
         var adaptive = new Option<bool>("--adaptive") { Description = "Under load (KV cache or queue past a threshold) store new requests' KV at --adaptive-kv-type, at full precision again once the load is gone; responses say which (X-Wafer-KV-Precision, usage.kv_precision)" };
         var adaptiveType = new Option<string>("--adaptive-kv-type") { Description = "The reduced KV precision of --adaptive (narrower than --kv-type)", DefaultValueFactory = _ => "q8_0" };
         var adaptiveHigh = new Option<double>("--adaptive-kv-high") { Description = "--adaptive: reduce from this share of KV blocks in use (or a request refused blocks or preempted)", DefaultValueFactory = _ => new Wafer.Engine.Adaptive.AdaptiveOptions().EnterKvUsage };

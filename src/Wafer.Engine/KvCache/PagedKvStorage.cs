@@ -136,7 +136,11 @@ public sealed unsafe class PagedKvStorage : IKvCache, IDisposable
         int rowBytes = keys ? tier.KeyRowBytes : tier.ValueRowBytes;
         int n = RunLength(tier, start, maxCount);
         byte* first = Row(keys, layer, sequenceId, start); // a run's rows are consecutive
-        for (int r = 0; r < n; r++) type.Decode(new ReadOnlySpan<byte>(first + (long)r * rowBytes, rowBytes), column, destination.Slice(r * width, width));
+        if (type == KvType.F16) // the whole run in one call: a row of one head is only 4–8 vectors
+            Wafer.Kernels.Ops.KvRowCodec.HalfRowsToSingle(new ReadOnlySpan<ushort>((ushort*)first + column, (n - 1) * rowBytes / 2 + width),
+                rowBytes / 2, n, destination[..(n * width)]);
+        else
+            for (int r = 0; r < n; r++) type.Decode(new ReadOnlySpan<byte>(first + (long)r * rowBytes, rowBytes), column, destination.Slice(r * width, width));
         return n;
     }
 

@@ -9,44 +9,106 @@ namespace Wafer.Kernels.Ops;
 
 /// <summary>The KV cache's row formats: F32 rows written and read as they are; F16 rows (round to nearest even, as
 /// GGML_FP32_TO_FP16) and Q8_0 rows (blocks of 32 with an F16 scale, quantized as ggml's CPU <c>quantize_row_q8_0</c>
-/// quantizes the rows llama.cpp copies into a Q8_0 cache) widened back to F32 with AVX2 (F16) and Vector256 (Q8_0) where the hardware has them, else by the scalar twins.
+/// quantizes the rows llama.cpp copies into a Q8_0 cache) widened back to F32 with AVX-512F or AVX2 (F16) and Vector256 (Q8_0) where the hardware has them, else by the scalar twins.
 /// Each SIMD path has a scalar twin (<see cref="HalfToSingleScalar"/>, <see cref="Q8_0ToSingleScalar"/>) the tests compare it with.</summary>
 public static class KvRowCodec
 {
     /// <summary>F16 → F32 for every F16 value, ±Inf and NaN included (the same bits <c>(float)Half</c> gives).</summary>
-    public static void HalfToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
+    public static void HalfToSingle(ReadOnlySpan<ushort> source, Span<float> destination) => HalfToSingle(source, destination, WideHalves);
+
+    /// <summary><paramref name="rows"/> rows of F16 values <paramref name="sourceStride"/> apart in <paramref name="source"/> →
+    /// <paramref name="rows"/> consecutive rows of destination.Length / rows floats (a run of a KV head's cached rows).</summary>
+    public static void HalfRowsToSingle(ReadOnlySpan<ushort> source, int sourceStride, int rows, Span<float> destination)
+    {
+        int width = destination.Length / rows;
+        if (rows <= 0 || destination.Length % rows != 0 || source.Length < (rows - 1) * sourceStride + width)
+            throw new ArgumentException($"{source.Length} F16 values for {rows} rows of {width} at a stride of {sourceStride}", nameof(source));
+        HalfRowsToSingle(source, sourceStride, rows, destination, WideHalves);
+    }
+
+    /// <summary><see cref="HalfRowsToSingle(ReadOnlySpan{ushort}, int, int, Span{float})"/> with the 512-bit loop on or off. Rows
+    /// whose width is a whole number of vectors go through one loop without a call per row (a KV head's row is 4–16 vectors).</summary>
+    internal static void HalfRowsToSingle(ReadOnlySpan<ushort> source, int sourceStride, int rows, Span<float> destination, bool wide)
+    {
+        int width = destination.Length / rows;
+        ref ushort s = ref MemoryMarshal.GetReference(source);
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        if (wide && Avx512F.IsSupported && width % 16 == 0)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                ref ushort row = ref Unsafe.Add(ref s, r * sourceStride);
+                ref float to = ref Unsafe.Add(ref d, r * width);
+                for (int i = 0; i < width; i += 16)
+                    Widen(Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref row, (nuint)i))).StoreUnsafe(ref to, (nuint)i);
+            }
+            return;
+        }
+        if (Avx2.IsSupported && width % 8 == 0)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                ref ushort row = ref Unsafe.Add(ref s, r * sourceStride);
+                ref float to = ref Unsafe.Add(ref d, r * width);
+                for (int i = 0; i < width; i += 8)
+                    Widen(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref row, (nuint)i))).StoreUnsafe(ref to, (nuint)i);
+            }
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+            HalfToSingle(source.Slice(r * sourceStride, width), destination.Slice(r * width, width), wide);
+    }
+
+    /// <summary>Whether <see cref="HalfToSingle(ReadOnlySpan{ushort}, Span{float})"/> widens 16 values at a time (AVX-512F,
+    /// 512-bit vectors accelerated) before the 8-at-a-time AVX2 loop.</summary>
+    internal static bool WideHalves { get; } = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+    /// <summary><see cref="HalfToSingle(ReadOnlySpan{ushort}, Span{float})"/> with the 512-bit loop on or off (the tests run both).</summary>
+    internal static void HalfToSingle(ReadOnlySpan<ushort> source, Span<float> destination, bool wide)
     {
         int n = destination.Length, i = 0;
         if (source.Length < n) throw new ArgumentException($"{source.Length} F16 values for {n} floats", nameof(source));
+        ref ushort s = ref MemoryMarshal.GetReference(source);
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        if (wide && Avx512F.IsSupported)
+            for (; i + 16 <= n; i += 16)
+                Widen(Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref s, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
         if (Avx2.IsSupported)
-        {
-            ref ushort s = ref MemoryMarshal.GetReference(source);
-            ref float d = ref MemoryMarshal.GetReference(destination);
-            // Giesen's half_to_float_fast, eight at a time, in integer arithmetic where it can be: |h| << 13 puts the exponent and
-            // mantissa where F32 keeps them and + (127 − 15) << 23 rebiases the exponent; Inf/NaN get the rest of the exponent,
-            // and zeros and subnormals are renormalised by subtracting 2^-14 from a normal number, so no instruction ever sees a
-            // subnormal float (their operands cost a hundred cycles and more: a quarter of a KV row's values can be that small).
-            var shiftedExponent = Vector256.Create(0x7c00 << 13);
-            var magnitudeMask = Vector256.Create(0x7fff);
-            var rebias = Vector256.Create((127 - 15) << 23);
-            var specialRebias = Vector256.Create((128 - 16) << 23);
-            var one = Vector256.Create(1 << 23);
-            var magic = Vector256.Create(113 << 23).AsSingle();
-            var signMask = Vector256.Create(0x8000);
             for (; i + 8 <= n; i += 8)
-            {
-                var w = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref s, (nuint)i)); // zero-extends (vpmovzxwd)
-                var o = Avx2.ShiftLeftLogical(Avx2.And(w, magnitudeMask), 13);
-                var exponent = Avx2.And(o, shiftedExponent);
-                o = Avx2.Add(o, rebias);
-                o = Avx2.Add(o, Avx2.And(Avx2.CompareEqual(exponent, shiftedExponent), specialRebias));
-                var small = Avx2.CompareEqual(exponent, Vector256<int>.Zero);
-                var renormalised = Avx.Subtract(Avx2.Add(o, one).AsSingle(), magic).AsInt32();
-                o = Avx2.BlendVariable(o, renormalised, small);
-                Avx2.Or(o, Avx2.ShiftLeftLogical(Avx2.And(w, signMask), 16)).AsSingle().StoreUnsafe(ref d, (nuint)i);
-            }
-        }
+                Widen(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref s, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
         HalfToSingleScalar(source[i..n], destination[i..]);
+    }
+
+    // Giesen's half_to_float_fast on zero-extended halves (vpmovzxwd), in integer arithmetic where it can be: |h| << 13 puts the
+    // exponent and mantissa where F32 keeps them and + (127 − 15) << 23 rebiases the exponent; Inf/NaN get the rest of the
+    // exponent, and zeros and subnormals are renormalised by subtracting 2^-14 from a normal number, so no instruction ever sees a
+    // subnormal float (their operands cost a hundred cycles and more: a quarter of a KV row's values can be that small).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen(Vector256<int> w)
+    {
+        var shiftedExponent = Vector256.Create(0x7c00 << 13);
+        var o = (w & Vector256.Create(0x7fff)) << 13;
+        var exponent = o & shiftedExponent;
+        o += Vector256.Create((127 - 15) << 23);
+        o += Vector256.Equals(exponent, shiftedExponent) & Vector256.Create((128 - 16) << 23);
+        var renormalised = ((o + Vector256.Create(1 << 23)).AsSingle() - Vector256.Create(113 << 23).AsSingle()).AsInt32();
+        o = Vector256.ConditionalSelect(Vector256.Equals(exponent, Vector256<int>.Zero), renormalised, o);
+        return (o | ((w & Vector256.Create(0x8000)) << 16)).AsSingle();
+    }
+
+    /// <summary><see cref="Widen(Vector256{int})"/>, 16 values, written so that the JIT emits masked adds and a ternary
+    /// logic op where the 256-bit form needs a mask, an and and an add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Widen(Vector512<int> w)
+    {
+        var shiftedExponent = Vector512.Create(0x7c00 << 13);
+        var o = (w & Vector512.Create(0x7fff)) << 13;
+        var exponent = o & shiftedExponent;
+        o += Vector512.Create((127 - 15) << 23);
+        o = Vector512.ConditionalSelect(Vector512.Equals(exponent, shiftedExponent), o + Vector512.Create((128 - 16) << 23), o);
+        var renormalised = ((o + Vector512.Create(1 << 23)).AsSingle() - Vector512.Create(113 << 23).AsSingle()).AsInt32();
+        o = Vector512.ConditionalSelect(Vector512.Equals(exponent, Vector512<int>.Zero), renormalised, o);
+        return Vector512.ConditionalSelect(Vector512.Create(int.MinValue), w << 16, o).AsSingle();
     }
 
     /// <summary>The scalar twin of <see cref="HalfToSingle"/>.</summary>

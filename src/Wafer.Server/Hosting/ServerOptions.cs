@@ -37,10 +37,11 @@ public sealed record ServerOptions
     public IReadOnlySet<string> ApiKeys { get; init; } = new HashSet<string>();
     /// <summary>Context length (0 = the model's, at most 4096).</summary>
     public int ContextLength { get; init; }
-    /// <summary>How the KV cache stores keys and values (<c>--kv-type</c>, <c>-ctk</c>, <c>-ctv</c>). F32 by default: on this
-    /// project's hosts F16 halves the cache but decodes slower (no F16C conversion in .NET 10; docs/benchmarks.md), Q8_0 takes
-    /// 34/128 of it and decodes faster.</summary>
-    public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F32, Wafer.Models.Inference.KvType.F32);
+    /// <summary>How the KV cache stores keys and values (<c>--kv-type</c>, <c>-ctk</c>, <c>-ctv</c>). F16 by default, as
+    /// llama-server's: half F32's bytes per token, so twice the sequences in the same memory, and on the hosts measured
+    /// (docs/benchmarks.md) served as fast as F32; Q8_0 takes 34/128 of F32's bytes; F32 computes attention exactly as the
+    /// golden references do.</summary>
+    public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F16, Wafer.Models.Inference.KvType.F16);
 
     /// <summary>The adaptive mode (<c>--adaptive</c>): under KV or queue pressure new requests are stored at a reduced KV
     /// precision; null = off.</summary>

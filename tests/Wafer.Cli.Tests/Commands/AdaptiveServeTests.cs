@@ -30,7 +30,7 @@ public class AdaptiveServeTests
     public async Task Adaptive_QualityPinsThePrecision_EveryApiSaysWhichServedIt()
     {
         await using var server = await WaferServerProcess.ServeWithAsync(null,
-            [Repository.DefaultModel, "--kv-cache-mb", "8", "--ctx", "256", "--adaptive", "--adaptive-kv-type", "f16"]);
+            [Repository.DefaultModel, "--kv-cache-mb", "8", "--ctx", "256", "--kv-type", "f32", "--adaptive", "--adaptive-kv-type", "f16"]);
         var m = Regex.Match(server.Log, @"KV cache (\d+) tokens \(\d+ MiB, f32; --adaptive: f16 \((\d+) tokens\)");
         Assert.True(m.Success, server.Log);
         Assert.Equal(2 * long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
@@ -79,8 +79,8 @@ public class AdaptiveServeTests
         Assert.Equal("quality", body.GetProperty("error").GetProperty("param").GetString());
         Assert.Contains("--adaptive", body.GetProperty("error").GetProperty("message").GetString());
         var (full, fullBody) = await PostAsync(server, "/v1/chat/completions", Chat + """, "quality": "full"}""");
-        Assert.Equal("f32", Header(full));
-        Assert.Equal("f32", fullBody.GetProperty("usage").GetProperty("kv_precision").GetString());
+        Assert.Equal("f16", Header(full)); // the serving default
+        Assert.Equal("f16", fullBody.GetProperty("usage").GetProperty("kv_precision").GetString());
     }
 
     [Fact]
@@ -88,6 +88,6 @@ public class AdaptiveServeTests
     {
         CliAssert.OneLineError(WaferProcess.Run("serve", Repository.DefaultModel, "--port", "0", "--adaptive-queue", "3"), "--adaptive-queue needs --adaptive");
         CliAssert.OneLineError(WaferProcess.Run("serve", Repository.DefaultModel, "--port", "0", "--adaptive"), "multiple of 32"); // q8_0 on heads of 8
-        CliAssert.OneLineError(WaferProcess.Run("serve", Repository.DefaultModel, "--port", "0", "--adaptive", "--adaptive-kv-type", "f32"), "narrower");
+        CliAssert.OneLineError(WaferProcess.Run("serve", Repository.DefaultModel, "--port", "0", "--adaptive", "--adaptive-kv-type", "f16"), "narrower"); // the default cache is F16
     }
 }

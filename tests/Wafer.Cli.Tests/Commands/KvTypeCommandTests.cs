@@ -4,7 +4,7 @@ using Wafer.Tests;
 namespace Wafer.Cli.Tests.Commands;
 
 /// <summary><c>--kv-type</c>, <c>-ctk</c> and <c>-ctv</c> on <c>wafer serve</c> and <c>wafer run</c>: the start line's capacity follows
-/// the type, a type the model cannot take is one line, a name that is no type too.</summary>
+/// the type (F16 unless told), a type the model cannot take is one line, a name that is no type too.</summary>
 public class KvTypeCommandTests
 {
     private static async Task<long> CapacityAsync(params string[] kvArgs)
@@ -16,12 +16,14 @@ public class KvTypeCommandTests
     }
 
     [Fact]
-    public async Task Serve_F16_HoldsTwiceTheTokensOfF32_InTheSameMemory()
+    public async Task Serve_F16_TheDefault_HoldsTwiceTheTokensOfF32_InTheSameMemory()
     {
-        long f32 = await CapacityAsync();
+        long f32 = await CapacityAsync("--kv-type", "f32");
         long f16 = await CapacityAsync("--kv-type", "f16");
-        long mixed = await CapacityAsync("-ctk", "f16"); // values stay F32
+        long byDefault = await CapacityAsync();
+        long mixed = await CapacityAsync("--kv-type", "f32", "-ctk", "f16"); // values stay F32
         Assert.Equal(2 * f32, f16);
+        Assert.Equal(f16, byDefault);
         Assert.InRange(mixed, f32 + 1, f16 - 1);
     }
 

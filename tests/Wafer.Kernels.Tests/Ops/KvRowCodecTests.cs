@@ -5,13 +5,16 @@ namespace Wafer.Kernels.Tests.Ops;
 /// <summary>The KV cache's row widening against its scalar twins: every F16 bit pattern, Q8_0 blocks of random rows.</summary>
 public class KvRowCodecTests
 {
-    [Fact]
-    public void HalfToSingle_EveryF16Value_SameBitsAsTheScalarTwin()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void HalfToSingle_EveryF16Value_SameBitsAsTheScalarTwin(bool wide)
     {
+        Assert.SkipWhen(wide && !KvRowCodec.WideHalves, "no AVX-512F with accelerated 512-bit vectors here: the 512-bit loop is not used");
         var all = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
         var simd = new float[all.Length];
         var scalar = new float[all.Length];
-        KvRowCodec.HalfToSingle(all, simd);
+        KvRowCodec.HalfToSingle(all, simd, wide);
         KvRowCodec.HalfToSingleScalar(all, scalar);
         for (int i = 0; i < all.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(simd[i]) == BitConverter.SingleToInt32Bits(scalar[i]) || (float.IsNaN(simd[i]) && float.IsNaN(scalar[i])),
@@ -35,6 +38,29 @@ public class KvRowCodecTests
         KvRowCodec.SingleToHalf(values, halves);
         KvRowCodec.HalfToSingle(halves, back);
         for (int i = 0; i < length; i++) Assert.Equal((float)(Half)values[i], back[i]);
+    }
+
+    [Theory]
+    [InlineData(1, 64, 64, true)]
+    [InlineData(7, 64, 192, true)]
+    [InlineData(7, 64, 192, false)]
+    [InlineData(3, 24, 40, true)]
+    [InlineData(5, 8, 8, true)]
+    [InlineData(4, 13, 20, false)]
+    public void HalfRowsToSingle_StridedRuns_SameAsEachRowAlone(int rows, int width, int stride, bool wide)
+    {
+        var random = new Random(rows * width);
+        var source = Enumerable.Range(0, (rows - 1) * stride + width).Select(_ => (ushort)random.Next(65536)).ToArray();
+        var run = new float[rows * width];
+        KvRowCodec.HalfRowsToSingle(source, stride, rows, run, wide);
+        var one = new float[width];
+        for (int r = 0; r < rows; r++)
+        {
+            KvRowCodec.HalfToSingleScalar(source.AsSpan(r * stride, width), one);
+            for (int i = 0; i < width; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(run[r * width + i]) == BitConverter.SingleToInt32Bits(one[i]) || (float.IsNaN(one[i]) && float.IsNaN(run[r * width + i])), $"row {r}, value {i}");
+        }
+        Assert.Throws<ArgumentException>(() => KvRowCodec.HalfRowsToSingle(source.AsSpan(1), stride, rows, run));
     }
 
     [Theory]

@@ -22,7 +22,7 @@ internal static class BenchEngineCommand
         var repetitions = new Option<int>("--repetitions", "-r") { Description = "Timed repetitions per test", DefaultValueFactory = _ => 5 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
         var threads = CommonOptions.Threads();
-        var parallel = new Option<string?>("--parallel") { Description = "Concurrent sequences through the batching engine, e.g. 1,4,16,64 (one tg result per level)" };
+        var parallel = new Option<string?>("--parallel") { Description = "Concurrent sequences through the batching engine, e.g. 1,4,16,64 (one tg result per level and -d depth: a depth is each sequence's prompt, and only the decode after it is timed)" };
         var mixed = new Option<bool>("--ttft") { Description = "Also measure time to first token: shared 1,000-token system prompt with and without the prefix cache, and short chats while a 2,000-token prompt is prefilled" };
         var noRepack = CommonOptions.NoRepack();
         var spec = CommonOptions.Spec();
@@ -78,10 +78,9 @@ internal static class BenchEngineCommand
     private static int Run(string path, int promptTokens, int generatedTokens, int[] depths, int repetitions, int threads, string? jsonPath, int[] parallelLevels, bool ttft, bool repack,
         (KvType Keys, KvType Values) kv)
     {
-        if (kv != (KvType.F32, KvType.F32) && (parallelLevels.Length > 0 || ttft))
-            throw new ArgumentException("--kv-type/-ctk/-ctv set the cache of the pp and tg tests; --parallel and --ttft run the engine with an F32 cache for now, so leave them out or the KV type");
+        if (kv != (KvType.F32, KvType.F32) && ttft)
+            throw new ArgumentException("--kv-type/-ctk/-ctv set the cache of the pp, tg and --parallel tests; --ttft runs the engine with an F32 cache for now, so leave it out or the KV type");
         if (depths.Length == 0) throw new ArgumentException("-d needs at least one depth, e.g. 0");
-        if (depths.Any(d => d > 0) && parallelLevels.Length > 0) throw new ArgumentException("-d and --parallel cannot be combined yet; measure depth with one sequence");
         if (promptTokens < 0 || generatedTokens < 0) throw new ArgumentException("-p and -n must be 0 or more");
         if (repetitions < 1) throw new ArgumentException($"-r {repetitions}: need at least one repetition");
         using var pool = new WorkerPool(threads);
@@ -92,7 +91,7 @@ internal static class BenchEngineCommand
             if (promptTokens > 0) results.Add(EngineBenchmark.PromptProcessing(model, promptTokens, repetitions, d, kv.Keys, kv.Values));
             if (generatedTokens > 0 && parallelLevels.Length == 0) results.Add(EngineBenchmark.TokenGeneration(model, generatedTokens, repetitions, d, kv.Keys, kv.Values));
         }
-        if (generatedTokens > 0 && parallelLevels.Length > 0) results.AddRange(EngineLoadOptions.ParallelDecode(model, parallelLevels, generatedTokens, repetitions));
+        if (generatedTokens > 0 && parallelLevels.Length > 0) results.AddRange(EngineLoadOptions.ParallelDecode(model, parallelLevels, generatedTokens, repetitions, depths, kv.Keys, kv.Values));
         var ttftResults = ttft ? EngineLoadOptions.TimeToFirstToken(model) : null;
 
         string name = Path.GetFileName(path);

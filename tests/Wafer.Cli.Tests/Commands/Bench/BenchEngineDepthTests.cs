@@ -44,11 +44,32 @@ public sealed class BenchEngineDepthTests
     }
 
     [Fact]
-    public void BenchEngine_CacheTypeWithParallel_OneLine()
+    public void BenchEngine_ParallelAtADepth_WithACacheType_OneResultPerLevelAndDepth()
     {
-        var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-n", "4", "--parallel", "1,2", "--kv-type", "f16");
+        string json = Path.Combine(Path.GetTempPath(), $"wafer-par-{Guid.NewGuid():N}.json");
+        try
+        {
+            var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "0", "-n", "4", "-d", "0,40", "--parallel", "1,2", "-r", "1", "-t", "1", "--kv-type", "f16", "--json", json);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+            Assert.Equal("f16", root.GetProperty("type_k").GetString());
+            var results = root.GetProperty("results").EnumerateArray()
+                .Select(e => (e.GetProperty("test").GetString(), e.GetProperty("parallel").GetInt32(), e.GetProperty("tokens_per_second").GetDouble())).ToList();
+            Assert.Equal([("tg4", 1), ("tg4", 2), ("tg4 @ d40", 1), ("tg4 @ d40", 2)], results.Select(x => (x.Item1, x.Item2)));
+            Assert.All(results, x => Assert.True(x.Item3 > 0));
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public void BenchEngine_CacheTypeWithTtft_OneLine()
+    {
+        var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-n", "4", "--ttft", "--kv-type", "f16");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("--parallel and --ttft run the engine with an F32 cache", r.StdErr);
+        Assert.Contains("--ttft runs the engine with an F32 cache", r.StdErr);
         Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -38,9 +38,9 @@ public sealed record ServerOptions
     /// <summary>Context length (0 = the model's, at most 4096).</summary>
     public int ContextLength { get; init; }
     /// <summary>How the KV cache stores keys and values (<c>--kv-type</c>, <c>-ctk</c>, <c>-ctv</c>). F16 by default, as
-    /// llama-server's: half F32's bytes per token, so twice the sequences in the same memory, and on the hosts measured
-    /// (docs/benchmarks.md) served as fast as F32; Q8_0 takes 34/128 of F32's bytes; F32 computes attention exactly as the
-    /// golden references do.</summary>
+    /// llama-server's: half F32's bytes per token, so twice the sequences in the same memory; served on the Intel Xeon host it
+    /// keeps F32's speed at 16 streams and is about 5 % slower per token at one (docs/benchmarks.md, "F16 KV as the serving
+    /// default"). Q8_0 takes 34/128 of F32's bytes; F32 computes attention exactly as the golden references do.</summary>
     public (Wafer.Models.Inference.KvType Keys, Wafer.Models.Inference.KvType Values) KvTypes { get; init; } = (Wafer.Models.Inference.KvType.F16, Wafer.Models.Inference.KvType.F16);
 
     /// <summary>The adaptive mode (<c>--adaptive</c>): under KV or queue pressure new requests are stored at a reduced KV

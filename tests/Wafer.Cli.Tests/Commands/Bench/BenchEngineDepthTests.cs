@@ -3,65 +3,51 @@ using System.Text.Json;
 namespace Wafer.Cli.Tests.Commands.Bench;
 
 /// <summary><c>wafer bench engine -d</c> as llama-bench's depth: each test again after that many tokens of context; a depth past
-/// the model's context is one line.</summary>
+/// the model's context is one line; <c>--parallel</c> at depths and KV types.</summary>
 public sealed class BenchEngineDepthTests
 {
-    [Fact]
-    public void BenchEngine_TwoDepths_PpAndTgAtEach()
+    /// <summary>Runs <c>wafer bench engine</c> on the default model with <paramref name="args"/> and <c>--json</c>; its root element.</summary>
+    private static JsonElement BenchJson(params string[] args)
     {
-        string json = Path.Combine(Path.GetTempPath(), $"wafer-depth-{Guid.NewGuid():N}.json");
+        string json = Path.Combine(Path.GetTempPath(), $"wafer-bench-{Guid.NewGuid():N}.json");
         try
         {
-            var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "16", "-n", "4", "-d", "0,300", "-r", "1", "-t", "1", "--json", json);
+            var r = WaferProcess.Run(["bench", "engine", Repository.DefaultModel, .. args, "--json", json]);
             Assert.True(r.ExitCode == 0, r.StdErr);
-            var tests = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("results").EnumerateArray()
-                .ToDictionary(e => e.GetProperty("test").GetString()!, e => e.GetProperty("tokens_per_second").GetDouble());
-            Assert.Equal(["pp16", "tg4", "pp16 @ d300", "tg4 @ d300"], tests.Keys);
-            Assert.All(tests.Values, v => Assert.True(v > 0));
+            return JsonDocument.Parse(File.ReadAllText(json)).RootElement.Clone();
         }
         finally
         {
             File.Delete(json);
         }
+    }
+
+    [Fact]
+    public void BenchEngine_TwoDepths_PpAndTgAtEach()
+    {
+        var tests = BenchJson("-p", "16", "-n", "4", "-d", "0,300", "-r", "1", "-t", "1").GetProperty("results").EnumerateArray()
+            .ToDictionary(e => e.GetProperty("test").GetString()!, e => e.GetProperty("tokens_per_second").GetDouble());
+        Assert.Equal(["pp16", "tg4", "pp16 @ d300", "tg4 @ d300"], tests.Keys);
+        Assert.All(tests.Values, v => Assert.True(v > 0));
     }
 
     [Fact]
     public void BenchEngine_CacheTypes_AsLlamaBenchsCtkCtv_InTheJson()
     {
-        string json = Path.Combine(Path.GetTempPath(), $"wafer-ctk-{Guid.NewGuid():N}.json");
-        try
-        {
-            var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "0", "-n", "4", "-d", "300", "-r", "1", "-t", "1", "-ctk", "f16", "-ctv", "f16", "--json", json);
-            Assert.True(r.ExitCode == 0, r.StdErr);
-            var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
-            Assert.Equal(("f16", "f16"), (root.GetProperty("type_k").GetString(), root.GetProperty("type_v").GetString()));
-            Assert.Equal("tg4 @ d300", root.GetProperty("results")[0].GetProperty("test").GetString());
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var root = BenchJson("-p", "0", "-n", "4", "-d", "300", "-r", "1", "-t", "1", "-ctk", "f16", "-ctv", "f16");
+        Assert.Equal(("f16", "f16"), (root.GetProperty("type_k").GetString(), root.GetProperty("type_v").GetString()));
+        Assert.Equal("tg4 @ d300", root.GetProperty("results")[0].GetProperty("test").GetString());
     }
 
     [Fact]
     public void BenchEngine_ParallelAtADepth_WithACacheType_OneResultPerLevelAndDepth()
     {
-        string json = Path.Combine(Path.GetTempPath(), $"wafer-par-{Guid.NewGuid():N}.json");
-        try
-        {
-            var r = WaferProcess.Run("bench", "engine", Repository.DefaultModel, "-p", "0", "-n", "4", "-d", "0,40", "--parallel", "1,2", "-r", "1", "-t", "1", "--kv-type", "f16", "--json", json);
-            Assert.True(r.ExitCode == 0, r.StdErr);
-            var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
-            Assert.Equal("f16", root.GetProperty("type_k").GetString());
-            var results = root.GetProperty("results").EnumerateArray()
-                .Select(e => (e.GetProperty("test").GetString(), e.GetProperty("parallel").GetInt32(), e.GetProperty("tokens_per_second").GetDouble())).ToList();
-            Assert.Equal([("tg4", 1), ("tg4", 2), ("tg4 @ d40", 1), ("tg4 @ d40", 2)], results.Select(x => (x.Item1, x.Item2)));
-            Assert.All(results, x => Assert.True(x.Item3 > 0));
-        }
-        finally
-        {
-            File.Delete(json);
-        }
+        var root = BenchJson("-p", "0", "-n", "4", "-d", "0,40", "--parallel", "1,2", "-r", "1", "-t", "1", "--kv-type", "f16");
+        Assert.Equal("f16", root.GetProperty("type_k").GetString());
+        var results = root.GetProperty("results").EnumerateArray()
+            .Select(e => (e.GetProperty("test").GetString(), e.GetProperty("parallel").GetInt32(), e.GetProperty("tokens_per_second").GetDouble())).ToList();
+        Assert.Equal([("tg4", 1), ("tg4", 2), ("tg4 @ d40", 1), ("tg4 @ d40", 2)], results.Select(x => (x.Item1, x.Item2)));
+        Assert.All(results, x => Assert.True(x.Item3 > 0));
     }
 
     [Fact]

@@ -4,6 +4,8 @@
 # ignore_eos). Prints a Markdown row per mode (429s, TTFT, the share of responses served at reduced precision, preemptions)
 # and writes the raw JSON under artifacts/bench/adaptive-<time>/.
 # usage: bench/adaptive-overload.sh MODEL.gguf [requests=120] [rate=4] [kv-cache-mb=64] [threads=2]
+#   KV_TYPE: the full precision (--kv-type), f32 unless set: the docs' rows were measured with an F32 cache, before F16 became
+#   the serving default (KV_TYPE=f16 measures today's default; --adaptive then reduces to q8_0 as before).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${1:?usage: bench/adaptive-overload.sh MODEL.gguf [requests] [rate] [kv-cache-mb] [threads]}"
@@ -16,7 +18,7 @@ wait_healthy() { for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/heal
 for mode in off on; do
   extra=(); [ "$mode" = on ] && extra=(--adaptive)
   "$root/wafer" serve "$model" --port "$port" --threads "$threads" --max-seqs 16 --max-queue 8 --kv-cache-mb "$mib" --ctx 1024 \
-    --alias "$name" "${extra[@]}" >"$out/serve-$mode.log" 2>&1 &
+    --kv-type "${KV_TYPE:-f32}" --alias "$name" "${extra[@]}" >"$out/serve-$mode.log" 2>&1 &
   pid=$!; trap 'kill $pid 2>/dev/null || true' EXIT
   wait_healthy
   "$root/wafer" bench serve --url "http://127.0.0.1:$port" --model "$name" --requests "$requests" --rate "$rate" --output-tokens 128 \

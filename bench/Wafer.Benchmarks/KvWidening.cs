@@ -5,7 +5,7 @@ using Wafer.Kernels.Ops;
 namespace Wafer.Benchmarks;
 
 /// <summary>How fast a run of F16 KV rows widens to F32, 8 values a step (AVX2) against 16 (AVX-512F), on one L1-resident
-/// run of 64 rows × 64 values (one KV head's run, as attention reads it). <c>dotnet run -c Release --project bench/Wafer.Benchmarks -- kv</c>.</summary>
+/// run of 64 rows × 64 values (one KV head's run, through the call attention makes). <c>dotnet run -c Release --project bench/Wafer.Benchmarks -- kv</c>.</summary>
 internal static class KvWidening
 {
     public static void Run()
@@ -19,8 +19,8 @@ internal static class KvWidening
         Console.WriteLine($"F16 → F32, {rows} rows × {width} values at a stride of {stride}, one thread, 512-bit loop {(KvRowCodec.WideHalves ? "available" : "not available")}");
         for (int pass = 0; pass < 3; pass++)
         {
-            double a = Time(() => { for (int r = 0; r < rows; r++) KvRowCodec.HalfToSingle(source.AsSpan(r * stride, width), narrow.AsSpan(r * width, width), wide: false); });
-            double b = Time(() => { for (int r = 0; r < rows; r++) KvRowCodec.HalfToSingle(source.AsSpan(r * stride, width), wide.AsSpan(r * width, width), wide: true); });
+            double a = Time(() => KvRowCodec.HalfRowsToSingle(source, stride, rows, narrow, wide: false));
+            double b = Time(() => KvRowCodec.HalfRowsToSingle(source, stride, rows, wide, wide: true));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pass {pass + 1}: 256-bit {rows * width * (double)calls / a / 1e9:F2} Gvalues/s, 512-bit {rows * width * (double)calls / b / 1e9:F2} Gvalues/s ({a / b:F2}×), same bits: {narrow.AsSpan().SequenceEqual(wide)}"));
         }

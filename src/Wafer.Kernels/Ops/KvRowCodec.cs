@@ -26,37 +26,18 @@ public static class KvRowCodec
         HalfRowsToSingle(source, sourceStride, rows, destination, WideHalves);
     }
 
-    /// <summary><see cref="HalfRowsToSingle(ReadOnlySpan{ushort}, int, int, Span{float})"/> with the 512-bit loop on or off. Rows
-    /// whose width is a whole number of vectors go through one loop without a call per row (a KV head's row is 4–16 vectors).</summary>
+    /// <summary><see cref="HalfRowsToSingle(ReadOnlySpan{ushort}, int, int, Span{float})"/> with the 512-bit loop on or off: one
+    /// loop over the rows, no call per row (a KV head's row is 4–16 vectors) unless a row's width leaves a scalar tail.</summary>
     internal static void HalfRowsToSingle(ReadOnlySpan<ushort> source, int sourceStride, int rows, Span<float> destination, bool wide)
     {
         int width = destination.Length / rows;
         ref ushort s = ref MemoryMarshal.GetReference(source);
         ref float d = ref MemoryMarshal.GetReference(destination);
-        if (wide && Avx512F.IsSupported && width % 16 == 0)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                ref ushort row = ref Unsafe.Add(ref s, r * sourceStride);
-                ref float to = ref Unsafe.Add(ref d, r * width);
-                for (int i = 0; i < width; i += 16)
-                    Widen(Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref row, (nuint)i))).StoreUnsafe(ref to, (nuint)i);
-            }
-            return;
-        }
-        if (Avx2.IsSupported && width % 8 == 0)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                ref ushort row = ref Unsafe.Add(ref s, r * sourceStride);
-                ref float to = ref Unsafe.Add(ref d, r * width);
-                for (int i = 0; i < width; i += 8)
-                    Widen(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref row, (nuint)i))).StoreUnsafe(ref to, (nuint)i);
-            }
-            return;
-        }
         for (int r = 0; r < rows; r++)
-            HalfToSingle(source.Slice(r * sourceStride, width), destination.Slice(r * width, width), wide);
+        {
+            int done = WidenVectors(ref Unsafe.Add(ref s, r * sourceStride), ref Unsafe.Add(ref d, r * width), width, wide);
+            if (done < width) HalfToSingleScalar(source.Slice(r * sourceStride + done, width - done), destination.Slice(r * width + done, width - done));
+        }
     }
 
     /// <summary>Whether <see cref="HalfToSingle(ReadOnlySpan{ushort}, Span{float})"/> widens 16 values at a time (AVX-512F,
@@ -66,17 +47,24 @@ public static class KvRowCodec
     /// <summary><see cref="HalfToSingle(ReadOnlySpan{ushort}, Span{float})"/> with the 512-bit loop on or off (the tests run both).</summary>
     internal static void HalfToSingle(ReadOnlySpan<ushort> source, Span<float> destination, bool wide)
     {
-        int n = destination.Length, i = 0;
+        int n = destination.Length;
         if (source.Length < n) throw new ArgumentException($"{source.Length} F16 values for {n} floats", nameof(source));
-        ref ushort s = ref MemoryMarshal.GetReference(source);
-        ref float d = ref MemoryMarshal.GetReference(destination);
+        int i = WidenVectors(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination), n, wide);
+        HalfToSingleScalar(source[i..n], destination[i..]);
+    }
+
+    // Widens the first values of n, 16 at a time (wide, AVX-512F) and then 8 (AVX2); returns how many, the rest being the scalar twin's.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WidenVectors(ref ushort s, ref float d, int n, bool wide)
+    {
+        int i = 0;
         if (wide && Avx512F.IsSupported)
             for (; i + 16 <= n; i += 16)
                 Widen(Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref s, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
         if (Avx2.IsSupported)
             for (; i + 8 <= n; i += 8)
                 Widen(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref s, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
-        HalfToSingleScalar(source[i..n], destination[i..]);
+        return i;
     }
 
     // Giesen's half_to_float_fast on zero-extended halves (vpmovzxwd), in integer arithmetic where it can be: |h| << 13 puts the
